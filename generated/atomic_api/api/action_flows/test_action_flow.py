@@ -1,0 +1,244 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.action_flow_request import ActionFlowRequest
+from ...models.action_flow_response import ActionFlowResponse
+from ...models.error import Error
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    body: ActionFlowRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/{environment_id}/action-flow/{flow_config_id}/test".format(
+            environment_id=quote(str(environment_id), safe=""),
+            flow_config_id=quote(str(flow_config_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ActionFlowResponse | Error | None:
+    if response.status_code == 200:
+        response_200 = ActionFlowResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ActionFlowResponse | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ActionFlowRequest,
+) -> Response[ActionFlowResponse | Error]:
+    """Test an Action Flow (token: events)
+
+     Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
+    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
+    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
+    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
+    system-limits
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (ActionFlowRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ActionFlowResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        flow_config_id=flow_config_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ActionFlowRequest,
+) -> ActionFlowResponse | Error | None:
+    """Test an Action Flow (token: events)
+
+     Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
+    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
+    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
+    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
+    system-limits
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (ActionFlowRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ActionFlowResponse | Error
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        flow_config_id=flow_config_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ActionFlowRequest,
+) -> Response[ActionFlowResponse | Error]:
+    """Test an Action Flow (token: events)
+
+     Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
+    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
+    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
+    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
+    system-limits
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (ActionFlowRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ActionFlowResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        flow_config_id=flow_config_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ActionFlowRequest,
+) -> ActionFlowResponse | Error | None:
+    """Test an Action Flow (token: events)
+
+     Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
+    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
+    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
+    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
+    system-limits
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (ActionFlowRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ActionFlowResponse | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            flow_config_id=flow_config_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

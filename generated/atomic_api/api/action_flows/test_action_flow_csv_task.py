@@ -1,0 +1,252 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.csv_task_upload import CsvTaskUpload
+from ...models.error import Error
+from ...models.operation_result import OperationResult
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    body: CsvTaskUpload,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/{environment_id}/action-flow/{flow_config_id}/csv-task/test".format(
+            environment_id=quote(str(environment_id), safe=""),
+            flow_config_id=quote(str(flow_config_id), safe=""),
+        ),
+    }
+
+    _kwargs["files"] = body.to_multipart()
+
+    headers["Content-Type"] = "multipart/form-data; boundary=+++"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | OperationResult | None:
+    if response.status_code == 200:
+        response_200 = OperationResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | OperationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CsvTaskUpload,
+) -> Response[Error | OperationResult]:
+    """Test an Action Flow from a CSV file (token: events)
+
+     Test variant of startActionFlowCsvTask: uses the draft and only test users receive instances
+    (inferred from `/test`); like the Workbench test sender it may report success even when the file
+    lists other accounts (inferred). The `/csv-task/test` suffix is documented; the full path, the
+    multipart upload with a `file` field and the response are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/guide/tools/test-action-flow-sender
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns
+            probably follow the Workbench template: dot-notation headers such as
+            `payload.target.usersById`, with ids separated by `|`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        flow_config_id=flow_config_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CsvTaskUpload,
+) -> Error | OperationResult | None:
+    """Test an Action Flow from a CSV file (token: events)
+
+     Test variant of startActionFlowCsvTask: uses the draft and only test users receive instances
+    (inferred from `/test`); like the Workbench test sender it may report success even when the file
+    lists other accounts (inferred). The `/csv-task/test` suffix is documented; the full path, the
+    multipart upload with a `file` field and the response are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/guide/tools/test-action-flow-sender
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns
+            probably follow the Workbench template: dot-notation headers such as
+            `payload.target.usersById`, with ids separated by `|`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        flow_config_id=flow_config_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CsvTaskUpload,
+) -> Response[Error | OperationResult]:
+    """Test an Action Flow from a CSV file (token: events)
+
+     Test variant of startActionFlowCsvTask: uses the draft and only test users receive instances
+    (inferred from `/test`); like the Workbench test sender it may report success even when the file
+    lists other accounts (inferred). The `/csv-task/test` suffix is documented; the full path, the
+    multipart upload with a `file` field and the response are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/guide/tools/test-action-flow-sender
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns
+            probably follow the Workbench template: dot-notation headers such as
+            `payload.target.usersById`, with ids separated by `|`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        flow_config_id=flow_config_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    flow_config_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CsvTaskUpload,
+) -> Error | OperationResult | None:
+    """Test an Action Flow from a CSV file (token: events)
+
+     Test variant of startActionFlowCsvTask: uses the draft and only test users receive instances
+    (inferred from `/test`); like the Workbench test sender it may report success even when the file
+    lists other accounts (inferred). The `/csv-task/test` suffix is documented; the full path, the
+    multipart upload with a `file` field and the response are inferred. Sources:
+    https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/guide/tools/test-action-flow-sender
+
+    Args:
+        environment_id (str):
+        flow_config_id (str):
+        body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns
+            probably follow the Workbench template: dot-notation headers such as
+            `payload.target.usersById`, with ids separated by `|`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            flow_config_id=flow_config_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

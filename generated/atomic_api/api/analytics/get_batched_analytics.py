@@ -1,0 +1,268 @@
+import datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.batched_analytics import BatchedAnalytics
+from ...models.batched_analytics_format import BatchedAnalyticsFormat
+from ...models.error import Error
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    from_: datetime.datetime,
+    to: datetime.datetime,
+    format_: BatchedAnalyticsFormat | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_from_ = from_.isoformat()
+    params["from"] = json_from_
+
+    json_to = to.isoformat()
+    params["to"] = json_to
+
+    json_format_: str | Unset = UNSET
+    if not isinstance(format_, Unset):
+        json_format_ = format_.value
+
+    params["format"] = json_format_
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/{environment_id}/analytics/batched".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BatchedAnalytics | Error | None:
+    if response.status_code == 200:
+        response_200 = BatchedAnalytics.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BatchedAnalytics | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    from_: datetime.datetime,
+    to: datetime.datetime,
+    format_: BatchedAnalyticsFormat | Unset = UNSET,
+) -> Response[BatchedAnalytics | Error]:
+    """Get batched analytics files (token: workbench)
+
+     Returns links to hourly analytics export files. `from` is rounded down and `to` up to the hour; the
+    range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
+    pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
+    hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
+    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
+    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+
+    Args:
+        environment_id (str):
+        from_ (datetime.datetime):
+        to (datetime.datetime):
+        format_ (BatchedAnalyticsFormat | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchedAnalytics | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        from_=from_,
+        to=to,
+        format_=format_,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    from_: datetime.datetime,
+    to: datetime.datetime,
+    format_: BatchedAnalyticsFormat | Unset = UNSET,
+) -> BatchedAnalytics | Error | None:
+    """Get batched analytics files (token: workbench)
+
+     Returns links to hourly analytics export files. `from` is rounded down and `to` up to the hour; the
+    range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
+    pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
+    hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
+    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
+    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+
+    Args:
+        environment_id (str):
+        from_ (datetime.datetime):
+        to (datetime.datetime):
+        format_ (BatchedAnalyticsFormat | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchedAnalytics | Error
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        from_=from_,
+        to=to,
+        format_=format_,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    from_: datetime.datetime,
+    to: datetime.datetime,
+    format_: BatchedAnalyticsFormat | Unset = UNSET,
+) -> Response[BatchedAnalytics | Error]:
+    """Get batched analytics files (token: workbench)
+
+     Returns links to hourly analytics export files. `from` is rounded down and `to` up to the hour; the
+    range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
+    pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
+    hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
+    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
+    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+
+    Args:
+        environment_id (str):
+        from_ (datetime.datetime):
+        to (datetime.datetime):
+        format_ (BatchedAnalyticsFormat | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BatchedAnalytics | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        from_=from_,
+        to=to,
+        format_=format_,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    from_: datetime.datetime,
+    to: datetime.datetime,
+    format_: BatchedAnalyticsFormat | Unset = UNSET,
+) -> BatchedAnalytics | Error | None:
+    """Get batched analytics files (token: workbench)
+
+     Returns links to hourly analytics export files. `from` is rounded down and `to` up to the hour; the
+    range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
+    pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
+    hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
+    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
+    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+
+    Args:
+        environment_id (str):
+        from_ (datetime.datetime):
+        to (datetime.datetime):
+        format_ (BatchedAnalyticsFormat | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BatchedAnalytics | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            from_=from_,
+            to=to,
+            format_=format_,
+        )
+    ).parsed

@@ -1,0 +1,226 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.audit_log_page import AuditLogPage
+from ...models.error import Error
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    cursor: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/{environment_id}/audit-log".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AuditLogPage | Error | None:
+    if response.status_code == 200:
+        response_200 = AuditLogPage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AuditLogPage | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
+) -> Response[AuditLogPage | Error]:
+    """List audit log entries (token: workbench)
+
+     Lists HTTP requests made in the Workbench, to the API and from SDKs (beta). Only the last 7 days can
+    be queried, and entries can lag because they pass through a queue. Filters exist (including one on
+    authentication type) but their parameter names are unknown, so they are not modelled. The response
+    carries a `cursor`; passing it back as the `cursor` query parameter is inferred, and so is that
+    parameter's name. Source: https://documentation.atomic.io/api/audit-log
+
+    Args:
+        environment_id (str):
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuditLogPage | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        cursor=cursor,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
+) -> AuditLogPage | Error | None:
+    """List audit log entries (token: workbench)
+
+     Lists HTTP requests made in the Workbench, to the API and from SDKs (beta). Only the last 7 days can
+    be queried, and entries can lag because they pass through a queue. Filters exist (including one on
+    authentication type) but their parameter names are unknown, so they are not modelled. The response
+    carries a `cursor`; passing it back as the `cursor` query parameter is inferred, and so is that
+    parameter's name. Source: https://documentation.atomic.io/api/audit-log
+
+    Args:
+        environment_id (str):
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuditLogPage | Error
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        cursor=cursor,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
+) -> Response[AuditLogPage | Error]:
+    """List audit log entries (token: workbench)
+
+     Lists HTTP requests made in the Workbench, to the API and from SDKs (beta). Only the last 7 days can
+    be queried, and entries can lag because they pass through a queue. Filters exist (including one on
+    authentication type) but their parameter names are unknown, so they are not modelled. The response
+    carries a `cursor`; passing it back as the `cursor` query parameter is inferred, and so is that
+    parameter's name. Source: https://documentation.atomic.io/api/audit-log
+
+    Args:
+        environment_id (str):
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuditLogPage | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        cursor=cursor,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
+) -> AuditLogPage | Error | None:
+    """List audit log entries (token: workbench)
+
+     Lists HTTP requests made in the Workbench, to the API and from SDKs (beta). Only the last 7 days can
+    be queried, and entries can lag because they pass through a queue. Filters exist (including one on
+    authentication type) but their parameter names are unknown, so they are not modelled. The response
+    carries a `cursor`; passing it back as the `cursor` query parameter is inferred, and so is that
+    parameter's name. Source: https://documentation.atomic.io/api/audit-log
+
+    Args:
+        environment_id (str):
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuditLogPage | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            cursor=cursor,
+        )
+    ).parsed

@@ -1,0 +1,248 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.legacy_card_definition import LegacyCardDefinition
+from ...models.operation_result import OperationResult
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    card_id: str,
+    *,
+    body: LegacyCardDefinition,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v1/{environment_id}/card/{card_id}".format(
+            environment_id=quote(str(environment_id), safe=""),
+            card_id=quote(str(card_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | OperationResult | None:
+    if response.status_code == 200:
+        response_200 = OperationResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | OperationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    card_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyCardDefinition,
+) -> Response[Error | OperationResult]:
+    """Update a card definition (legacy) (token: events)
+
+     Legacy: updates a card definition and its associated legacy event. Known only from an unofficial
+    third-party client, which passes no role for this call: the role is unknown and `events` is inferred
+    by analogy with the other card-configuration calls. Current documentation says updating card
+    definitions through the API is not supported; body and response are free-form objects. Source: old
+    section "card-configuration?id=update-an-existing-card-and-associated-event" referenced by the
+    third-party client; see https://documentation.atomic.io/intro/setup-advice-and-best-practice
+
+    Args:
+        environment_id (str):
+        card_id (str):
+        body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so
+            no fields are declared.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        card_id=card_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    card_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyCardDefinition,
+) -> Error | OperationResult | None:
+    """Update a card definition (legacy) (token: events)
+
+     Legacy: updates a card definition and its associated legacy event. Known only from an unofficial
+    third-party client, which passes no role for this call: the role is unknown and `events` is inferred
+    by analogy with the other card-configuration calls. Current documentation says updating card
+    definitions through the API is not supported; body and response are free-form objects. Source: old
+    section "card-configuration?id=update-an-existing-card-and-associated-event" referenced by the
+    third-party client; see https://documentation.atomic.io/intro/setup-advice-and-best-practice
+
+    Args:
+        environment_id (str):
+        card_id (str):
+        body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so
+            no fields are declared.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        card_id=card_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    card_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyCardDefinition,
+) -> Response[Error | OperationResult]:
+    """Update a card definition (legacy) (token: events)
+
+     Legacy: updates a card definition and its associated legacy event. Known only from an unofficial
+    third-party client, which passes no role for this call: the role is unknown and `events` is inferred
+    by analogy with the other card-configuration calls. Current documentation says updating card
+    definitions through the API is not supported; body and response are free-form objects. Source: old
+    section "card-configuration?id=update-an-existing-card-and-associated-event" referenced by the
+    third-party client; see https://documentation.atomic.io/intro/setup-advice-and-best-practice
+
+    Args:
+        environment_id (str):
+        card_id (str):
+        body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so
+            no fields are declared.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        card_id=card_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    card_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyCardDefinition,
+) -> Error | OperationResult | None:
+    """Update a card definition (legacy) (token: events)
+
+     Legacy: updates a card definition and its associated legacy event. Known only from an unofficial
+    third-party client, which passes no role for this call: the role is unknown and `events` is inferred
+    by analogy with the other card-configuration calls. Current documentation says updating card
+    definitions through the API is not supported; body and response are free-form objects. Source: old
+    section "card-configuration?id=update-an-existing-card-and-associated-event" referenced by the
+    third-party client; see https://documentation.atomic.io/intro/setup-advice-and-best-practice
+
+    Args:
+        environment_id (str):
+        card_id (str):
+        body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so
+            no fields are declared.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            card_id=card_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,368 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.card_status import CardStatus
+from ...models.error import Error
+from ...models.multiple_flag import MultipleFlag
+from ...models.operation_result import OperationResult
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    event_name: str | Unset = UNSET,
+    lifecycle_id: str | Unset = UNSET,
+    card_template_id: str | Unset = UNSET,
+    flow_instance_id: str | Unset = UNSET,
+    flow_invocation_id: str | Unset = UNSET,
+    user_id: str | Unset = UNSET,
+    status: CardStatus | Unset = UNSET,
+    multiple: MultipleFlag | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["eventName"] = event_name
+
+    params["lifecycleId"] = lifecycle_id
+
+    params["cardTemplateId"] = card_template_id
+
+    params["flowInstanceId"] = flow_instance_id
+
+    params["flowInvocationId"] = flow_invocation_id
+
+    params["userId"] = user_id
+
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
+        json_status = status.value
+
+    params["status"] = json_status
+
+    json_multiple: int | Unset = UNSET
+    if not isinstance(multiple, Unset):
+        json_multiple = multiple.value
+
+    params["multiple"] = json_multiple
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v1/{environment_id}/cards/complete".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | OperationResult | None:
+    if response.status_code == 200:
+        response_200 = OperationResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | OperationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    event_name: str | Unset = UNSET,
+    lifecycle_id: str | Unset = UNSET,
+    card_template_id: str | Unset = UNSET,
+    flow_instance_id: str | Unset = UNSET,
+    flow_invocation_id: str | Unset = UNSET,
+    user_id: str | Unset = UNSET,
+    status: CardStatus | Unset = UNSET,
+    multiple: MultipleFlag | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[Error | OperationResult]:
+    """Complete cards (token: events)
+
+     Moves the selected cards to Completed. Known from an unofficial third-party client, which sends e.g.
+    `?lifecycleId=abc&multiple=1`. Inferred: the `limit` parameter, by analogy with cancelCards; that no
+    body is sent; the response (unknown, modelled as a free-form object). Source:
+    https://documentation.atomic.io/api/card-api (section "complete").
+
+    Args:
+        environment_id (str):
+        event_name (str | Unset):
+        lifecycle_id (str | Unset):
+        card_template_id (str | Unset):
+        flow_instance_id (str | Unset):
+        flow_invocation_id (str | Unset):
+        user_id (str | Unset):
+        status (CardStatus | Unset): Card lifecycle state, lowercase. Open states: active,
+            embargoed, snoozed. Final states: dismissed, completed, cancelled, expired. Only `active`
+            has been seen in API output; the other spellings are inferred from the documented state
+            names.
+        multiple (MultipleFlag | Unset): Flag that allows a card action to affect more than one
+            card; the only value is 1.
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        event_name=event_name,
+        lifecycle_id=lifecycle_id,
+        card_template_id=card_template_id,
+        flow_instance_id=flow_instance_id,
+        flow_invocation_id=flow_invocation_id,
+        user_id=user_id,
+        status=status,
+        multiple=multiple,
+        limit=limit,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    event_name: str | Unset = UNSET,
+    lifecycle_id: str | Unset = UNSET,
+    card_template_id: str | Unset = UNSET,
+    flow_instance_id: str | Unset = UNSET,
+    flow_invocation_id: str | Unset = UNSET,
+    user_id: str | Unset = UNSET,
+    status: CardStatus | Unset = UNSET,
+    multiple: MultipleFlag | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Error | OperationResult | None:
+    """Complete cards (token: events)
+
+     Moves the selected cards to Completed. Known from an unofficial third-party client, which sends e.g.
+    `?lifecycleId=abc&multiple=1`. Inferred: the `limit` parameter, by analogy with cancelCards; that no
+    body is sent; the response (unknown, modelled as a free-form object). Source:
+    https://documentation.atomic.io/api/card-api (section "complete").
+
+    Args:
+        environment_id (str):
+        event_name (str | Unset):
+        lifecycle_id (str | Unset):
+        card_template_id (str | Unset):
+        flow_instance_id (str | Unset):
+        flow_invocation_id (str | Unset):
+        user_id (str | Unset):
+        status (CardStatus | Unset): Card lifecycle state, lowercase. Open states: active,
+            embargoed, snoozed. Final states: dismissed, completed, cancelled, expired. Only `active`
+            has been seen in API output; the other spellings are inferred from the documented state
+            names.
+        multiple (MultipleFlag | Unset): Flag that allows a card action to affect more than one
+            card; the only value is 1.
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        event_name=event_name,
+        lifecycle_id=lifecycle_id,
+        card_template_id=card_template_id,
+        flow_instance_id=flow_instance_id,
+        flow_invocation_id=flow_invocation_id,
+        user_id=user_id,
+        status=status,
+        multiple=multiple,
+        limit=limit,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    event_name: str | Unset = UNSET,
+    lifecycle_id: str | Unset = UNSET,
+    card_template_id: str | Unset = UNSET,
+    flow_instance_id: str | Unset = UNSET,
+    flow_invocation_id: str | Unset = UNSET,
+    user_id: str | Unset = UNSET,
+    status: CardStatus | Unset = UNSET,
+    multiple: MultipleFlag | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[Error | OperationResult]:
+    """Complete cards (token: events)
+
+     Moves the selected cards to Completed. Known from an unofficial third-party client, which sends e.g.
+    `?lifecycleId=abc&multiple=1`. Inferred: the `limit` parameter, by analogy with cancelCards; that no
+    body is sent; the response (unknown, modelled as a free-form object). Source:
+    https://documentation.atomic.io/api/card-api (section "complete").
+
+    Args:
+        environment_id (str):
+        event_name (str | Unset):
+        lifecycle_id (str | Unset):
+        card_template_id (str | Unset):
+        flow_instance_id (str | Unset):
+        flow_invocation_id (str | Unset):
+        user_id (str | Unset):
+        status (CardStatus | Unset): Card lifecycle state, lowercase. Open states: active,
+            embargoed, snoozed. Final states: dismissed, completed, cancelled, expired. Only `active`
+            has been seen in API output; the other spellings are inferred from the documented state
+            names.
+        multiple (MultipleFlag | Unset): Flag that allows a card action to affect more than one
+            card; the only value is 1.
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        event_name=event_name,
+        lifecycle_id=lifecycle_id,
+        card_template_id=card_template_id,
+        flow_instance_id=flow_instance_id,
+        flow_invocation_id=flow_invocation_id,
+        user_id=user_id,
+        status=status,
+        multiple=multiple,
+        limit=limit,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    event_name: str | Unset = UNSET,
+    lifecycle_id: str | Unset = UNSET,
+    card_template_id: str | Unset = UNSET,
+    flow_instance_id: str | Unset = UNSET,
+    flow_invocation_id: str | Unset = UNSET,
+    user_id: str | Unset = UNSET,
+    status: CardStatus | Unset = UNSET,
+    multiple: MultipleFlag | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Error | OperationResult | None:
+    """Complete cards (token: events)
+
+     Moves the selected cards to Completed. Known from an unofficial third-party client, which sends e.g.
+    `?lifecycleId=abc&multiple=1`. Inferred: the `limit` parameter, by analogy with cancelCards; that no
+    body is sent; the response (unknown, modelled as a free-form object). Source:
+    https://documentation.atomic.io/api/card-api (section "complete").
+
+    Args:
+        environment_id (str):
+        event_name (str | Unset):
+        lifecycle_id (str | Unset):
+        card_template_id (str | Unset):
+        flow_instance_id (str | Unset):
+        flow_invocation_id (str | Unset):
+        user_id (str | Unset):
+        status (CardStatus | Unset): Card lifecycle state, lowercase. Open states: active,
+            embargoed, snoozed. Final states: dismissed, completed, cancelled, expired. Only `active`
+            has been seen in API output; the other spellings are inferred from the documented state
+            names.
+        multiple (MultipleFlag | Unset): Flag that allows a card action to affect more than one
+            card; the only value is 1.
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            event_name=event_name,
+            lifecycle_id=lifecycle_id,
+            card_template_id=card_template_id,
+            flow_instance_id=flow_instance_id,
+            flow_invocation_id=flow_invocation_id,
+            user_id=user_id,
+            status=status,
+            multiple=multiple,
+            limit=limit,
+        )
+    ).parsed

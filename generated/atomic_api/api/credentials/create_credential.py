@@ -1,0 +1,222 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.create_credential_request import CreateCredentialRequest
+from ...models.credential_pair_response import CredentialPairResponse
+from ...models.error import Error
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    body: CreateCredentialRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/{environment_id}/credentials".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CredentialPairResponse | Error | None:
+    if response.status_code == 200:
+        response_200 = CredentialPairResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CredentialPairResponse | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCredentialRequest,
+) -> Response[CredentialPairResponse | Error]:
+    """Create an API credential (token: auth)
+
+     Creates a new legacy API key (client id and secret) with the `workbench` or `events` role. An `auth`
+    key can create only non-auth keys; auth keys are rotated in the Workbench. Store the returned secret
+    at once. The success status code is not documented; 200 is inferred. Source:
+    https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        body (CreateCredentialRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CredentialPairResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCredentialRequest,
+) -> CredentialPairResponse | Error | None:
+    """Create an API credential (token: auth)
+
+     Creates a new legacy API key (client id and secret) with the `workbench` or `events` role. An `auth`
+    key can create only non-auth keys; auth keys are rotated in the Workbench. Store the returned secret
+    at once. The success status code is not documented; 200 is inferred. Source:
+    https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        body (CreateCredentialRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CredentialPairResponse | Error
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCredentialRequest,
+) -> Response[CredentialPairResponse | Error]:
+    """Create an API credential (token: auth)
+
+     Creates a new legacy API key (client id and secret) with the `workbench` or `events` role. An `auth`
+    key can create only non-auth keys; auth keys are rotated in the Workbench. Store the returned secret
+    at once. The success status code is not documented; 200 is inferred. Source:
+    https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        body (CreateCredentialRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[CredentialPairResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateCredentialRequest,
+) -> CredentialPairResponse | Error | None:
+    """Create an API credential (token: auth)
+
+     Creates a new legacy API key (client id and secret) with the `workbench` or `events` role. An `auth`
+    key can create only non-auth keys; auth keys are rotated in the Workbench. Store the returned secret
+    at once. The success status code is not documented; 200 is inferred. Source:
+    https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        body (CreateCredentialRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        CredentialPairResponse | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.revoked_credential_response import RevokedCredentialResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    client_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/v1/{environment_id}/credentials/{client_id}".format(
+            environment_id=quote(str(environment_id), safe=""),
+            client_id=quote(str(client_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | RevokedCredentialResponse | None:
+    if response.status_code == 200:
+        response_200 = RevokedCredentialResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | RevokedCredentialResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    client_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | RevokedCredentialResponse]:
+    """Revoke an API credential (token: auth)
+
+     Revokes a non-auth API key. The response echoes the revoked client id. The success status code is
+    not documented; 200 is inferred. Source: https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        client_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | RevokedCredentialResponse]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        client_id=client_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    client_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | RevokedCredentialResponse | None:
+    """Revoke an API credential (token: auth)
+
+     Revokes a non-auth API key. The response echoes the revoked client id. The success status code is
+    not documented; 200 is inferred. Source: https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        client_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | RevokedCredentialResponse
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client_id=client_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    client_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | RevokedCredentialResponse]:
+    """Revoke an API credential (token: auth)
+
+     Revokes a non-auth API key. The response echoes the revoked client id. The success status code is
+    not documented; 200 is inferred. Source: https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        client_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | RevokedCredentialResponse]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        client_id=client_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    client_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | RevokedCredentialResponse | None:
+    """Revoke an API credential (token: auth)
+
+     Revokes a non-auth API key. The response echoes the revoked client id. The success status code is
+    not documented; 200 is inferred. Source: https://documentation.atomic.io/api/api-credentials
+
+    Args:
+        environment_id (str):
+        client_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | RevokedCredentialResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client_id=client_id,
+            client=client,
+        )
+    ).parsed

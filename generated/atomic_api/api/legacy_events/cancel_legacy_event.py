@@ -1,0 +1,227 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.legacy_event_cancel_request import LegacyEventCancelRequest
+from ...models.operation_result import OperationResult
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    body: LegacyEventCancelRequest | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/{environment_id}/event/cancel".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | OperationResult | None:
+    if response.status_code == 200:
+        response_200 = OperationResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | OperationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyEventCancelRequest | Unset = UNSET,
+) -> Response[Error | OperationResult]:
+    """Cancel cards of a legacy event (token: events)
+
+     Legacy: cancels cards created from a legacy event. Known only from an unofficial third-party client;
+    the body and response are unknown and modelled as free-form objects (inferred). For current cards
+    use cancelCards. Source: old section "card-creation?id=card-cancellation" referenced by the third-
+    party client.
+
+    Args:
+        environment_id (str):
+        body (LegacyEventCancelRequest | Unset): Body of a legacy event cancellation. Its shape is
+            unknown.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyEventCancelRequest | Unset = UNSET,
+) -> Error | OperationResult | None:
+    """Cancel cards of a legacy event (token: events)
+
+     Legacy: cancels cards created from a legacy event. Known only from an unofficial third-party client;
+    the body and response are unknown and modelled as free-form objects (inferred). For current cards
+    use cancelCards. Source: old section "card-creation?id=card-cancellation" referenced by the third-
+    party client.
+
+    Args:
+        environment_id (str):
+        body (LegacyEventCancelRequest | Unset): Body of a legacy event cancellation. Its shape is
+            unknown.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyEventCancelRequest | Unset = UNSET,
+) -> Response[Error | OperationResult]:
+    """Cancel cards of a legacy event (token: events)
+
+     Legacy: cancels cards created from a legacy event. Known only from an unofficial third-party client;
+    the body and response are unknown and modelled as free-form objects (inferred). For current cards
+    use cancelCards. Source: old section "card-creation?id=card-cancellation" referenced by the third-
+    party client.
+
+    Args:
+        environment_id (str):
+        body (LegacyEventCancelRequest | Unset): Body of a legacy event cancellation. Its shape is
+            unknown.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LegacyEventCancelRequest | Unset = UNSET,
+) -> Error | OperationResult | None:
+    """Cancel cards of a legacy event (token: events)
+
+     Legacy: cancels cards created from a legacy event. Known only from an unofficial third-party client;
+    the body and response are unknown and modelled as free-form objects (inferred). For current cards
+    use cancelCards. Source: old section "card-creation?id=card-cancellation" referenced by the third-
+    party client.
+
+    Args:
+        environment_id (str):
+        body (LegacyEventCancelRequest | Unset): Body of a legacy event cancellation. Its shape is
+            unknown.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,211 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.operation_result import OperationResult
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    platform_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "delete",
+        "url": "/v1/{environment_id}/notification-platforms/{platform_id}".format(
+            environment_id=quote(str(environment_id), safe=""),
+            platform_id=quote(str(platform_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | OperationResult | None:
+    if response.status_code == 200:
+        response_200 = OperationResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | OperationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    platform_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | OperationResult]:
+    """Delete a notification platform (token: workbench)
+
+     Deletes a push platform, e.g. the legacy FCM key platform after migrating to FCM HTTP v1. The
+    capability is documented; the method, path and `workbench` role are inferred, and the response is
+    unknown (free-form object). Source: https://documentation.atomic.io/api/sns-platforms
+
+    Args:
+        environment_id (str):
+        platform_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        platform_id=platform_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    platform_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | OperationResult | None:
+    """Delete a notification platform (token: workbench)
+
+     Deletes a push platform, e.g. the legacy FCM key platform after migrating to FCM HTTP v1. The
+    capability is documented; the method, path and `workbench` role are inferred, and the response is
+    unknown (free-form object). Source: https://documentation.atomic.io/api/sns-platforms
+
+    Args:
+        environment_id (str):
+        platform_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        platform_id=platform_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    platform_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | OperationResult]:
+    """Delete a notification platform (token: workbench)
+
+     Deletes a push platform, e.g. the legacy FCM key platform after migrating to FCM HTTP v1. The
+    capability is documented; the method, path and `workbench` role are inferred, and the response is
+    unknown (free-form object). Source: https://documentation.atomic.io/api/sns-platforms
+
+    Args:
+        environment_id (str):
+        platform_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        platform_id=platform_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    platform_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | OperationResult | None:
+    """Delete a notification platform (token: workbench)
+
+     Deletes a push platform, e.g. the legacy FCM key platform after migrating to FCM HTTP v1. The
+    capability is documented; the method, path and `workbench` role are inferred, and the response is
+    unknown (free-form object). Source: https://documentation.atomic.io/api/sns-platforms
+
+    Args:
+        environment_id (str):
+        platform_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            platform_id=platform_id,
+            client=client,
+        )
+    ).parsed

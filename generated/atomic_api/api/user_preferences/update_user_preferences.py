@@ -1,0 +1,222 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.operation_result import OperationResult
+from ...models.user_preferences_update import UserPreferencesUpdate
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    body: UserPreferencesUpdate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v1/{environment_id}/userPreferences".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | OperationResult | None:
+    if response.status_code == 200:
+        response_200 = OperationResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | OperationResult]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: UserPreferencesUpdate,
+) -> Response[Error | OperationResult]:
+    """Update customers' notification preferences (token: events)
+
+     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
+    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
+    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
+    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+
+    Args:
+        environment_id (str):
+        body (UserPreferencesUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: UserPreferencesUpdate,
+) -> Error | OperationResult | None:
+    """Update customers' notification preferences (token: events)
+
+     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
+    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
+    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
+    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+
+    Args:
+        environment_id (str):
+        body (UserPreferencesUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: UserPreferencesUpdate,
+) -> Response[Error | OperationResult]:
+    """Update customers' notification preferences (token: events)
+
+     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
+    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
+    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
+    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+
+    Args:
+        environment_id (str):
+        body (UserPreferencesUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | OperationResult]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: UserPreferencesUpdate,
+) -> Error | OperationResult | None:
+    """Update customers' notification preferences (token: events)
+
+     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
+    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
+    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
+    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+
+    Args:
+        environment_id (str):
+        body (UserPreferencesUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | OperationResult
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

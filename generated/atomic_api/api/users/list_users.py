@@ -1,0 +1,237 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.user_list import UserList
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    limit: int | Unset = UNSET,
+    segment_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params["segmentId"] = segment_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/{environment_id}/users".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | UserList | None:
+    if response.status_code == 200:
+        response_200 = UserList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | UserList]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    segment_id: str | Unset = UNSET,
+) -> Response[Error | UserList]:
+    """List customers (token: events)
+
+     Lists customers, optionally only those in a segment. The documentation heads this call "List all
+    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
+    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
+    unknown. Source: https://documentation.atomic.io/api/users-api
+
+    Args:
+        environment_id (str):
+        limit (int | Unset):
+        segment_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | UserList]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        limit=limit,
+        segment_id=segment_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    segment_id: str | Unset = UNSET,
+) -> Error | UserList | None:
+    """List customers (token: events)
+
+     Lists customers, optionally only those in a segment. The documentation heads this call "List all
+    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
+    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
+    unknown. Source: https://documentation.atomic.io/api/users-api
+
+    Args:
+        environment_id (str):
+        limit (int | Unset):
+        segment_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | UserList
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        limit=limit,
+        segment_id=segment_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    segment_id: str | Unset = UNSET,
+) -> Response[Error | UserList]:
+    """List customers (token: events)
+
+     Lists customers, optionally only those in a segment. The documentation heads this call "List all
+    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
+    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
+    unknown. Source: https://documentation.atomic.io/api/users-api
+
+    Args:
+        environment_id (str):
+        limit (int | Unset):
+        segment_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | UserList]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        limit=limit,
+        segment_id=segment_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    segment_id: str | Unset = UNSET,
+) -> Error | UserList | None:
+    """List customers (token: events)
+
+     Lists customers, optionally only those in a segment. The documentation heads this call "List all
+    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
+    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
+    unknown. Source: https://documentation.atomic.io/api/users-api
+
+    Args:
+        environment_id (str):
+        limit (int | Unset):
+        segment_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | UserList
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            limit=limit,
+            segment_id=segment_id,
+        )
+    ).parsed

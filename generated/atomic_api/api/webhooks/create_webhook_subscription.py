@@ -1,0 +1,246 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.webhook_subscription_request import WebhookSubscriptionRequest
+from ...models.webhook_subscription_response import WebhookSubscriptionResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+    *,
+    body: WebhookSubscriptionRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/{environment_id}/webhook".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | WebhookSubscriptionResponse | None:
+    if response.status_code == 200:
+        response_200 = WebhookSubscriptionResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | WebhookSubscriptionResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookSubscriptionRequest,
+) -> Response[Error | WebhookSubscriptionResponse]:
+    """Subscribe to webhook events (token: workbench)
+
+     Subscribes a URL to one or more analytics event types; at most 100 subscriptions per environment.
+    Atomic then calls the URL (POST by default) with the analytics event as payload, signed by Atomic,
+    retrying failed deliveries with exponential back-off. That `types` and `url` are required is
+    inferred; the 200 status is inferred.
+
+    Test call (not modelled as a separate operation): the same method and path with a `type` query
+    parameter and no body, `POST /v1/{environmentId}/webhook?type=<event>` (e.g. `?type=card-
+    published`), sends a test event of that type to the subscribed URLs (known from an unofficial third-
+    party client; semantics inferred). OpenAPI 3.0 cannot describe it next to this operation. Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+        body (WebhookSubscriptionRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookSubscriptionResponse]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookSubscriptionRequest,
+) -> Error | WebhookSubscriptionResponse | None:
+    """Subscribe to webhook events (token: workbench)
+
+     Subscribes a URL to one or more analytics event types; at most 100 subscriptions per environment.
+    Atomic then calls the URL (POST by default) with the analytics event as payload, signed by Atomic,
+    retrying failed deliveries with exponential back-off. That `types` and `url` are required is
+    inferred; the 200 status is inferred.
+
+    Test call (not modelled as a separate operation): the same method and path with a `type` query
+    parameter and no body, `POST /v1/{environmentId}/webhook?type=<event>` (e.g. `?type=card-
+    published`), sends a test event of that type to the subscribed URLs (known from an unofficial third-
+    party client; semantics inferred). OpenAPI 3.0 cannot describe it next to this operation. Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+        body (WebhookSubscriptionRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookSubscriptionResponse
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookSubscriptionRequest,
+) -> Response[Error | WebhookSubscriptionResponse]:
+    """Subscribe to webhook events (token: workbench)
+
+     Subscribes a URL to one or more analytics event types; at most 100 subscriptions per environment.
+    Atomic then calls the URL (POST by default) with the analytics event as payload, signed by Atomic,
+    retrying failed deliveries with exponential back-off. That `types` and `url` are required is
+    inferred; the 200 status is inferred.
+
+    Test call (not modelled as a separate operation): the same method and path with a `type` query
+    parameter and no body, `POST /v1/{environmentId}/webhook?type=<event>` (e.g. `?type=card-
+    published`), sends a test event of that type to the subscribed URLs (known from an unofficial third-
+    party client; semantics inferred). OpenAPI 3.0 cannot describe it next to this operation. Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+        body (WebhookSubscriptionRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookSubscriptionResponse]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: WebhookSubscriptionRequest,
+) -> Error | WebhookSubscriptionResponse | None:
+    """Subscribe to webhook events (token: workbench)
+
+     Subscribes a URL to one or more analytics event types; at most 100 subscriptions per environment.
+    Atomic then calls the URL (POST by default) with the analytics event as payload, signed by Atomic,
+    retrying failed deliveries with exponential back-off. That `types` and `url` are required is
+    inferred; the 200 status is inferred.
+
+    Test call (not modelled as a separate operation): the same method and path with a `type` query
+    parameter and no body, `POST /v1/{environmentId}/webhook?type=<event>` (e.g. `?type=card-
+    published`), sends a test event of that type to the subscribed URLs (known from an unofficial third-
+    party client; semantics inferred). OpenAPI 3.0 cannot describe it next to this operation. Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+        body (WebhookSubscriptionRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookSubscriptionResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

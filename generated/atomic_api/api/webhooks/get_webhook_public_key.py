@@ -1,0 +1,205 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.webhook_public_key import WebhookPublicKey
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/{environment_id}/public-key".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | WebhookPublicKey | None:
+    if response.status_code == 200:
+        response_200 = WebhookPublicKey.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | WebhookPublicKey]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | WebhookPublicKey]:
+    """Get the webhook verification key (token: workbench)
+
+     Gets the key for verifying the signatures of webhook payloads. The method and path come from an
+    unofficial third-party client, which links the call to the "verifying webhook payloads" section; the
+    role is documented for the whole Webhooks API. The response format, the signature header and the
+    algorithm are unknown; an asymmetric public key is likely (inferred). Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookPublicKey]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | WebhookPublicKey | None:
+    """Get the webhook verification key (token: workbench)
+
+     Gets the key for verifying the signatures of webhook payloads. The method and path come from an
+    unofficial third-party client, which links the call to the "verifying webhook payloads" section; the
+    role is documented for the whole Webhooks API. The response format, the signature header and the
+    algorithm are unknown; an asymmetric public key is likely (inferred). Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookPublicKey
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | WebhookPublicKey]:
+    """Get the webhook verification key (token: workbench)
+
+     Gets the key for verifying the signatures of webhook payloads. The method and path come from an
+    unofficial third-party client, which links the call to the "verifying webhook payloads" section; the
+    role is documented for the whole Webhooks API. The response format, the signature header and the
+    algorithm are unknown; an asymmetric public key is likely (inferred). Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookPublicKey]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | WebhookPublicKey | None:
+    """Get the webhook verification key (token: workbench)
+
+     Gets the key for verifying the signatures of webhook payloads. The method and path come from an
+    unofficial third-party client, which links the call to the "verifying webhook payloads" section; the
+    role is documented for the whole Webhooks API. The response format, the signature header and the
+    algorithm are unknown; an asymmetric public key is likely (inferred). Source:
+    https://documentation.atomic.io/api/webhooks
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookPublicKey
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+        )
+    ).parsed

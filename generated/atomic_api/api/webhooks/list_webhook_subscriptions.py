@@ -1,0 +1,201 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.webhook_subscription_list import WebhookSubscriptionList
+from ...types import Response
+
+
+def _get_kwargs(
+    environment_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/{environment_id}/webhook".format(
+            environment_id=quote(str(environment_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | WebhookSubscriptionList | None:
+    if response.status_code == 200:
+        response_200 = WebhookSubscriptionList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | WebhookSubscriptionList]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | WebhookSubscriptionList]:
+    """List webhook subscriptions (token: workbench)
+
+     Lists the environment's webhook subscriptions. The method and path come from an unofficial third-
+    party client; the role is documented for the whole Webhooks API. The response envelope `{"data":
+    [...]}` is inferred. Source: https://documentation.atomic.io/api/webhooks (section "list existing
+    subscriptions").
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookSubscriptionList]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | WebhookSubscriptionList | None:
+    """List webhook subscriptions (token: workbench)
+
+     Lists the environment's webhook subscriptions. The method and path come from an unofficial third-
+    party client; the role is documented for the whole Webhooks API. The response envelope `{"data":
+    [...]}` is inferred. Source: https://documentation.atomic.io/api/webhooks (section "list existing
+    subscriptions").
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookSubscriptionList
+    """
+
+    return sync_detailed(
+        environment_id=environment_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | WebhookSubscriptionList]:
+    """List webhook subscriptions (token: workbench)
+
+     Lists the environment's webhook subscriptions. The method and path come from an unofficial third-
+    party client; the role is documented for the whole Webhooks API. The response envelope `{"data":
+    [...]}` is inferred. Source: https://documentation.atomic.io/api/webhooks (section "list existing
+    subscriptions").
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookSubscriptionList]
+    """
+
+    kwargs = _get_kwargs(
+        environment_id=environment_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    environment_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | WebhookSubscriptionList | None:
+    """List webhook subscriptions (token: workbench)
+
+     Lists the environment's webhook subscriptions. The method and path come from an unofficial third-
+    party client; the role is documented for the whole Webhooks API. The response envelope `{"data":
+    [...]}` is inferred. Source: https://documentation.atomic.io/api/webhooks (section "list existing
+    subscriptions").
+
+    Args:
+        environment_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookSubscriptionList
+    """
+
+    return (
+        await asyncio_detailed(
+            environment_id=environment_id,
+            client=client,
+        )
+    ).parsed

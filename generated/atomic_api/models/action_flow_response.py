@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="ActionFlowResponse")
+
+
+@_attrs_define
+class ActionFlowResponse:
+    """Result of starting a flow. The documentation says it always contains a `flowInvocationId`; the envelope and other
+    fields are unknown, so the top-level placement is inferred and the object is kept open.
+
+        Attributes:
+            flow_invocation_id (str | Unset):
+    """
+
+    flow_invocation_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        flow_invocation_id = self.flow_invocation_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if flow_invocation_id is not UNSET:
+            field_dict["flowInvocationId"] = flow_invocation_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        flow_invocation_id = d.pop("flowInvocationId", UNSET)
+
+        action_flow_response = cls(
+            flow_invocation_id=flow_invocation_id,
+        )
+
+        action_flow_response.additional_properties = d
+        return action_flow_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

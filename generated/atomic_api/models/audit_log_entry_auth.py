@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.audit_log_entry_auth_type import AuditLogEntryAuthType
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="AuditLogEntryAuth")
+
+
+@_attrs_define
+class AuditLogEntryAuth:
+    """
+    Attributes:
+        type_ (AuditLogEntryAuthType | Unset): How the request was authenticated: SDK (`client`), Workbench, connectors
+            (`signedPayload`) or API keys (`clientCredentials`).
+        client_id (str | Unset):
+    """
+
+    type_: AuditLogEntryAuthType | Unset = UNSET
+    client_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_: str | Unset = UNSET
+        if not isinstance(self.type_, Unset):
+            type_ = self.type_.value
+
+        client_id = self.client_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+        if client_id is not UNSET:
+            field_dict["clientId"] = client_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        _type_ = d.pop("type", UNSET)
+        type_: AuditLogEntryAuthType | Unset
+        if isinstance(_type_, Unset):
+            type_ = UNSET
+        else:
+            type_ = AuditLogEntryAuthType(_type_)
+
+        client_id = d.pop("clientId", UNSET)
+
+        audit_log_entry_auth = cls(
+            type_=type_,
+            client_id=client_id,
+        )
+
+        audit_log_entry_auth.additional_properties = d
+        return audit_log_entry_auth
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.card_status import CardStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.card_definition import CardDefinition
+    from ..models.card_payload import CardPayload
+
+
+T = TypeVar("T", bound="Card")
+
+
+@_attrs_define
+class Card:
+    """A card instance.
+
+    Attributes:
+        card_instance_id (str | Unset):
+        card_template_id (str | Unset):
+        card_template_name (str | Unset):
+        lifecycle_id (str | Unset):
+        flow_instance_id (str | Unset):
+        flow_invocation_id (str | Unset):
+        event_name (str | Unset): Legacy event name; an empty string for Action Flow cards.
+        event_source (str | Unset): `live` has been seen; a test value probably exists (inferred).
+        definition (CardDefinition | Unset): The card definition. Its schema is private.
+        payload (CardPayload | Unset): The payload a card was created with.
+        status (CardStatus | Unset): Card lifecycle state, lowercase. Open states: active, embargoed, snoozed. Final
+            states: dismissed, completed, cancelled, expired. Only `active` has been seen in API output; the other spellings
+            are inferred from the documented state names.
+        user_id (str | Unset):
+        created (datetime.datetime | Unset):
+        updated (datetime.datetime | Unset):
+    """
+
+    card_instance_id: str | Unset = UNSET
+    card_template_id: str | Unset = UNSET
+    card_template_name: str | Unset = UNSET
+    lifecycle_id: str | Unset = UNSET
+    flow_instance_id: str | Unset = UNSET
+    flow_invocation_id: str | Unset = UNSET
+    event_name: str | Unset = UNSET
+    event_source: str | Unset = UNSET
+    definition: CardDefinition | Unset = UNSET
+    payload: CardPayload | Unset = UNSET
+    status: CardStatus | Unset = UNSET
+    user_id: str | Unset = UNSET
+    created: datetime.datetime | Unset = UNSET
+    updated: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        card_instance_id = self.card_instance_id
+
+        card_template_id = self.card_template_id
+
+        card_template_name = self.card_template_name
+
+        lifecycle_id = self.lifecycle_id
+
+        flow_instance_id = self.flow_instance_id
+
+        flow_invocation_id = self.flow_invocation_id
+
+        event_name = self.event_name
+
+        event_source = self.event_source
+
+        definition: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.definition, Unset):
+            definition = self.definition.to_dict()
+
+        payload: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.payload, Unset):
+            payload = self.payload.to_dict()
+
+        status: str | Unset = UNSET
+        if not isinstance(self.status, Unset):
+            status = self.status.value
+
+        user_id = self.user_id
+
+        created: str | Unset = UNSET
+        if not isinstance(self.created, Unset):
+            created = self.created.isoformat()
+
+        updated: str | Unset = UNSET
+        if not isinstance(self.updated, Unset):
+            updated = self.updated.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if card_instance_id is not UNSET:
+            field_dict["cardInstanceId"] = card_instance_id
+        if card_template_id is not UNSET:
+            field_dict["cardTemplateId"] = card_template_id
+        if card_template_name is not UNSET:
+            field_dict["cardTemplateName"] = card_template_name
+        if lifecycle_id is not UNSET:
+            field_dict["lifecycleId"] = lifecycle_id
+        if flow_instance_id is not UNSET:
+            field_dict["flowInstanceId"] = flow_instance_id
+        if flow_invocation_id is not UNSET:
+            field_dict["flowInvocationId"] = flow_invocation_id
+        if event_name is not UNSET:
+            field_dict["eventName"] = event_name
+        if event_source is not UNSET:
+            field_dict["eventSource"] = event_source
+        if definition is not UNSET:
+            field_dict["definition"] = definition
+        if payload is not UNSET:
+            field_dict["payload"] = payload
+        if status is not UNSET:
+            field_dict["status"] = status
+        if user_id is not UNSET:
+            field_dict["userId"] = user_id
+        if created is not UNSET:
+            field_dict["created"] = created
+        if updated is not UNSET:
+            field_dict["updated"] = updated
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.card_definition import CardDefinition
+        from ..models.card_payload import CardPayload
+
+        d = dict(src_dict)
+        card_instance_id = d.pop("cardInstanceId", UNSET)
+
+        card_template_id = d.pop("cardTemplateId", UNSET)
+
+        card_template_name = d.pop("cardTemplateName", UNSET)
+
+        lifecycle_id = d.pop("lifecycleId", UNSET)
+
+        flow_instance_id = d.pop("flowInstanceId", UNSET)
+
+        flow_invocation_id = d.pop("flowInvocationId", UNSET)
+
+        event_name = d.pop("eventName", UNSET)
+
+        event_source = d.pop("eventSource", UNSET)
+
+        _definition = d.pop("definition", UNSET)
+        definition: CardDefinition | Unset
+        if isinstance(_definition, Unset):
+            definition = UNSET
+        else:
+            definition = CardDefinition.from_dict(_definition)
+
+        _payload = d.pop("payload", UNSET)
+        payload: CardPayload | Unset
+        if isinstance(_payload, Unset):
+            payload = UNSET
+        else:
+            payload = CardPayload.from_dict(_payload)
+
+        _status = d.pop("status", UNSET)
+        status: CardStatus | Unset
+        if isinstance(_status, Unset):
+            status = UNSET
+        else:
+            status = CardStatus(_status)
+
+        user_id = d.pop("userId", UNSET)
+
+        _created = d.pop("created", UNSET)
+        created: datetime.datetime | Unset
+        if isinstance(_created, Unset):
+            created = UNSET
+        else:
+            created = datetime.datetime.fromisoformat(_created)
+
+        _updated = d.pop("updated", UNSET)
+        updated: datetime.datetime | Unset
+        if isinstance(_updated, Unset):
+            updated = UNSET
+        else:
+            updated = datetime.datetime.fromisoformat(_updated)
+
+        card = cls(
+            card_instance_id=card_instance_id,
+            card_template_id=card_template_id,
+            card_template_name=card_template_name,
+            lifecycle_id=lifecycle_id,
+            flow_instance_id=flow_instance_id,
+            flow_invocation_id=flow_invocation_id,
+            event_name=event_name,
+            event_source=event_source,
+            definition=definition,
+            payload=payload,
+            status=status,
+            user_id=user_id,
+            created=created,
+            updated=updated,
+        )
+
+        card.additional_properties = d
+        return card
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.card_options_target_platforms import CardOptionsTargetPlatforms
+
+
+T = TypeVar("T", bound="CardOptions")
+
+
+@_attrs_define
+class CardOptions:
+    """Delivery options for the cards created. Supplied options override the flow's defaults (newer documentation); the
+    docs say such overrides will be deprecated.
+
+        Attributes:
+            priority (int | Unset): Position of the card in the stream (1 to 10).
+            expires (datetime.datetime | Unset): Absolute expiry time.
+            expires_interval (str | Unset): Relative expiry as an ISO 8601 duration (e.g. `PT30M`, `P3D`, `P6Y5M4DT3H2M1S`),
+                counted from when the request is sent. If `expires` is also set, the earlier of the two wins.
+            embargo (datetime.datetime | Unset): The card stays hidden (Embargoed) until this time.
+            target_stream_ids (list[str] | Unset): Streams to deliver to; by default cards go to the "All cards" stream.
+            target_platforms (CardOptionsTargetPlatforms | Unset): Platforms to deliver to, e.g. `{"Web": true}`. Keys other
+                than `Web` (such as `iOS` and `Android`) are inferred.
+    """
+
+    priority: int | Unset = UNSET
+    expires: datetime.datetime | Unset = UNSET
+    expires_interval: str | Unset = UNSET
+    embargo: datetime.datetime | Unset = UNSET
+    target_stream_ids: list[str] | Unset = UNSET
+    target_platforms: CardOptionsTargetPlatforms | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        priority = self.priority
+
+        expires: str | Unset = UNSET
+        if not isinstance(self.expires, Unset):
+            expires = self.expires.isoformat()
+
+        expires_interval = self.expires_interval
+
+        embargo: str | Unset = UNSET
+        if not isinstance(self.embargo, Unset):
+            embargo = self.embargo.isoformat()
+
+        target_stream_ids: list[str] | Unset = UNSET
+        if not isinstance(self.target_stream_ids, Unset):
+            target_stream_ids = self.target_stream_ids
+
+        target_platforms: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.target_platforms, Unset):
+            target_platforms = self.target_platforms.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if priority is not UNSET:
+            field_dict["priority"] = priority
+        if expires is not UNSET:
+            field_dict["expires"] = expires
+        if expires_interval is not UNSET:
+            field_dict["expiresInterval"] = expires_interval
+        if embargo is not UNSET:
+            field_dict["embargo"] = embargo
+        if target_stream_ids is not UNSET:
+            field_dict["targetStreamIds"] = target_stream_ids
+        if target_platforms is not UNSET:
+            field_dict["targetPlatforms"] = target_platforms
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.card_options_target_platforms import CardOptionsTargetPlatforms
+
+        d = dict(src_dict)
+        priority = d.pop("priority", UNSET)
+
+        _expires = d.pop("expires", UNSET)
+        expires: datetime.datetime | Unset
+        if isinstance(_expires, Unset):
+            expires = UNSET
+        else:
+            expires = datetime.datetime.fromisoformat(_expires)
+
+        expires_interval = d.pop("expiresInterval", UNSET)
+
+        _embargo = d.pop("embargo", UNSET)
+        embargo: datetime.datetime | Unset
+        if isinstance(_embargo, Unset):
+            embargo = UNSET
+        else:
+            embargo = datetime.datetime.fromisoformat(_embargo)
+
+        target_stream_ids = cast(list[str], d.pop("targetStreamIds", UNSET))
+
+        _target_platforms = d.pop("targetPlatforms", UNSET)
+        target_platforms: CardOptionsTargetPlatforms | Unset
+        if isinstance(_target_platforms, Unset):
+            target_platforms = UNSET
+        else:
+            target_platforms = CardOptionsTargetPlatforms.from_dict(_target_platforms)
+
+        card_options = cls(
+            priority=priority,
+            expires=expires,
+            expires_interval=expires_interval,
+            embargo=embargo,
+            target_stream_ids=target_stream_ids,
+            target_platforms=target_platforms,
+        )
+
+        card_options.additional_properties = d
+        return card_options
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.card_options import CardOptions
+    from ..models.card_payload_detail import CardPayloadDetail
+    from ..models.card_payload_metadata import CardPayloadMetadata
+    from ..models.users_by_id_target import UsersByIdTarget
+
+
+T = TypeVar("T", bound="CardPayload")
+
+
+@_attrs_define
+class CardPayload:
+    """The payload a card was created with.
+
+    Attributes:
+        detail (CardPayloadDetail | Unset):
+        target (UsersByIdTarget | Unset): Legacy target shape seen in card payloads and the CSV template. One
+            documentation example uses a single string instead of an array (`{"usersById": "user1"}`).
+        card_options (CardOptions | Unset): Delivery options for the cards created. Supplied options override the flow's
+            defaults (newer documentation); the docs say such overrides will be deprecated.
+        metadata (CardPayloadMetadata | Unset):
+    """
+
+    detail: CardPayloadDetail | Unset = UNSET
+    target: UsersByIdTarget | Unset = UNSET
+    card_options: CardOptions | Unset = UNSET
+    metadata: CardPayloadMetadata | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        detail: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.detail, Unset):
+            detail = self.detail.to_dict()
+
+        target: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.target, Unset):
+            target = self.target.to_dict()
+
+        card_options: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.card_options, Unset):
+            card_options = self.card_options.to_dict()
+
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if detail is not UNSET:
+            field_dict["detail"] = detail
+        if target is not UNSET:
+            field_dict["target"] = target
+        if card_options is not UNSET:
+            field_dict["cardOptions"] = card_options
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.card_options import CardOptions
+        from ..models.card_payload_detail import CardPayloadDetail
+        from ..models.card_payload_metadata import CardPayloadMetadata
+        from ..models.users_by_id_target import UsersByIdTarget
+
+        d = dict(src_dict)
+        _detail = d.pop("detail", UNSET)
+        detail: CardPayloadDetail | Unset
+        if isinstance(_detail, Unset):
+            detail = UNSET
+        else:
+            detail = CardPayloadDetail.from_dict(_detail)
+
+        _target = d.pop("target", UNSET)
+        target: UsersByIdTarget | Unset
+        if isinstance(_target, Unset):
+            target = UNSET
+        else:
+            target = UsersByIdTarget.from_dict(_target)
+
+        _card_options = d.pop("cardOptions", UNSET)
+        card_options: CardOptions | Unset
+        if isinstance(_card_options, Unset):
+            card_options = UNSET
+        else:
+            card_options = CardOptions.from_dict(_card_options)
+
+        _metadata = d.pop("metadata", UNSET)
+        metadata: CardPayloadMetadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = CardPayloadMetadata.from_dict(_metadata)
+
+        card_payload = cls(
+            detail=detail,
+            target=target,
+            card_options=card_options,
+            metadata=metadata,
+        )
+
+        card_payload.additional_properties = d
+        return card_payload
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CredentialPair")
+
+
+@_attrs_define
+class CredentialPair:
+    """
+    Attributes:
+        client_id (str | Unset):
+        client_secret (str | Unset): The client secret. Store it at once; it cannot be retrieved later.
+    """
+
+    client_id: str | Unset = UNSET
+    client_secret: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        client_id = self.client_id
+
+        client_secret = self.client_secret
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if client_id is not UNSET:
+            field_dict["clientId"] = client_id
+        if client_secret is not UNSET:
+            field_dict["clientSecret"] = client_secret
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        client_id = d.pop("clientId", UNSET)
+
+        client_secret = d.pop("clientSecret", UNSET)
+
+        credential_pair = cls(
+            client_id=client_id,
+            client_secret=client_secret,
+        )
+
+        credential_pair.additional_properties = d
+        return credential_pair
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

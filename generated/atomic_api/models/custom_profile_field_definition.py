@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.custom_profile_field_definition_type import (
+    CustomProfileFieldDefinitionType,
+)
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CustomProfileFieldDefinition")
+
+
+@_attrs_define
+class CustomProfileFieldDefinition:
+    """
+    Attributes:
+        name (str | Unset): Field key, e.g. `shopping_interests`.
+        label (str | Unset): Label shown in the Workbench.
+        type_ (CustomProfileFieldDefinitionType | Unset):
+    """
+
+    name: str | Unset = UNSET
+    label: str | Unset = UNSET
+    type_: CustomProfileFieldDefinitionType | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        label = self.label
+
+        type_: str | Unset = UNSET
+        if not isinstance(self.type_, Unset):
+            type_ = self.type_.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if name is not UNSET:
+            field_dict["name"] = name
+        if label is not UNSET:
+            field_dict["label"] = label
+        if type_ is not UNSET:
+            field_dict["type"] = type_
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        name = d.pop("name", UNSET)
+
+        label = d.pop("label", UNSET)
+
+        _type_ = d.pop("type", UNSET)
+        type_: CustomProfileFieldDefinitionType | Unset
+        if isinstance(_type_, Unset):
+            type_ = UNSET
+        else:
+            type_ = CustomProfileFieldDefinitionType(_type_)
+
+        custom_profile_field_definition = cls(
+            name=name,
+            label=label,
+            type_=type_,
+        )
+
+        custom_profile_field_definition.additional_properties = d
+        return custom_profile_field_definition
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="Environment")
+
+
+@_attrs_define
+class Environment:
+    """An environment of the organisation.
+
+    Attributes:
+        id (str | Unset): Environment id, used as `environmentId` in paths (e.g. `4dkLrv`).
+        name (str | Unset): Name shown in the Workbench.
+        created (datetime.datetime | Unset):
+        organisation_name (str | Unset): The organisation's name (meaning inferred).
+    """
+
+    id: str | Unset = UNSET
+    name: str | Unset = UNSET
+    created: datetime.datetime | Unset = UNSET
+    organisation_name: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        name = self.name
+
+        created: str | Unset = UNSET
+        if not isinstance(self.created, Unset):
+            created = self.created.isoformat()
+
+        organisation_name = self.organisation_name
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if name is not UNSET:
+            field_dict["name"] = name
+        if created is not UNSET:
+            field_dict["created"] = created
+        if organisation_name is not UNSET:
+            field_dict["organisationName"] = organisation_name
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        id = d.pop("id", UNSET)
+
+        name = d.pop("name", UNSET)
+
+        _created = d.pop("created", UNSET)
+        created: datetime.datetime | Unset
+        if isinstance(_created, Unset):
+            created = UNSET
+        else:
+            created = datetime.datetime.fromisoformat(_created)
+
+        organisation_name = d.pop("organisationName", UNSET)
+
+        environment = cls(
+            id=id,
+            name=name,
+            created=created,
+            organisation_name=organisation_name,
+        )
+
+        environment.additional_properties = d
+        return environment
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

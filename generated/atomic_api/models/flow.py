@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.flow_payload import FlowPayload
+    from ..models.flow_target import FlowTarget
+
+
+T = TypeVar("T", bound="Flow")
+
+
+@_attrs_define
+class Flow:
+    """One flow to start, for one target.
+
+    Attributes:
+        target (FlowTarget): Target of one flow object. Covers UserTarget (`{"type": "user", "targetUserIds": [...]}`)
+            and the bulk-targeting variants (segments, tags, filters), whose shapes are undocumented; they are probably told
+            apart by `type` (inferred). Kept open so any variant can be sent.
+        payload (FlowPayload | Unset):
+        flow_invocation_id (str | Unset): Your id for this request; generated when absent, and returned and recorded in
+            analytics.
+    """
+
+    target: FlowTarget
+    payload: FlowPayload | Unset = UNSET
+    flow_invocation_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        target = self.target.to_dict()
+
+        payload: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.payload, Unset):
+            payload = self.payload.to_dict()
+
+        flow_invocation_id = self.flow_invocation_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "target": target,
+            }
+        )
+        if payload is not UNSET:
+            field_dict["payload"] = payload
+        if flow_invocation_id is not UNSET:
+            field_dict["flowInvocationId"] = flow_invocation_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.flow_payload import FlowPayload
+        from ..models.flow_target import FlowTarget
+
+        d = dict(src_dict)
+        target = FlowTarget.from_dict(d.pop("target"))
+
+        _payload = d.pop("payload", UNSET)
+        payload: FlowPayload | Unset
+        if isinstance(_payload, Unset):
+            payload = UNSET
+        else:
+            payload = FlowPayload.from_dict(_payload)
+
+        flow_invocation_id = d.pop("flowInvocationId", UNSET)
+
+        flow = cls(
+            target=target,
+            payload=payload,
+            flow_invocation_id=flow_invocation_id,
+        )
+
+        flow.additional_properties = d
+        return flow
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.card_options import CardOptions
+    from ..models.flow_payload_metadata import FlowPayloadMetadata
+    from ..models.flow_payload_notification_detail import FlowPayloadNotificationDetail
+    from ..models.flow_payload_variables import FlowPayloadVariables
+
+
+T = TypeVar("T", bound="FlowPayload")
+
+
+@_attrs_define
+class FlowPayload:
+    """
+    Attributes:
+        variables (FlowPayloadVariables | Unset): Flow variables by name. Variables marked required in the Workbench
+            must be present, or the start fails.
+        card_options (CardOptions | Unset): Delivery options for the cards created. Supplied options override the flow's
+            defaults (newer documentation); the docs say such overrides will be deprecated.
+        metadata (FlowPayloadMetadata | Unset): Data passed through to analytics events.
+        notification_detail (FlowPayloadNotificationDetail | Unset): Data passed along with push notifications.
+    """
+
+    variables: FlowPayloadVariables | Unset = UNSET
+    card_options: CardOptions | Unset = UNSET
+    metadata: FlowPayloadMetadata | Unset = UNSET
+    notification_detail: FlowPayloadNotificationDetail | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        variables: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.variables, Unset):
+            variables = self.variables.to_dict()
+
+        card_options: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.card_options, Unset):
+            card_options = self.card_options.to_dict()
+
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
+
+        notification_detail: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.notification_detail, Unset):
+            notification_detail = self.notification_detail.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if variables is not UNSET:
+            field_dict["variables"] = variables
+        if card_options is not UNSET:
+            field_dict["cardOptions"] = card_options
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
+        if notification_detail is not UNSET:
+            field_dict["notificationDetail"] = notification_detail
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.card_options import CardOptions
+        from ..models.flow_payload_metadata import FlowPayloadMetadata
+        from ..models.flow_payload_notification_detail import (
+            FlowPayloadNotificationDetail,
+        )
+        from ..models.flow_payload_variables import FlowPayloadVariables
+
+        d = dict(src_dict)
+        _variables = d.pop("variables", UNSET)
+        variables: FlowPayloadVariables | Unset
+        if isinstance(_variables, Unset):
+            variables = UNSET
+        else:
+            variables = FlowPayloadVariables.from_dict(_variables)
+
+        _card_options = d.pop("cardOptions", UNSET)
+        card_options: CardOptions | Unset
+        if isinstance(_card_options, Unset):
+            card_options = UNSET
+        else:
+            card_options = CardOptions.from_dict(_card_options)
+
+        _metadata = d.pop("metadata", UNSET)
+        metadata: FlowPayloadMetadata | Unset
+        if isinstance(_metadata, Unset):
+            metadata = UNSET
+        else:
+            metadata = FlowPayloadMetadata.from_dict(_metadata)
+
+        _notification_detail = d.pop("notificationDetail", UNSET)
+        notification_detail: FlowPayloadNotificationDetail | Unset
+        if isinstance(_notification_detail, Unset):
+            notification_detail = UNSET
+        else:
+            notification_detail = FlowPayloadNotificationDetail.from_dict(
+                _notification_detail
+            )
+
+        flow_payload = cls(
+            variables=variables,
+            card_options=card_options,
+            metadata=metadata,
+            notification_detail=notification_detail,
+        )
+
+        flow_payload.additional_properties = d
+        return flow_payload
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

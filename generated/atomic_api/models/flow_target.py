@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="FlowTarget")
+
+
+@_attrs_define
+class FlowTarget:
+    """Target of one flow object. Covers UserTarget (`{"type": "user", "targetUserIds": [...]}`) and the bulk-targeting
+    variants (segments, tags, filters), whose shapes are undocumented; they are probably told apart by `type`
+    (inferred). Kept open so any variant can be sent.
+
+        Attributes:
+            type_ (str): Target kind; `user` for explicit users. Values for bulk targets are unknown.
+            target_user_ids (list[str] | Unset): User ids, for `type` `user`.
+    """
+
+    type_: str
+    target_user_ids: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_
+
+        target_user_ids: list[str] | Unset = UNSET
+        if not isinstance(self.target_user_ids, Unset):
+            target_user_ids = self.target_user_ids
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "type": type_,
+            }
+        )
+        if target_user_ids is not UNSET:
+            field_dict["targetUserIds"] = target_user_ids
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        type_ = d.pop("type")
+
+        target_user_ids = cast(list[str], d.pop("targetUserIds", UNSET))
+
+        flow_target = cls(
+            type_=type_,
+            target_user_ids=target_user_ids,
+        )
+
+        flow_target.additional_properties = d
+        return flow_target
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="NotificationPlatformCreatePlatformProperties")
+
+
+@_attrs_define
+class NotificationPlatformCreatePlatformProperties:
+    """Android options. Property names for the APNs token team ID and bundle ID are unknown.
+
+    Attributes:
+        channel_id (str | Unset):
+        restricted_package_name (str | Unset):
+    """
+
+    channel_id: str | Unset = UNSET
+    restricted_package_name: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        channel_id = self.channel_id
+
+        restricted_package_name = self.restricted_package_name
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if channel_id is not UNSET:
+            field_dict["channelId"] = channel_id
+        if restricted_package_name is not UNSET:
+            field_dict["restrictedPackageName"] = restricted_package_name
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        channel_id = d.pop("channelId", UNSET)
+
+        restricted_package_name = d.pop("restrictedPackageName", UNSET)
+
+        notification_platform_create_platform_properties = cls(
+            channel_id=channel_id,
+            restricted_package_name=restricted_package_name,
+        )
+
+        notification_platform_create_platform_properties.additional_properties = d
+        return notification_platform_create_platform_properties
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.user_preferences import UserPreferences
+    from ..models.user_profile import UserProfile
+    from ..models.user_segments import UserSegments
+
+
+T = TypeVar("T", bound="User")
+
+
+@_attrs_define
+class User:
+    """A customer.
+
+    Attributes:
+        id (str | Unset):
+        preferences (UserPreferences | Unset): Notification preferences of a customer.
+        preferences_updated (datetime.datetime | Unset):
+        created (datetime.datetime | Unset):
+        profile (UserProfile | Unset): Flat profile with snake_case keys: standard fields, analytics fields maintained
+            by Atomic (e.g. `user_type`, `first_seen_at`, `last_seen_at`) and custom fields at the same level.
+        segments (UserSegments | Unset): Segment membership; returned by getUser only, shape unknown.
+    """
+
+    id: str | Unset = UNSET
+    preferences: UserPreferences | Unset = UNSET
+    preferences_updated: datetime.datetime | Unset = UNSET
+    created: datetime.datetime | Unset = UNSET
+    profile: UserProfile | Unset = UNSET
+    segments: UserSegments | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        preferences: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.preferences, Unset):
+            preferences = self.preferences.to_dict()
+
+        preferences_updated: str | Unset = UNSET
+        if not isinstance(self.preferences_updated, Unset):
+            preferences_updated = self.preferences_updated.isoformat()
+
+        created: str | Unset = UNSET
+        if not isinstance(self.created, Unset):
+            created = self.created.isoformat()
+
+        profile: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.profile, Unset):
+            profile = self.profile.to_dict()
+
+        segments: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.segments, Unset):
+            segments = self.segments.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if preferences is not UNSET:
+            field_dict["preferences"] = preferences
+        if preferences_updated is not UNSET:
+            field_dict["preferencesUpdated"] = preferences_updated
+        if created is not UNSET:
+            field_dict["created"] = created
+        if profile is not UNSET:
+            field_dict["profile"] = profile
+        if segments is not UNSET:
+            field_dict["segments"] = segments
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.user_preferences import UserPreferences
+        from ..models.user_profile import UserProfile
+        from ..models.user_segments import UserSegments
+
+        d = dict(src_dict)
+        id = d.pop("id", UNSET)
+
+        _preferences = d.pop("preferences", UNSET)
+        preferences: UserPreferences | Unset
+        if isinstance(_preferences, Unset):
+            preferences = UNSET
+        else:
+            preferences = UserPreferences.from_dict(_preferences)
+
+        _preferences_updated = d.pop("preferencesUpdated", UNSET)
+        preferences_updated: datetime.datetime | Unset
+        if isinstance(_preferences_updated, Unset):
+            preferences_updated = UNSET
+        else:
+            preferences_updated = datetime.datetime.fromisoformat(_preferences_updated)
+
+        _created = d.pop("created", UNSET)
+        created: datetime.datetime | Unset
+        if isinstance(_created, Unset):
+            created = UNSET
+        else:
+            created = datetime.datetime.fromisoformat(_created)
+
+        _profile = d.pop("profile", UNSET)
+        profile: UserProfile | Unset
+        if isinstance(_profile, Unset):
+            profile = UNSET
+        else:
+            profile = UserProfile.from_dict(_profile)
+
+        _segments = d.pop("segments", UNSET)
+        segments: UserSegments | Unset
+        if isinstance(_segments, Unset):
+            segments = UNSET
+        else:
+            segments = UserSegments.from_dict(_segments)
+
+        user = cls(
+            id=id,
+            preferences=preferences,
+            preferences_updated=preferences_updated,
+            created=created,
+            profile=profile,
+            segments=segments,
+        )
+
+        user.additional_properties = d
+        return user
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

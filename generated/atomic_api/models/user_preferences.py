@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.user_preferences_notifications import UserPreferencesNotifications
+
+
+T = TypeVar("T", bound="UserPreferences")
+
+
+@_attrs_define
+class UserPreferences:
+    """Notification preferences of a customer.
+
+    Attributes:
+        timezone (str | Unset): Time zone name, e.g. `Pacific/Auckland` (IANA name, inferred).
+        notifications_enabled (bool | Unset):
+        notifications (UserPreferencesNotifications | Unset): Notification windows per day key. Documented keys are
+            `default`, `sat` and `sun`; `mon` to `fri` are inferred. An empty array probably means no notifications that
+            day.
+    """
+
+    timezone: str | Unset = UNSET
+    notifications_enabled: bool | Unset = UNSET
+    notifications: UserPreferencesNotifications | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        timezone = self.timezone
+
+        notifications_enabled = self.notifications_enabled
+
+        notifications: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.notifications, Unset):
+            notifications = self.notifications.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if timezone is not UNSET:
+            field_dict["timezone"] = timezone
+        if notifications_enabled is not UNSET:
+            field_dict["notificationsEnabled"] = notifications_enabled
+        if notifications is not UNSET:
+            field_dict["notifications"] = notifications
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.user_preferences_notifications import UserPreferencesNotifications
+
+        d = dict(src_dict)
+        timezone = d.pop("timezone", UNSET)
+
+        notifications_enabled = d.pop("notificationsEnabled", UNSET)
+
+        _notifications = d.pop("notifications", UNSET)
+        notifications: UserPreferencesNotifications | Unset
+        if isinstance(_notifications, Unset):
+            notifications = UNSET
+        else:
+            notifications = UserPreferencesNotifications.from_dict(_notifications)
+
+        user_preferences = cls(
+            timezone=timezone,
+            notifications_enabled=notifications_enabled,
+            notifications=notifications,
+        )
+
+        user_preferences.additional_properties = d
+        return user_preferences
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="UsersByIdTarget")
+
+
+@_attrs_define
+class UsersByIdTarget:
+    """Legacy target shape seen in card payloads and the CSV template. One documentation example uses a single string
+    instead of an array (`{"usersById": "user1"}`).
+
+        Attributes:
+            users_by_id (list[str] | Unset):
+    """
+
+    users_by_id: list[str] | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        users_by_id: list[str] | Unset = UNSET
+        if not isinstance(self.users_by_id, Unset):
+            users_by_id = self.users_by_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if users_by_id is not UNSET:
+            field_dict["usersById"] = users_by_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        users_by_id = cast(list[str], d.pop("usersById", UNSET))
+
+        users_by_id_target = cls(
+            users_by_id=users_by_id,
+        )
+
+        users_by_id_target.additional_properties = d
+        return users_by_id_target
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

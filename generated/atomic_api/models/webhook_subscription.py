@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.webhook_subscription_headers import WebhookSubscriptionHeaders
+
+
+T = TypeVar("T", bound="WebhookSubscription")
+
+
+@_attrs_define
+class WebhookSubscription:
+    """
+    Attributes:
+        id (str | Unset):
+        types (list[str] | Unset):
+        url (str | Unset):
+        headers (WebhookSubscriptionHeaders | Unset):
+        secret (str | Unset): A UUID returned at creation; its use is undocumented.
+        card_template_id (str | Unset):
+        action_flow_config_id (str | Unset):
+        created (datetime.datetime | Unset):
+        updated (datetime.datetime | Unset):
+    """
+
+    id: str | Unset = UNSET
+    types: list[str] | Unset = UNSET
+    url: str | Unset = UNSET
+    headers: WebhookSubscriptionHeaders | Unset = UNSET
+    secret: str | Unset = UNSET
+    card_template_id: str | Unset = UNSET
+    action_flow_config_id: str | Unset = UNSET
+    created: datetime.datetime | Unset = UNSET
+    updated: datetime.datetime | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        types: list[str] | Unset = UNSET
+        if not isinstance(self.types, Unset):
+            types = self.types
+
+        url = self.url
+
+        headers: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.headers, Unset):
+            headers = self.headers.to_dict()
+
+        secret = self.secret
+
+        card_template_id = self.card_template_id
+
+        action_flow_config_id = self.action_flow_config_id
+
+        created: str | Unset = UNSET
+        if not isinstance(self.created, Unset):
+            created = self.created.isoformat()
+
+        updated: str | Unset = UNSET
+        if not isinstance(self.updated, Unset):
+            updated = self.updated.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if types is not UNSET:
+            field_dict["types"] = types
+        if url is not UNSET:
+            field_dict["url"] = url
+        if headers is not UNSET:
+            field_dict["headers"] = headers
+        if secret is not UNSET:
+            field_dict["secret"] = secret
+        if card_template_id is not UNSET:
+            field_dict["cardTemplateId"] = card_template_id
+        if action_flow_config_id is not UNSET:
+            field_dict["actionFlowConfigId"] = action_flow_config_id
+        if created is not UNSET:
+            field_dict["created"] = created
+        if updated is not UNSET:
+            field_dict["updated"] = updated
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.webhook_subscription_headers import WebhookSubscriptionHeaders
+
+        d = dict(src_dict)
+        id = d.pop("id", UNSET)
+
+        types = cast(list[str], d.pop("types", UNSET))
+
+        url = d.pop("url", UNSET)
+
+        _headers = d.pop("headers", UNSET)
+        headers: WebhookSubscriptionHeaders | Unset
+        if isinstance(_headers, Unset):
+            headers = UNSET
+        else:
+            headers = WebhookSubscriptionHeaders.from_dict(_headers)
+
+        secret = d.pop("secret", UNSET)
+
+        card_template_id = d.pop("cardTemplateId", UNSET)
+
+        action_flow_config_id = d.pop("actionFlowConfigId", UNSET)
+
+        _created = d.pop("created", UNSET)
+        created: datetime.datetime | Unset
+        if isinstance(_created, Unset):
+            created = UNSET
+        else:
+            created = datetime.datetime.fromisoformat(_created)
+
+        _updated = d.pop("updated", UNSET)
+        updated: datetime.datetime | Unset
+        if isinstance(_updated, Unset):
+            updated = UNSET
+        else:
+            updated = datetime.datetime.fromisoformat(_updated)
+
+        webhook_subscription = cls(
+            id=id,
+            types=types,
+            url=url,
+            headers=headers,
+            secret=secret,
+            card_template_id=card_template_id,
+            action_flow_config_id=action_flow_config_id,
+            created=created,
+            updated=updated,
+        )
+
+        webhook_subscription.additional_properties = d
+        return webhook_subscription
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.webhook_subscription_request_headers import (
+        WebhookSubscriptionRequestHeaders,
+    )
+
+
+T = TypeVar("T", bound="WebhookSubscriptionRequest")
+
+
+@_attrs_define
+class WebhookSubscriptionRequest:
+    """
+    Attributes:
+        types (list[str]): Event types to deliver (required, inferred).
+        url (str): Endpoint Atomic calls (required, inferred).
+        headers (WebhookSubscriptionRequestHeaders | Unset): Extra headers sent with each call.
+        card_template_id (str | Unset): Limit the subscription to one card template (older docs used a number).
+        action_flow_config_id (str | Unset): Limit the subscription to one Action Flow.
+    """
+
+    types: list[str]
+    url: str
+    headers: WebhookSubscriptionRequestHeaders | Unset = UNSET
+    card_template_id: str | Unset = UNSET
+    action_flow_config_id: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        types = self.types
+
+        url = self.url
+
+        headers: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.headers, Unset):
+            headers = self.headers.to_dict()
+
+        card_template_id = self.card_template_id
+
+        action_flow_config_id = self.action_flow_config_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "types": types,
+                "url": url,
+            }
+        )
+        if headers is not UNSET:
+            field_dict["headers"] = headers
+        if card_template_id is not UNSET:
+            field_dict["cardTemplateId"] = card_template_id
+        if action_flow_config_id is not UNSET:
+            field_dict["actionFlowConfigId"] = action_flow_config_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.webhook_subscription_request_headers import (
+            WebhookSubscriptionRequestHeaders,
+        )
+
+        d = dict(src_dict)
+        types = cast(list[str], d.pop("types"))
+
+        url = d.pop("url")
+
+        _headers = d.pop("headers", UNSET)
+        headers: WebhookSubscriptionRequestHeaders | Unset
+        if isinstance(_headers, Unset):
+            headers = UNSET
+        else:
+            headers = WebhookSubscriptionRequestHeaders.from_dict(_headers)
+
+        card_template_id = d.pop("cardTemplateId", UNSET)
+
+        action_flow_config_id = d.pop("actionFlowConfigId", UNSET)
+
+        webhook_subscription_request = cls(
+            types=types,
+            url=url,
+            headers=headers,
+            card_template_id=card_template_id,
+            action_flow_config_id=action_flow_config_id,
+        )
+
+        webhook_subscription_request.additional_properties = d
+        return webhook_subscription_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
