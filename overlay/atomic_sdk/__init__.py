@@ -1,0 +1,44 @@
+"""Atomic customer API SDK: a configured client for the generated ``atomic_api`` package.
+
+Example::
+
+    from atomic_sdk import AtomicClient, Credentials, Role
+    from atomic_api.api.cards import list_cards
+
+    client = AtomicClient(org_id="my-org", credentials={Role.EVENTS: Credentials("id", "secret")})
+    cards = list_cards.sync(client=client, environment_id="env1", user_id="u1")
+"""
+
+from ._client import AtomicClient
+from ._credentials import Credentials
+from ._errors import (
+    ApiError,
+    AtomicError,
+    AuthenticationError,
+    ConfigurationError,
+    MissingCredentialsError,
+    TokenRateLimitedError,
+    TokenRequestError,
+    UnknownOperationError,
+)
+from ._operations import operation_roles
+from ._roles import Role
+from ._version import sdk_version
+
+__version__ = sdk_version()
+
+__all__ = [
+    "ApiError",
+    "AtomicClient",
+    "AtomicError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "Credentials",
+    "MissingCredentialsError",
+    "Role",
+    "TokenRateLimitedError",
+    "TokenRequestError",
+    "UnknownOperationError",
+    "__version__",
+    "operation_roles",
+]

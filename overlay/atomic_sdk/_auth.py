@@ -1,0 +1,100 @@
+"""httpx.Auth that picks the role for each request, attaches its bearer token and replays once on 401."""
+
+import logging
+from collections.abc import AsyncGenerator, Generator
+
+import httpx
+
+from ._credentials import Credentials, CredentialSet
+from ._errors import AuthenticationError, UnknownOperationError
+from ._operations import DEFAULT_OPERATIONS, Operation, OperationTable
+from ._tokens import AccessToken, TokenProvider
+
+logger = logging.getLogger("atomic_sdk")
+
+
+class AtomicAuth(httpx.Auth):
+    """Authorises requests sent through an AtomicClient's httpx clients.
+
+    The operation is found from method + raw path (relative to the base URL); credentials for the
+    first allowed role are used. Everything that can fail without I/O fails before any request.
+    """
+
+    def __init__(
+        self,
+        *,
+        credentials: CredentialSet,
+        tokens: TokenProvider,
+        base_url: str,
+        operations: OperationTable = DEFAULT_OPERATIONS,
+    ) -> None:
+        base = httpx.URL(base_url)
+        self._origin = (base.scheme, base.host, base.port)
+        self._prefix = base.raw_path.split(b"?", 1)[0].decode("ascii").rstrip("/")
+        self._credentials = credentials
+        self._tokens = tokens
+        self._operations = operations
+
+    def __repr__(self) -> str:
+        return f"AtomicAuth(credentials={self._credentials!r})"
+
+    def _resolve(self, request: httpx.Request) -> tuple[Operation, Credentials]:
+        url = request.url
+        path = url.raw_path.split(b"?", 1)[0].decode("ascii")
+        if (url.scheme, url.host, url.port) != self._origin or not (
+            path.startswith(self._prefix + "/") or not self._prefix
+        ):
+            raise UnknownOperationError(
+                f"{request.method} {url.copy_with(query=None)} is outside the API base URL; "
+                "the SDK only authorises requests to the Atomic API",
+                method=request.method,
+                path=path,
+            )
+        operation = self._operations.match(request.method, path[len(self._prefix) :])
+        role, credentials = self._credentials.select(operation)
+        logger.debug(
+            "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
+        )
+        return operation, credentials
+
+    @staticmethod
+    def _authorise(request: httpx.Request, token: AccessToken) -> None:
+        request.headers["Authorization"] = f"Bearer {token.value}"
+
+    @staticmethod
+    def _rejected(request: httpx.Request, response: httpx.Response, operation: Operation) -> AuthenticationError:
+        return AuthenticationError(
+            f"the API answered 401 twice for {operation.operation_id} ({request.method} "
+            f"{request.url.copy_with(query=None)}), also with a freshly fetched token; "
+            "check that the key is valid, enabled and allowed for this operation",
+            status=response.status_code,
+            method=request.method,
+            url=str(request.url),
+            operation_id=operation.operation_id,
+        )
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        operation, credentials = self._resolve(request)
+        token = self._tokens.token(credentials)
+        self._authorise(request, token)
+        response = yield request
+        if response.status_code != 401:
+            return
+        self._tokens.invalidate(credentials, token)
+        self._authorise(request, self._tokens.token(credentials))
+        response = yield request
+        if response.status_code == 401:
+            raise self._rejected(request, response, operation)
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        operation, credentials = self._resolve(request)
+        token = await self._tokens.atoken(credentials)
+        self._authorise(request, token)
+        response = yield request
+        if response.status_code != 401:
+            return
+        self._tokens.invalidate(credentials, token)
+        self._authorise(request, await self._tokens.atoken(credentials))
+        response = yield request
+        if response.status_code == 401:
+            raise self._rejected(request, response, operation)

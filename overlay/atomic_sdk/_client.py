@@ -1,0 +1,379 @@
+"""AtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth, User-Agent, pool)."""
+
+import asyncio
+import math
+import os
+import re
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, Self
+
+import httpx
+from atomic_api.client import AuthenticatedClient
+from attrs import define, field
+
+from ._auth import AtomicAuth
+from ._credentials import Credentials, CredentialSet
+from ._env import settings_from_env
+from ._errors import ConfigurationError
+from ._roles import Role
+from ._tokens import (
+    DEFAULT_LEEWAY,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_TOKEN_URL,
+    AsyncSleep,
+    Clock,
+    Sleep,
+    TokenProvider,
+)
+from ._user_agent import build_user_agent
+
+DEFAULT_TIMEOUT = 30.0
+_ORG_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+# httpx settings the client owns; letting httpx_args replace them would drop auth or the User-Agent.
+_OWNED_HTTPX_ARGS = frozenset({"auth", "base_url", "headers", "cookies", "timeout", "verify", "follow_redirects"})
+
+
+def _check_timeout(timeout: object) -> httpx.Timeout:
+    why = "a stalled connection would otherwise hang forever"
+    if isinstance(timeout, httpx.Timeout):
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        if any(part is None or part <= 0 for part in parts):
+            raise ConfigurationError(f"every part of timeout must be a positive number of seconds; {why}")
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ConfigurationError(
+            f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}; {why}"
+        )
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ConfigurationError(f"timeout must be a positive, finite number of seconds, got {timeout!r}; {why}")
+    return httpx.Timeout(float(timeout))
+
+
+def _check_url(name: str, url: object) -> str:
+    if not isinstance(url, str):
+        raise ConfigurationError(f"{name} must be a string URL, got {type(url).__name__}")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"{name} is not a valid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigurationError(f"{name} must be an absolute http(s) URL, got {url!r}")
+    if parsed.query or parsed.fragment:
+        raise ConfigurationError(f"{name} must not have a query or fragment, got {url!r}")
+    return url
+
+
+@define(init=False, repr=False, eq=False)
+class AtomicClient(AuthenticatedClient):
+    """Client for the Atomic customer API; pass it as ``client=`` to any ``atomic_api`` function.
+
+    Each request gets a bearer token for the first role the operation accepts that has credentials.
+    Tokens are cached per key and refreshed ahead of expiry. One connection pool per client (one
+    sync, one async), released by ``close()`` / ``aclose()`` or by using the client as a context manager.
+
+    Example::
+
+        from atomic_sdk import AtomicClient, Credentials, Role
+        from atomic_api.api.cards import list_cards
+
+        with AtomicClient(org_id="my-org", credentials={Role.EVENTS: Credentials("id", "secret")}) as client:
+            cards = list_cards.sync(client=client, environment_id="env1", user_id="u1")
+
+    Arguments:
+        org_id: your organisation id; the API lives at ``https://{org_id}.customer-api.atomic.io``.
+        credentials: one ``Credentials`` serving every role, or a mapping of ``Role`` to ``Credentials``.
+        environment_id: optional default environment id, available as ``client.environment_id``.
+        user_agent: your application's product token, sent before the SDK's own.
+        base_url / token_url: override the API and token endpoints (for example a sandbox).
+        timeout: seconds (or an ``httpx.Timeout`` with every part set); never unbounded.
+        token_leeway: refresh a token this many seconds before it expires.
+        token_max_attempts: token requests tried while the token endpoint answers 429.
+        clock / sleep / async_sleep: time sources (seconds since the epoch) and waits, for tests.
+        verify_ssl: as for httpx ``verify``.
+        httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
+    """
+
+    _org_id: str | None = field(init=False)
+    _environment_id: str | None = field(init=False)
+    _credential_set: CredentialSet = field(init=False)
+    _tokens: TokenProvider = field(init=False)
+    _auth: AtomicAuth = field(init=False)
+    _user_agent: str = field(init=False)
+    _pool_lock: threading.Lock = field(init=False)
+
+    def __init__(
+        self,
+        *,
+        org_id: str | None = None,
+        credentials: Credentials | Mapping[Role, Credentials] | Mapping[str, Credentials],
+        environment_id: str | None = None,
+        user_agent: str | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        token_leeway: float = DEFAULT_LEEWAY,
+        token_max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        clock: Clock = time.time,
+        sleep: Sleep = time.sleep,
+        async_sleep: AsyncSleep = asyncio.sleep,
+        verify_ssl: str | bool | ssl.SSLContext = True,
+        httpx_args: Mapping[str, Any] | None = None,
+    ) -> None:
+        if org_id is not None and (not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id)):
+            raise ConfigurationError(f"org_id must be letters, digits and '-', got {org_id!r}")
+        if base_url is None:
+            if org_id is None:
+                raise ConfigurationError("org_id is required (or pass base_url)")
+            base_url = f"https://{org_id}.customer-api.atomic.io"
+        base_url = _check_url("base_url", base_url).rstrip("/")
+        token_url = _check_url("token_url", DEFAULT_TOKEN_URL if token_url is None else token_url)
+        if environment_id is not None and (not isinstance(environment_id, str) or not environment_id):
+            raise ConfigurationError("environment_id must be a non-empty string when given")
+        checked_timeout = _check_timeout(timeout)
+        if isinstance(token_leeway, bool) or not isinstance(token_leeway, (int, float)) or not token_leeway >= 0:
+            raise ConfigurationError(f"token_leeway must be a number of seconds >= 0, got {token_leeway!r}")
+        if isinstance(token_max_attempts, bool) or not isinstance(token_max_attempts, int) or token_max_attempts < 1:
+            raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
+        extra = dict(httpx_args or {})
+        if owned := sorted(_OWNED_HTTPX_ARGS.intersection(extra)):
+            raise ConfigurationError(f"httpx_args must not set {', '.join(owned)}; AtomicClient manages them")
+        ua = build_user_agent(user_agent)
+        tokens = TokenProvider(
+            token_url=token_url,
+            user_agent=ua,
+            timeout=checked_timeout,
+            leeway=float(token_leeway),
+            max_attempts=token_max_attempts,
+            clock=clock,
+            sleep=sleep,
+            async_sleep=async_sleep,
+            verify=verify_ssl,
+        )
+        self._setup(
+            base_url=base_url,
+            headers={},
+            cookies={},
+            timeout=checked_timeout,
+            verify_ssl=verify_ssl,
+            httpx_args=extra,
+            org_id=org_id,
+            environment_id=environment_id,
+            credentials=CredentialSet(credentials),
+            tokens=tokens,
+            user_agent=ua,
+        )
+
+    def _setup(
+        self,
+        *,
+        base_url: str,
+        headers: dict[str, str],
+        cookies: dict[str, str],
+        timeout: httpx.Timeout,
+        verify_ssl: str | bool | ssl.SSLContext,
+        httpx_args: dict[str, Any],
+        org_id: str | None,
+        environment_id: str | None,
+        credentials: CredentialSet,
+        tokens: TokenProvider,
+        user_agent: str,
+    ) -> None:
+        AuthenticatedClient.__init__(
+            self,
+            base_url=base_url,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+            follow_redirects=False,
+            httpx_args=httpx_args,
+            raise_on_unexpected_status=False,
+            # Tokens are per request (AtomicAuth); the static token slot stays empty.
+            token="",
+        )
+        self._org_id = org_id
+        self._environment_id = environment_id
+        self._credential_set = credentials
+        self._tokens = tokens
+        self._user_agent = user_agent
+        self._auth = AtomicAuth(credentials=credentials, tokens=tokens, base_url=base_url)
+        self._pool_lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> "AtomicClient":
+        """Build a client from ATOMIC_* environment variables; ``kwargs`` override or add arguments.
+
+        Reads ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, ATOMIC_CLIENT_ID / ATOMIC_CLIENT_SECRET (one key)
+        or ATOMIC_<ROLE>_CLIENT_ID / ATOMIC_<ROLE>_CLIENT_SECRET (ROLE in AUTH, WORKBENCH, EVENTS),
+        ATOMIC_BASE_URL, ATOMIC_TOKEN_URL and ATOMIC_USER_AGENT. A missing variable raises
+        ConfigurationError naming it.
+        """
+        settings = settings_from_env(os.environ if environ is None else environ)
+        settings.update(kwargs)
+        return cls(**settings)
+
+    # -- read-only settings ------------------------------------------------------------------------
+
+    @property
+    def org_id(self) -> str | None:
+        """The organisation id given at construction (None when only base_url was given)."""
+        return self._org_id
+
+    @property
+    def environment_id(self) -> str | None:
+        """The default environment id given at construction, if any."""
+        return self._environment_id
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL requests are sent to."""
+        return self._base_url
+
+    @property
+    def token_url(self) -> str:
+        """The OAuth2 token endpoint."""
+        return self._tokens.token_url
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent sent by default on API and token requests."""
+        return self._user_agent
+
+    @property
+    def configured_roles(self) -> tuple[Role, ...]:
+        """Roles that have credentials (every role for a single key)."""
+        return self._credential_set.configured_roles
+
+    def __repr__(self) -> str:
+        return (
+            f"AtomicClient(org_id={self._org_id!r}, base_url={self._base_url!r}, "
+            f"environment_id={self._environment_id!r}, credentials={self._credential_set!r})"
+        )
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        # Two clients are never interchangeable: each has its own pools and token cache.
+        return self is other
+
+    # -- derived clients ---------------------------------------------------------------------------
+
+    def _derive(
+        self,
+        *,
+        headers: dict[str, str] | None = None,
+        cookies: dict[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Self:
+        # A derived client shares credentials and the token cache but has its own connection pool.
+        new = object.__new__(type(self))
+        new._setup(
+            base_url=self._base_url,
+            headers=dict(self._headers) if headers is None else headers,
+            cookies=dict(self._cookies) if cookies is None else cookies,
+            timeout=self._checked_timeout() if timeout is None else timeout,
+            verify_ssl=self._verify_ssl,
+            httpx_args=dict(self._httpx_args),
+            org_id=self._org_id,
+            environment_id=self._environment_id,
+            credentials=self._credential_set,
+            tokens=self._tokens,
+            user_agent=self._user_agent,
+        )
+        return new
+
+    def _checked_timeout(self) -> httpx.Timeout:
+        return _check_timeout(self._timeout)
+
+    def with_headers(self, headers: dict[str, str]) -> Self:
+        """A new client with these headers added to every request; this client is unchanged."""
+        return self._derive(headers={**self._headers, **headers})
+
+    def with_cookies(self, cookies: dict[str, str]) -> Self:
+        """A new client with these cookies added; this client is unchanged."""
+        return self._derive(cookies={**self._cookies, **cookies})
+
+    def with_timeout(self, timeout: httpx.Timeout) -> Self:
+        """A new client with another timeout (every part must be set); this client is unchanged."""
+        return self._derive(timeout=_check_timeout(timeout))
+
+    # -- connection pools --------------------------------------------------------------------------
+
+    def _httpx_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            # Request headers are merged over these, so a caller's own User-Agent wins.
+            "headers": {"User-Agent": self._user_agent, **self._headers},
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            "auth": self._auth,
+            **self._httpx_args,
+        }
+
+    def get_httpx_client(self) -> httpx.Client:
+        """The client's one httpx.Client, built on first use (thread-safe)."""
+        client = self._client
+        if client is None:
+            with self._pool_lock:
+                client = self._client
+                if client is None:
+                    client = self._client = httpx.Client(**self._httpx_kwargs())
+        return client
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The client's one httpx.AsyncClient, built on first use (thread-safe)."""
+        client = self._async_client
+        if client is None:
+            with self._pool_lock:
+                client = self._async_client
+                if client is None:
+                    client = self._async_client = httpx.AsyncClient(**self._httpx_kwargs())
+        return client
+
+    def set_httpx_client(self, client: httpx.Client) -> Self:
+        """Not supported: the client must own its httpx clients to attach auth and the User-Agent."""
+        raise ConfigurationError(
+            "AtomicClient builds its own httpx.Client (auth, User-Agent, one pool); "
+            "pass httpx_args={'transport': ...} to AtomicClient instead"
+        )
+
+    def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
+        """Not supported: the client must own its httpx clients to attach auth and the User-Agent."""
+        raise ConfigurationError(
+            "AtomicClient builds its own httpx.AsyncClient (auth, User-Agent, one pool); "
+            "pass httpx_args={'transport': ...} to AtomicClient instead"
+        )
+
+    def close(self) -> None:
+        """Release the synchronous connection pools (API and token endpoint). Safe to call twice."""
+        with self._pool_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+        self._tokens.close()
+
+    async def aclose(self) -> None:
+        """Release every connection pool, async and sync. Safe to call twice."""
+        with self._pool_lock:
+            async_client, self._async_client = self._async_client, None
+        if async_client is not None:
+            await async_client.aclose()
+        self.close()
+        await self._tokens.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *args: Any, **kwargs: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
+        await self.aclose()

@@ -1,0 +1,124 @@
+"""Typed errors raised by atomic_sdk. None of them ever carries a secret or a token."""
+
+from collections.abc import Sequence
+
+from ._roles import Role
+
+
+class AtomicError(Exception):
+    """Base class of every error raised by atomic_sdk."""
+
+
+class ConfigurationError(AtomicError, ValueError):
+    """The client was configured wrongly (bad constructor argument or missing environment variable)."""
+
+
+class UnknownOperationError(AtomicError, LookupError):
+    """A request or operation id matches no operation in the role map.
+
+    The SDK never guesses a role, so a request it cannot match is not sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        operation_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.operation_id = operation_id
+
+
+class MissingCredentialsError(AtomicError):
+    """No configured credentials have a role the operation accepts. Raised before any network I/O."""
+
+    def __init__(
+        self,
+        *,
+        operation_id: str,
+        method: str,
+        path_template: str,
+        allowed_roles: Sequence[Role],
+        configured_roles: Sequence[Role],
+    ) -> None:
+        self.operation_id = operation_id
+        self.method = method
+        self.path_template = path_template
+        self.allowed_roles = tuple(allowed_roles)
+        self.configured_roles = tuple(configured_roles)
+        allowed = " or ".join(role.value for role in self.allowed_roles)
+        configured = ", ".join(role.value for role in self.configured_roles) or "none"
+        first = self.allowed_roles[0] if self.allowed_roles else Role.EVENTS
+        super().__init__(
+            f"operation {operation_id} ({method} {path_template}) needs credentials for role {allowed}; "
+            f"configured roles: {configured}. Pass credentials={{Role.{first.name}: Credentials(...)}} "
+            f"or set ATOMIC_{first.name}_CLIENT_ID and ATOMIC_{first.name}_CLIENT_SECRET."
+        )
+
+
+class TokenRequestError(AtomicError):
+    """The token endpoint refused the request or answered with something that is not a token.
+
+    ``status`` is the HTTP status (None when no response arrived), ``error`` the OAuth ``error`` field.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        error_description: str | None = None,
+        client_id: str | None = None,
+        token_url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.error_description = error_description
+        self.client_id = client_id
+        self.token_url = token_url
+
+
+class TokenRateLimitedError(TokenRequestError):
+    """The token endpoint kept answering 429; ``retry_after`` is the last Retry-After in seconds (or None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None,
+        attempts: int,
+        client_id: str | None = None,
+        token_url: str | None = None,
+    ) -> None:
+        super().__init__(message, status=429, client_id=client_id, token_url=token_url)
+        self.retry_after = retry_after
+        self.attempts = attempts
+
+
+class ApiError(AtomicError):
+    """The Atomic API answered a request with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        operation_id: str | None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.method = method
+        self.url = url
+        self.operation_id = operation_id
+
+
+class AuthenticationError(ApiError):
+    """The API rejected a freshly fetched token too (401 twice in a row)."""

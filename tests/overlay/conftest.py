@@ -1,0 +1,45 @@
+"""Fixtures for overlay tests (helpers live in sdk_support.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+import pytest
+from sdk_support import SECRET_MARK, TOKEN_MARK, AtomicServer, FakeClock
+
+
+@pytest.fixture(autouse=True)
+def _scan_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG, logger="atomic_sdk")
+    caplog.set_level(logging.DEBUG, logger="httpx")
+    caplog.set_level(logging.DEBUG, logger="httpcore")
+    yield
+    for record in caplog.records:
+        text = record.getMessage()
+        assert SECRET_MARK not in text and TOKEN_MARK not in text, text
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def server() -> Iterator[AtomicServer]:
+    with AtomicServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[[str], AtomicServer]]:
+    started: list[AtomicServer] = []
+
+    def make(prefix: str = "") -> AtomicServer:
+        srv = AtomicServer(prefix).__enter__()
+        started.append(srv)
+        return srv
+
+    yield make
+    for srv in started:
+        srv.__exit__(None, None, None)

@@ -1,0 +1,141 @@
+"""Typed consumer: uses the public surface exactly as an application would; must pass ``mypy --strict``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from atomic_api.api.environments import list_environments
+from atomic_api.models.environment_list import EnvironmentList
+
+import atomic_sdk
+from atomic_sdk import (
+    ApiError,
+    AtomicClient,
+    AtomicError,
+    AuthenticationError,
+    ConfigurationError,
+    Credentials,
+    MissingCredentialsError,
+    Role,
+    TokenRateLimitedError,
+    TokenRequestError,
+    UnknownOperationError,
+    operation_roles,
+)
+
+PUBLIC = {
+    "ApiError",
+    "AtomicClient",
+    "AtomicError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "Credentials",
+    "MissingCredentialsError",
+    "Role",
+    "TokenRateLimitedError",
+    "TokenRequestError",
+    "UnknownOperationError",
+    "__version__",
+    "operation_roles",
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    user_agents: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _reply(self, payload: object) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._reply({"access_token": "consumer-token", "expires_in": 3600})
+
+    def do_GET(self) -> None:
+        self.user_agents.append(self.headers.get("User-Agent", ""))
+        self._reply({"environments": [{"id": "env1", "name": "production"}]})
+
+
+@pytest.fixture
+def base_url() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def test_all_is_the_public_surface() -> None:
+    assert set(atomic_sdk.__all__) == PUBLIC
+    for name in atomic_sdk.__all__:
+        assert getattr(atomic_sdk, name) is not None
+    assert isinstance(atomic_sdk.__version__, str)
+
+
+def test_error_hierarchy() -> None:
+    errors: list[type[AtomicError]] = [
+        ConfigurationError,
+        MissingCredentialsError,
+        UnknownOperationError,
+        TokenRequestError,
+        TokenRateLimitedError,
+        ApiError,
+        AuthenticationError,
+    ]
+    assert all(issubclass(e, AtomicError) for e in errors)
+    assert issubclass(TokenRateLimitedError, TokenRequestError)
+    assert issubclass(AuthenticationError, ApiError)
+
+
+def test_consumer_sync_and_async(base_url: str) -> None:
+    roles: tuple[Role, ...] = operation_roles("listEnvironments")
+    assert roles[0] is Role.EVENTS
+    client: AtomicClient = AtomicClient(
+        org_id="my-org",
+        credentials={Role.EVENTS: Credentials("consumer-id", "consumer-secret")},
+        environment_id="env1",
+        user_agent="consumer/1.0",
+        base_url=base_url,
+        token_url=f"{base_url}/oauth2/token",
+        timeout=5.0,
+    )
+    env_id: str | None = client.environment_id
+    assert env_id == "env1"
+    with client:
+        result = list_environments.sync(client=client)
+    assert isinstance(result, EnvironmentList)
+
+    async def run() -> EnvironmentList | None:
+        async with client:
+            parsed = await list_environments.asyncio(client=client)
+        return parsed if isinstance(parsed, EnvironmentList) else None
+
+    async_result = asyncio.run(run())
+    assert async_result is not None
+    assert _Handler.user_agents[-1].startswith("consumer/1.0 atomic-sdk-python/")
+
+
+def test_configuration_error_is_catchable_as_atomic_error() -> None:
+    try:
+        AtomicClient(org_id="my-org", credentials=Credentials("id", "secret"), timeout=0)
+    except AtomicError as exc:
+        assert isinstance(exc, ConfigurationError)
+    else:
+        raise AssertionError("timeout=0 must be rejected")
