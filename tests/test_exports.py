@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
+from atomic_api.models.card import Card
 from atomic_api.models.environment_list import EnvironmentList
 
 import atomic_sdk
@@ -18,14 +20,21 @@ from atomic_sdk import (
     AtomicClient,
     AtomicError,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     Credentials,
     MissingCredentialsError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
     Role,
+    ServerError,
     TokenRateLimitedError,
     TokenRequestError,
     UnknownOperationError,
+    apaginate,
     operation_roles,
+    paginate,
 )
 
 PUBLIC = {
@@ -33,15 +42,22 @@ PUBLIC = {
     "AtomicClient",
     "AtomicError",
     "AuthenticationError",
+    "BadRequestError",
     "ConfigurationError",
     "Credentials",
     "MissingCredentialsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
     "Role",
+    "ServerError",
     "TokenRateLimitedError",
     "TokenRequestError",
     "UnknownOperationError",
     "__version__",
+    "apaginate",
     "operation_roles",
+    "paginate",
 }
 
 
@@ -98,8 +114,14 @@ def test_error_hierarchy() -> None:
         TokenRateLimitedError,
         ApiError,
         AuthenticationError,
+        BadRequestError,
+        PermissionDeniedError,
+        NotFoundError,
+        RateLimitedError,
+        ServerError,
     ]
     assert all(issubclass(e, AtomicError) for e in errors)
+    assert all(issubclass(e, ApiError) for e in errors[5:])
     assert issubclass(TokenRateLimitedError, TokenRequestError)
     assert issubclass(AuthenticationError, ApiError)
 
@@ -139,3 +161,31 @@ def test_configuration_error_is_catchable_as_atomic_error() -> None:
         assert isinstance(exc, ConfigurationError)
     else:
         raise AssertionError("timeout=0 must be rejected")
+
+
+def test_consumer_paginate_and_options(base_url: str) -> None:
+    client = AtomicClient(
+        credentials=Credentials("consumer-id", "consumer-secret"),
+        base_url=base_url,
+        token_url=f"{base_url}/oauth2/token",
+        max_retries=1,
+        raise_on_error=True,
+    )
+    quiet: AtomicClient = client.with_options(max_retries=0, raise_on_error=False)
+    assert (quiet.max_retries, quiet.raise_on_error) == (0, False)
+    with client:
+        cards: list[Card] = list(paginate(list_cards, item_type=Card, client=client, environment_id="env1"))
+    assert cards == []
+
+    async def run() -> list[Card]:
+        async with client:
+            return [card async for card in apaginate(list_cards, item_type=Card, client=client, environment_id="e")]
+
+    assert asyncio.run(run()) == []
+
+
+def test_consumer_reads_error_attributes() -> None:
+    error = RateLimitedError("x", status=429, method="GET", url="u", operation_id="listCards", retry_after=2.0)
+    retry_after: float | None = error.retry_after
+    status: int = error.status
+    assert (retry_after, status, error.operation_id) == (2.0, 429, "listCards")

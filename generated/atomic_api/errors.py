@@ -13,4 +13,19 @@ class UnexpectedStatus(Exception):
         )
 
 
-__all__ = ["UnexpectedStatus"]
+class MissingFieldError(KeyError):
+    """A document lacks fields its model requires (Atomic customisation of the generator's template).
+
+    A KeyError, as the generated parsing raised before, but naming the model and every missing field.
+    """
+
+    def __init__(self, model: str, fields: list[str]):
+        self.model = model
+        self.fields = fields
+        super().__init__(model, fields)
+
+    def __str__(self) -> str:
+        return f"{self.model} is missing required field(s): {', '.join(self.fields)}"
+
+
+__all__ = ["MissingFieldError", "UnexpectedStatus"]

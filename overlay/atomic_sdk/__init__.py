@@ -15,13 +15,19 @@ from ._errors import (
     ApiError,
     AtomicError,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     MissingCredentialsError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
     TokenRateLimitedError,
     TokenRequestError,
     UnknownOperationError,
 )
 from ._operations import operation_roles
+from ._pagination import apaginate, paginate
 from ._roles import Role
 from ._version import sdk_version
 
@@ -32,13 +38,20 @@ __all__ = [
     "AtomicClient",
     "AtomicError",
     "AuthenticationError",
+    "BadRequestError",
     "ConfigurationError",
     "Credentials",
     "MissingCredentialsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitedError",
     "Role",
+    "ServerError",
     "TokenRateLimitedError",
     "TokenRequestError",
     "UnknownOperationError",
     "__version__",
+    "apaginate",
     "operation_roles",
+    "paginate",
 ]

@@ -1,14 +1,17 @@
 """httpx.Auth that picks the role for each request, attaches its bearer token and replays once on 401."""
 
 import logging
+import time
 from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
+from ._api_errors import api_error
 from ._credentials import Credentials, CredentialSet
-from ._errors import AuthenticationError, UnknownOperationError
+from ._errors import ApiError, AuthenticationError, UnknownOperationError
 from ._operations import DEFAULT_OPERATIONS, Operation, OperationTable
-from ._tokens import AccessToken, TokenProvider
+from ._roles import Role
+from ._tokens import AccessToken, Clock, TokenProvider
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -18,6 +21,8 @@ class AtomicAuth(httpx.Auth):
 
     The operation is found from method + raw path (relative to the base URL); credentials for the
     first allowed role are used. Everything that can fail without I/O fails before any request.
+    With ``raise_on_error`` the final response of a request (after transport retries and the 401
+    replay) raises the matching ApiError subclass when its status is 4xx/5xx.
     """
 
     def __init__(
@@ -27,6 +32,8 @@ class AtomicAuth(httpx.Auth):
         tokens: TokenProvider,
         base_url: str,
         operations: OperationTable = DEFAULT_OPERATIONS,
+        raise_on_error: bool = True,
+        clock: Clock = time.time,
     ) -> None:
         base = httpx.URL(base_url)
         self._origin = (base.scheme, base.host, base.port)
@@ -34,11 +41,13 @@ class AtomicAuth(httpx.Auth):
         self._credentials = credentials
         self._tokens = tokens
         self._operations = operations
+        self._raise_on_error = raise_on_error
+        self._clock = clock
 
     def __repr__(self) -> str:
         return f"AtomicAuth(credentials={self._credentials!r})"
 
-    def _resolve(self, request: httpx.Request) -> tuple[Operation, Credentials]:
+    def _resolve(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
         url = request.url
         path = url.raw_path.split(b"?", 1)[0].decode("ascii")
         if (url.scheme, url.host, url.port) != self._origin or not (
@@ -55,14 +64,19 @@ class AtomicAuth(httpx.Auth):
         logger.debug(
             "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
         )
-        return operation, credentials
+        # For the retry transport's log lines and for anyone inspecting the request.
+        request.extensions["atomic_operation_id"] = operation.operation_id
+        request.extensions["atomic_role"] = role.value
+        return operation, role, credentials
 
     @staticmethod
     def _authorise(request: httpx.Request, token: AccessToken) -> None:
         request.headers["Authorization"] = f"Bearer {token.value}"
 
     @staticmethod
-    def _rejected(request: httpx.Request, response: httpx.Response, operation: Operation) -> AuthenticationError:
+    def _rejected(
+        request: httpx.Request, response: httpx.Response, operation: Operation, role: Role
+    ) -> AuthenticationError:
         return AuthenticationError(
             f"the API answered 401 twice for {operation.operation_id} ({request.method} "
             f"{request.url.copy_with(query=None)}), also with a freshly fetched token; "
@@ -71,30 +85,48 @@ class AtomicAuth(httpx.Auth):
             method=request.method,
             url=str(request.url),
             operation_id=operation.operation_id,
+            role=role,
+        )
+
+    def _failed(self, request: httpx.Request, response: httpx.Response, operation: Operation, role: Role) -> ApiError:
+        return api_error(
+            status=response.status_code,
+            method=request.method,
+            url=str(request.url),
+            operation_id=operation.operation_id,
+            allowed_roles=operation.roles,
+            role=role,
+            content=response.content,
+            headers=response.headers,
+            now=self._clock(),
         )
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        operation, credentials = self._resolve(request)
+        operation, role, credentials = self._resolve(request)
         token = self._tokens.token(credentials)
         self._authorise(request, token)
         response = yield request
-        if response.status_code != 401:
-            return
-        self._tokens.invalidate(credentials, token)
-        self._authorise(request, self._tokens.token(credentials))
-        response = yield request
         if response.status_code == 401:
-            raise self._rejected(request, response, operation)
+            self._tokens.invalidate(credentials, token)
+            self._authorise(request, self._tokens.token(credentials))
+            response = yield request
+            if response.status_code == 401:
+                raise self._rejected(request, response, operation, role)
+        if self._raise_on_error and response.status_code >= 400:
+            response.read()
+            raise self._failed(request, response, operation, role)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        operation, credentials = self._resolve(request)
+        operation, role, credentials = self._resolve(request)
         token = await self._tokens.atoken(credentials)
         self._authorise(request, token)
         response = yield request
-        if response.status_code != 401:
-            return
-        self._tokens.invalidate(credentials, token)
-        self._authorise(request, await self._tokens.atoken(credentials))
-        response = yield request
         if response.status_code == 401:
-            raise self._rejected(request, response, operation)
+            self._tokens.invalidate(credentials, token)
+            self._authorise(request, await self._tokens.atoken(credentials))
+            response = yield request
+            if response.status_code == 401:
+                raise self._rejected(request, response, operation, role)
+        if self._raise_on_error and response.status_code >= 400:
+            await response.aread()
+            raise self._failed(request, response, operation, role)

@@ -12,12 +12,13 @@ from typing import Any, Self
 
 import httpx
 from atomic_api.client import AuthenticatedClient
-from attrs import define, field
+from attrs import define, evolve, field
 
 from ._auth import AtomicAuth
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
 from ._errors import ConfigurationError
+from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
 from ._roles import Role
 from ._tokens import (
     DEFAULT_LEEWAY,
@@ -50,6 +51,11 @@ def _check_timeout(timeout: object) -> httpx.Timeout:
     if not math.isfinite(timeout) or timeout <= 0:
         raise ConfigurationError(f"timeout must be a positive, finite number of seconds, got {timeout!r}; {why}")
     return httpx.Timeout(float(timeout))
+
+
+def _check_max_retries(max_retries: object) -> None:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
 
 
 def _check_url(name: str, url: object) -> str:
@@ -91,6 +97,10 @@ class AtomicClient(AuthenticatedClient):
         timeout: seconds (or an ``httpx.Timeout`` with every part set); never unbounded.
         token_leeway: refresh a token this many seconds before it expires.
         token_max_attempts: token requests tried while the token endpoint answers 429.
+        max_retries: retries of an API request after 429/502/503/504 or a connection failure
+            (idempotent methods; POST only after 429 or a failed connect). 0 disables retries.
+        raise_on_error: raise ApiError subclasses for 4xx/5xx responses (default). False returns
+            the generated ``Response`` (``parsed`` is the error model or None) instead.
         clock / sleep / async_sleep: time sources (seconds since the epoch) and waits, for tests.
         verify_ssl: as for httpx ``verify``.
         httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
@@ -103,6 +113,8 @@ class AtomicClient(AuthenticatedClient):
     _auth: AtomicAuth = field(init=False)
     _user_agent: str = field(init=False)
     _pool_lock: threading.Lock = field(init=False)
+    _retry_policy: RetryPolicy = field(init=False)
+    _raise_on_error: bool = field(init=False)
 
     def __init__(
         self,
@@ -116,6 +128,8 @@ class AtomicClient(AuthenticatedClient):
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         token_leeway: float = DEFAULT_LEEWAY,
         token_max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        raise_on_error: bool = True,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
         async_sleep: AsyncSleep = asyncio.sleep,
@@ -137,6 +151,9 @@ class AtomicClient(AuthenticatedClient):
             raise ConfigurationError(f"token_leeway must be a number of seconds >= 0, got {token_leeway!r}")
         if isinstance(token_max_attempts, bool) or not isinstance(token_max_attempts, int) or token_max_attempts < 1:
             raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
+        _check_max_retries(max_retries)
+        if not isinstance(raise_on_error, bool):
+            raise ConfigurationError(f"raise_on_error must be True or False, got {raise_on_error!r}")
         extra = dict(httpx_args or {})
         if owned := sorted(_OWNED_HTTPX_ARGS.intersection(extra)):
             raise ConfigurationError(f"httpx_args must not set {', '.join(owned)}; AtomicClient manages them")
@@ -164,6 +181,8 @@ class AtomicClient(AuthenticatedClient):
             credentials=CredentialSet(credentials),
             tokens=tokens,
             user_agent=ua,
+            retry_policy=RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep),
+            raise_on_error=raise_on_error,
         )
 
     def _setup(
@@ -180,6 +199,8 @@ class AtomicClient(AuthenticatedClient):
         credentials: CredentialSet,
         tokens: TokenProvider,
         user_agent: str,
+        retry_policy: RetryPolicy,
+        raise_on_error: bool,
     ) -> None:
         AuthenticatedClient.__init__(
             self,
@@ -199,7 +220,15 @@ class AtomicClient(AuthenticatedClient):
         self._credential_set = credentials
         self._tokens = tokens
         self._user_agent = user_agent
-        self._auth = AtomicAuth(credentials=credentials, tokens=tokens, base_url=base_url)
+        self._retry_policy = retry_policy
+        self._raise_on_error = raise_on_error
+        self._auth = AtomicAuth(
+            credentials=credentials,
+            tokens=tokens,
+            base_url=base_url,
+            raise_on_error=raise_on_error,
+            clock=retry_policy.clock,
+        )
         self._pool_lock = threading.Lock()
 
     @classmethod
@@ -243,6 +272,16 @@ class AtomicClient(AuthenticatedClient):
         return self._user_agent
 
     @property
+    def max_retries(self) -> int:
+        """Retries of an API request after a retryable failure (see ``with_options``)."""
+        return self._retry_policy.max_retries
+
+    @property
+    def raise_on_error(self) -> bool:
+        """Whether 4xx/5xx responses raise ApiError subclasses."""
+        return self._raise_on_error
+
+    @property
     def configured_roles(self) -> tuple[Role, ...]:
         """Roles that have credentials (every role for a single key)."""
         return self._credential_set.configured_roles
@@ -267,6 +306,8 @@ class AtomicClient(AuthenticatedClient):
         headers: dict[str, str] | None = None,
         cookies: dict[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
+        retry_policy: RetryPolicy | None = None,
+        raise_on_error: bool | None = None,
     ) -> Self:
         # A derived client shares credentials and the token cache but has its own connection pool.
         new = object.__new__(type(self))
@@ -282,6 +323,8 @@ class AtomicClient(AuthenticatedClient):
             credentials=self._credential_set,
             tokens=self._tokens,
             user_agent=self._user_agent,
+            retry_policy=self._retry_policy if retry_policy is None else retry_policy,
+            raise_on_error=self._raise_on_error if raise_on_error is None else raise_on_error,
         )
         return new
 
@@ -300,9 +343,45 @@ class AtomicClient(AuthenticatedClient):
         """A new client with another timeout (every part must be set); this client is unchanged."""
         return self._derive(timeout=_check_timeout(timeout))
 
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        raise_on_error: bool | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> Self:
+        """A new client with other retry, error or timeout settings; this client is unchanged.
+
+        It shares credentials and the token cache (no new token requests) but has its own pools,
+        so keep it around rather than deriving one per call when calls are frequent.
+
+        Example::
+
+            list_cards.sync(client=client.with_options(max_retries=0), environment_id="env1")
+        """
+        policy = None
+        if max_retries is not None:
+            _check_max_retries(max_retries)
+            policy = evolve(self._retry_policy, max_retries=max_retries)
+        if raise_on_error is not None and not isinstance(raise_on_error, bool):
+            raise ConfigurationError(f"raise_on_error must be True or False, got {raise_on_error!r}")
+        return self._derive(
+            timeout=None if timeout is None else _check_timeout(timeout),
+            retry_policy=policy,
+            raise_on_error=raise_on_error,
+        )
+
     # -- connection pools --------------------------------------------------------------------------
 
-    def _httpx_kwargs(self) -> dict[str, Any]:
+    def _httpx_kwargs(self, *, is_async: bool) -> dict[str, Any]:
+        # The retry transport wraps the real one, so it runs inside the auth flow (one token per request).
+        extra = transport_kwargs(
+            self._httpx_args,
+            verify=self._verify_ssl,
+            base_url=self._base_url,
+            policy=self._retry_policy,
+            is_async=is_async,
+        )
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
@@ -312,7 +391,7 @@ class AtomicClient(AuthenticatedClient):
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
             "auth": self._auth,
-            **self._httpx_args,
+            **extra,
         }
 
     def get_httpx_client(self) -> httpx.Client:
@@ -322,7 +401,7 @@ class AtomicClient(AuthenticatedClient):
             with self._pool_lock:
                 client = self._client
                 if client is None:
-                    client = self._client = httpx.Client(**self._httpx_kwargs())
+                    client = self._client = httpx.Client(**self._httpx_kwargs(is_async=False))
         return client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
@@ -332,7 +411,7 @@ class AtomicClient(AuthenticatedClient):
             with self._pool_lock:
                 client = self._async_client
                 if client is None:
-                    client = self._async_client = httpx.AsyncClient(**self._httpx_kwargs())
+                    client = self._async_client = httpx.AsyncClient(**self._httpx_kwargs(is_async=True))
         return client
 
     def set_httpx_client(self, client: httpx.Client) -> Self:

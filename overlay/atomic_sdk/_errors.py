@@ -102,7 +102,13 @@ class TokenRateLimitedError(TokenRequestError):
 
 
 class ApiError(AtomicError):
-    """The Atomic API answered a request with an error status."""
+    """The Atomic API answered a request with an error status (raised after any retries).
+
+    ``status`` is the HTTP status, ``operation_id`` the spec operation, ``method`` and ``url`` the
+    request (the query string is kept; headers, and so the bearer token, never are), ``body`` the
+    parsed JSON body (or the text when it is not JSON; None when empty) and ``role`` the credential
+    role whose token was sent (None when unknown).
+    """
 
     def __init__(
         self,
@@ -112,13 +118,60 @@ class ApiError(AtomicError):
         method: str,
         url: str,
         operation_id: str | None,
+        body: object = None,
+        role: Role | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.method = method
         self.url = url
         self.operation_id = operation_id
+        self.body = body
+        self.role = role
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, operation_id={self.operation_id!r}, "
+            f"method={self.method!r}, url={self.url!r})"
+        )
+
+
+class BadRequestError(ApiError):
+    """400: the API rejected the request's parameters or body; ``body`` usually says which."""
 
 
 class AuthenticationError(ApiError):
-    """The API rejected a freshly fetched token too (401 twice in a row)."""
+    """401: the API rejected the bearer token, also a freshly fetched one (the SDK replays once)."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the key is valid but may not perform this operation; usually a key of the wrong role."""
+
+
+class NotFoundError(ApiError):
+    """404: the environment, resource or path does not exist (check the environment id)."""
+
+
+class RateLimitedError(ApiError):
+    """429 after every retry; ``retry_after`` is the server's Retry-After in seconds (None if absent)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        operation_id: str | None,
+        body: object = None,
+        role: Role | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status=status, method=method, url=url, operation_id=operation_id, body=body, role=role
+        )
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx after every retry: the API failed; retrying later may succeed."""

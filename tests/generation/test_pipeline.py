@@ -77,8 +77,10 @@ def test_any_spec_using_the_markers_generates(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "4 operations" in result.stdout
     sys.path.insert(0, str(tmp_path))
+    # Put the real package back afterwards: tests collected earlier hold its classes (isinstance checks).
+    saved = {m: mod for m, mod in sys.modules.items() if m == "atomic_api" or m.startswith("atomic_api.")}
     try:
-        for name in [m for m in list(sys.modules) if m == "atomic_api" or m.startswith("atomic_api.")]:
+        for name in saved:
             del sys.modules[name]
         roles = importlib.import_module("atomic_api._roles")
         assert roles.OPERATIONS == {
@@ -96,6 +98,7 @@ def test_any_spec_using_the_markers_generates(tmp_path: Path) -> None:
         sys.path.remove(str(tmp_path))
         for name in [m for m in list(sys.modules) if m == "atomic_api" or m.startswith("atomic_api.")]:
             del sys.modules[name]
+        sys.modules.update(saved)
 
 
 def test_generation_is_deterministic_and_leaves_no_caches(tmp_path: Path) -> None:

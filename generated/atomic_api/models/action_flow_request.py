@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
+
 if TYPE_CHECKING:
     from ..models.flow import Flow
 
@@ -44,6 +46,10 @@ class ActionFlowRequest:
         from ..models.flow import Flow
 
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [key for key in ("flows",) if key not in d]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         flows = []
         _flows = d.pop("flows")
         for flows_item_data in _flows:

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..models.create_credential_request_role import CreateCredentialRequestRole
 
 T = TypeVar("T", bound="CreateCredentialRequest")
@@ -37,6 +38,10 @@ class CreateCredentialRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [key for key in ("role",) if key not in d]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         role = CreateCredentialRequestRole(d.pop("role"))
 
         create_credential_request = cls(

@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from ..errors import MissingFieldError
 from ..types import File
 
 T = TypeVar("T", bound="CsvTaskUpload")
@@ -51,6 +52,10 @@ class CsvTaskUpload:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [key for key in ("file",) if key not in d]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         file = File(payload=BytesIO(d.pop("file")))
 
         csv_task_upload = cls(

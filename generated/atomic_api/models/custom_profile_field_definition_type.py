@@ -7,3 +7,14 @@ class CustomProfileFieldDefinitionType(StrEnum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> "CustomProfileFieldDefinitionType | None":
+        # A value the spec does not list yet (the API gained one): keep it as an unnamed member
+        # instead of failing the whole response. Atomic customisation of the generator's template.
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -63,6 +64,10 @@ class Flow:
         from ..models.flow_target import FlowTarget
 
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [key for key in ("target",) if key not in d]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         target = FlowTarget.from_dict(d.pop("target"))
 
         _payload = d.pop("payload", UNSET)

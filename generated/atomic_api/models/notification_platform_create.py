@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..models.notification_platform_create_platform import (
     NotificationPlatformCreatePlatform,
 )
@@ -72,6 +73,17 @@ class NotificationPlatformCreate:
         )
 
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [
+            key
+            for key in (
+                "platform",
+                "platformCredential",
+            )
+            if key not in d
+        ]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         platform = NotificationPlatformCreatePlatform(d.pop("platform"))
 
         platform_credential = d.pop("platformCredential")

@@ -6,6 +6,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
+
 T = TypeVar("T", bound="UpsertUser")
 
 
@@ -37,6 +39,10 @@ class UpsertUser:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [key for key in ("id",) if key not in d]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         id = d.pop("id")
 
         upsert_user = cls(

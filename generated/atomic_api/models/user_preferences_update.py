@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
+
 if TYPE_CHECKING:
     from ..models.user_preferences_update_data import UserPreferencesUpdateData
 
@@ -41,6 +43,10 @@ class UserPreferencesUpdate:
         from ..models.user_preferences_update_data import UserPreferencesUpdateData
 
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [key for key in ("data",) if key not in d]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         data = UserPreferencesUpdateData.from_dict(d.pop("data"))
 
         user_preferences_update = cls(

@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..models.user_target_type import UserTargetType
 
 T = TypeVar("T", bound="UserTarget")
@@ -43,6 +44,17 @@ class UserTarget:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [
+            key
+            for key in (
+                "type",
+                "targetUserIds",
+            )
+            if key not in d
+        ]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         type_ = UserTargetType(d.pop("type"))
 
         target_user_ids = cast(list[str], d.pop("targetUserIds"))

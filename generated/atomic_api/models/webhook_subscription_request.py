@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -72,6 +73,17 @@ class WebhookSubscriptionRequest:
         )
 
         d = dict(src_dict)
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        _missing = [
+            key
+            for key in (
+                "types",
+                "url",
+            )
+            if key not in d
+        ]
+        if _missing:
+            raise MissingFieldError(cls.__name__, _missing)
         types = cast(list[str], d.pop("types"))
 
         url = d.pop("url")

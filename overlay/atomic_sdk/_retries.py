@@ -1,0 +1,208 @@
+"""Retries of API requests, as httpx transports wrapping the real one (below the auth flow).
+
+Because the auth flow sits above the transport, every attempt of one request carries the same
+Authorization header, and a 401 reaches the auth flow (which replays once) instead of being retried here.
+"""
+
+import asyncio
+import logging
+import random
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+from attrs import frozen
+
+from ._tokens import AsyncSleep, Clock, Sleep, parse_retry_after
+
+logger = logging.getLogger("atomic_sdk")
+
+DEFAULT_MAX_RETRIES = 2
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"})
+BACKOFF_BASE = 0.5
+MAX_BACKOFF = 8.0
+# A Retry-After longer than this is not waited out: the response goes back to the caller
+# (RateLimitedError / ServerError with the value) so a library call never blocks for minutes.
+MAX_RETRY_AFTER = 60.0
+
+# Failures where the request never reached the server: safe to retry for any method.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+# Failures where the request may have been processed: retried for idempotent methods only.
+# Read timeouts are not retried: a slow server would make a call take (max_retries + 1) × timeout.
+_MAYBE_SENT = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+# httpx.Client arguments that shape the default transport; they are applied to the wrapped transport.
+TRANSPORT_ARGS = frozenset({"cert", "http1", "http2", "limits", "proxy", "trust_env"})
+
+
+@frozen
+class RetryPolicy:
+    """What is retried and how long to wait; ``max_retries`` counts retries, not attempts."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    clock: Clock = time.time
+    sleep: Sleep = time.sleep
+    async_sleep: AsyncSleep = asyncio.sleep
+    jitter: Callable[[], float] = random.random
+    backoff_base: float = BACKOFF_BASE
+    max_backoff: float = MAX_BACKOFF
+    max_retry_after: float = MAX_RETRY_AFTER
+
+    def retries_status(self, method: str, status: int) -> bool:
+        if status not in RETRY_STATUSES:
+            return False
+        return method in IDEMPOTENT_METHODS or status == 429
+
+    @staticmethod
+    def retries_error(method: str, error: Exception) -> bool:
+        if isinstance(error, _NOT_SENT):
+            return True
+        return method in IDEMPOTENT_METHODS and isinstance(error, _MAYBE_SENT)
+
+    def backoff(self, retry: int) -> float:
+        """Wait before retry number ``retry`` (0-based): exponential, capped, minus up to 25 % jitter."""
+        delay = min(self.max_backoff, self.backoff_base * 2.0**retry)
+        return delay * (1 - 0.25 * self.jitter())
+
+    def delay_for(self, retry: int, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying after ``response``; None when Retry-After exceeds the cap."""
+        retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock())
+        if retry_after is None:
+            return self.backoff(retry)
+        if retry_after > self.max_retry_after:
+            return None
+        return retry_after
+
+
+def _describe(request: httpx.Request) -> str:
+    operation = request.extensions.get("atomic_operation_id")
+    target = f"{request.method} {request.url.copy_with(query=None)}"
+    return f"{operation} ({target})" if operation else target
+
+
+def _log_retry(request: httpx.Request, reason: str, retry: int, max_retries: int, delay: float) -> None:
+    logger.debug(
+        "retrying %s after %s in %.3f s (retry %d of %d)", _describe(request), reason, delay, retry, max_retries
+    )
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Wraps a sync transport; retries 429/502/503/504 and connection failures (see RetryPolicy)."""
+
+    def __init__(self, inner: httpx.BaseTransport, policy: RetryPolicy) -> None:
+        self._inner = inner
+        self._policy = policy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        policy = self._policy
+        retry = 0
+        while True:
+            try:
+                response = self._inner.handle_request(request)
+            except httpx.TransportError as exc:
+                if retry >= policy.max_retries or not policy.retries_error(request.method, exc):
+                    raise
+                delay = policy.backoff(retry)
+                retry += 1
+                _log_retry(request, type(exc).__name__, retry, policy.max_retries, delay)
+                policy.sleep(delay)
+                continue
+            if retry >= policy.max_retries or not policy.retries_status(request.method, response.status_code):
+                return response
+            wait = policy.delay_for(retry, response)
+            if wait is None:
+                return response
+            response.read()
+            response.close()
+            retry += 1
+            _log_retry(request, f"status {response.status_code}", retry, policy.max_retries, wait)
+            policy.sleep(wait)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """Async twin of RetryTransport; waits with the policy's ``async_sleep``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, policy: RetryPolicy) -> None:
+        self._inner = inner
+        self._policy = policy
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        policy = self._policy
+        retry = 0
+        while True:
+            try:
+                response = await self._inner.handle_async_request(request)
+            except httpx.TransportError as exc:
+                if retry >= policy.max_retries or not policy.retries_error(request.method, exc):
+                    raise
+                delay = policy.backoff(retry)
+                retry += 1
+                _log_retry(request, type(exc).__name__, retry, policy.max_retries, delay)
+                await policy.async_sleep(delay)
+                continue
+            if retry >= policy.max_retries or not policy.retries_status(request.method, response.status_code):
+                return response
+            wait = policy.delay_for(retry, response)
+            if wait is None:
+                return response
+            await response.aread()
+            await response.aclose()
+            retry += 1
+            _log_retry(request, f"status {response.status_code}", retry, policy.max_retries, wait)
+            await policy.async_sleep(wait)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _env_proxy(base_url: str) -> str | None:
+    # httpx only reads proxy variables when it builds the transport itself; we build it, so read them here.
+    url = httpx.URL(base_url)
+    if urllib.request.proxy_bypass(url.host):
+        return None
+    proxies = urllib.request.getproxies()
+    return proxies.get(url.scheme) or proxies.get("all")
+
+
+def transport_kwargs(
+    httpx_args: Mapping[str, Any],
+    *,
+    verify: Any,
+    base_url: str,
+    policy: RetryPolicy,
+    is_async: bool,
+) -> dict[str, Any]:
+    """httpx client arguments with ``transport`` (and any ``mounts``) wrapped in the retry transport."""
+    args = dict(httpx_args)
+    shaping = {name: args.pop(name) for name in TRANSPORT_ARGS if name in args}
+    inner = args.pop("transport", None)
+    if inner is None:
+        proxy = shaping.pop("proxy", None)
+        if proxy is None and shaping.get("trust_env", True):
+            proxy = _env_proxy(base_url)
+        factory = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
+        inner = factory(verify=verify, proxy=proxy, **shaping)
+    else:
+        shaping.pop("proxy", None)
+    if "trust_env" in shaping:
+        args["trust_env"] = shaping["trust_env"]
+    mounts = args.pop("mounts", None)
+    if is_async:
+        args["transport"] = AsyncRetryTransport(inner, policy)
+        if mounts:
+            args["mounts"] = {
+                key: None if value is None else AsyncRetryTransport(value, policy) for key, value in mounts.items()
+            }
+    else:
+        args["transport"] = RetryTransport(inner, policy)
+        if mounts:
+            args["mounts"] = {
+                key: None if value is None else RetryTransport(value, policy) for key, value in mounts.items()
+            }
+    return args
