@@ -36,7 +36,8 @@ class AtomicAuth(httpx.Auth):
         clock: Clock = time.time,
     ) -> None:
         base = httpx.URL(base_url)
-        self._origin = (base.scheme, base.host, base.port)
+        # raw_host avoids decoding the host on every request.
+        self._origin = (base.scheme, base.raw_host, base.port)
         self._prefix = base.raw_path.split(b"?", 1)[0].decode("ascii").rstrip("/")
         self._credentials = credentials
         self._tokens = tokens
@@ -50,7 +51,7 @@ class AtomicAuth(httpx.Auth):
     def _resolve(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
         url = request.url
         path = url.raw_path.split(b"?", 1)[0].decode("ascii")
-        if (url.scheme, url.host, url.port) != self._origin or not (
+        if (url.scheme, url.raw_host, url.port) != self._origin or not (
             path.startswith(self._prefix + "/") or not self._prefix
         ):
             raise UnknownOperationError(
@@ -61,9 +62,10 @@ class AtomicAuth(httpx.Auth):
             )
         operation = self._operations.match(request.method, path[len(self._prefix) :])
         role, credentials = self._credentials.select(operation)
-        logger.debug(
-            "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
+            )
         # For the retry transport's log lines and for anyone inspecting the request.
         request.extensions["atomic_operation_id"] = operation.operation_id
         request.extensions["atomic_role"] = role.value

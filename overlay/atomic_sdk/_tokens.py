@@ -133,6 +133,10 @@ class TokenProvider:
 
     def _slot(self, credentials: Credentials) -> _Slot:
         key = (credentials.client_id, self.token_url)
+        # Hot path: a dict read is atomic, and slots are never removed, so no lock is needed to find one.
+        slot = self._slots.get(key)
+        if slot is not None:
+            return slot
         with self._lock:
             slot = self._slots.get(key)
             if slot is None:
@@ -141,6 +145,10 @@ class TokenProvider:
 
     def _claim(self, slot: _Slot) -> tuple[AccessToken | None, Future[AccessToken] | None, bool]:
         """(usable token, or the fetch to wait for and whether this caller must run it)."""
+        # Hot path without the lock: tokens are immutable and swapped by a single attribute store.
+        current = slot.token
+        if current is not None and self._clock() < current.refresh_at:
+            return current, None, False
         with slot.lock:
             now = self._clock()
             current = slot.token

@@ -1,0 +1,739 @@
+"""Benchmarks for atomic-sdk: per-call overhead, token reuse, cold start, import cost, regeneration.
+
+Run through scripts/bench (it prepares .venv). Everything compared is measured side by side in one
+run, repeats interleaved (A B A B, order rotated each round), and medians are reported, because the
+machines this runs on are shared and noisy. Prints a markdown report; ``--write FILE`` also saves it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+ENV_ID = "env-bench"
+EVENTS_ID, WORKBENCH_ID, SECRET = "bench-events", "bench-workbench", "bench-secret"
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:.2f}×"
+
+
+# -- the local server --------------------------------------------------------------------------------
+
+
+class LocalServer:
+    """bench/server.py in its own process on a free loopback port."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [PY, str(ROOT / "bench" / "server.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError(f"bench server did not start: {line!r}")
+        self.base_url = f"http://127.0.0.1:{int(line.split()[1])}"
+        self.token_url = f"{self.base_url}/oauth2/token"
+        self._control = httpx.Client(base_url=self.base_url, timeout=30)
+
+    def reset(self, token_delay_ms: float = 0) -> None:
+        self._control.post("/_reset", params={"token_delay_ms": token_delay_ms}).raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        response = self._control.get("/_stats")
+        response.raise_for_status()
+        stats: dict[str, Any] = response.json()
+        return stats
+
+    def close(self) -> None:
+        self._control.close()
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def sdk_client(server: LocalServer, **credentials: Any) -> Any:
+    from atomic_sdk import AtomicClient, Credentials, Role
+
+    creds = credentials or {"events": (EVENTS_ID, SECRET)}
+    return AtomicClient(
+        base_url=server.base_url,
+        token_url=server.token_url,
+        credentials={Role(role): Credentials(cid, secret) for role, (cid, secret) in creds.items()},
+        user_agent="atomic-bench/1",
+    )
+
+
+# -- 1. per-call overhead ----------------------------------------------------------------------------
+
+
+def bench_per_call(server: LocalServer, calls: int, repeats: int) -> dict[str, Any]:
+    from atomic_api.api.cards import list_cards
+    from atomic_api.client import AuthenticatedClient
+    from atomic_api.models.card_list import CardList
+
+    server.reset()
+    sdk = sdk_client(server)
+    ua = sdk.user_agent
+    token = httpx.post(server.token_url, auth=(EVENTS_ID, SECRET), data={"grant_type": "client_credentials"}).json()[
+        "access_token"
+    ]
+    raw = httpx.Client(
+        base_url=server.base_url, headers={"Authorization": f"Bearer {token}", "User-Agent": ua}, timeout=30
+    )
+    plain = AuthenticatedClient(
+        base_url=server.base_url, token=token, headers={"User-Agent": ua}, timeout=httpx.Timeout(30)
+    )
+    path = f"/v1/{ENV_ID}/cards"
+    # The generated function sends limit=100&offset=0 by default; the raw calls send the same query.
+    params = {"limit": 100, "offset": 0}
+
+    def sdk_call() -> None:
+        response = list_cards.sync_detailed(client=sdk, environment_id=ENV_ID)
+        assert response.status_code == 200 and isinstance(response.parsed, CardList)
+
+    def generated_static_call() -> None:
+        response = list_cards.sync_detailed(client=plain, environment_id=ENV_ID)
+        assert response.status_code == 200 and isinstance(response.parsed, CardList)
+
+    def raw_json_call() -> None:
+        response = raw.get(path, params=params)
+        assert response.status_code == 200
+        response.json()
+
+    def raw_model_call() -> None:
+        response = raw.get(path, params=params)
+        assert response.status_code == 200
+        CardList.from_dict(response.json())
+
+    variants: dict[str, Callable[[], None]] = {
+        "sdk": sdk_call,
+        "raw_json": raw_json_call,
+        "raw_model": raw_model_call,
+        "generated_static": generated_static_call,
+    }
+    for call in variants.values():  # warm-up: connections open, token cached, code paths hot
+        for _ in range(30):
+            call()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for rep in range(repeats):
+        order = names[rep % len(names) :] + names[: rep % len(names)]
+        for name in order:
+            call = variants[name]
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for _ in range(calls):
+                call()
+            times[name].append((time.perf_counter() - started) / calls)
+            # The server is another process, so this is the client's own CPU per call.
+            cpu[name].append((time.process_time() - cpu_started) / calls)
+    tokens = server.stats()["token_requests"]
+    sdk.close()
+    raw.close()
+    plain.get_httpx_client().close()
+    per_call = {name: median(values) for name, values in times.items()}
+
+    cpu_call = {name: median(values) for name, values in cpu.items()}
+
+    def paired(a: str, b: str, series: dict[str, list[float]] = times) -> float:
+        return median([x / y for x, y in zip(series[a], series[b])])
+
+    return {
+        "calls": calls,
+        "repeats": repeats,
+        "per_call": per_call,
+        "cpu_call": cpu_call,
+        "ratio_raw_json": paired("sdk", "raw_json"),
+        "ratio_raw_model": paired("sdk", "raw_model"),
+        "ratio_generated_static": paired("sdk", "generated_static"),
+        "cpu_ratio_raw_json": paired("sdk", "raw_json", cpu),
+        "cpu_ratio_raw_model": paired("sdk", "raw_model", cpu),
+        "cpu_ratio_generated_static": paired("sdk", "generated_static", cpu),
+        "token_requests": sum(tokens.values()),
+    }
+
+
+# -- 2. token requests for 1,000 calls ------------------------------------------------------------------
+
+
+def bench_token_reuse(server: LocalServer, calls: int, repeats: int) -> dict[str, Any]:
+    from atomic_api.api.cards import list_cards
+    from atomic_api.models.card_list import CardList
+
+    path = f"/v1/{ENV_ID}/cards"
+    params = {"limit": 100, "offset": 0}
+
+    def ours() -> int:
+        server.reset()
+        with sdk_client(server) as client:
+            for _ in range(calls):
+                assert isinstance(list_cards.sync(client=client, environment_id=ENV_ID), CardList)
+        return sum(server.stats()["token_requests"].values())
+
+    def naive() -> int:
+        # The pattern Atomic's docs warn against: a new token for every API call.
+        server.reset()
+        with httpx.Client(base_url=server.base_url, headers={"User-Agent": "naive/1"}, timeout=30) as client:
+            for _ in range(calls):
+                token = client.post(
+                    server.token_url,
+                    auth=(EVENTS_ID, SECRET),
+                    data={"grant_type": "client_credentials", "client_id": EVENTS_ID},
+                ).json()["access_token"]
+                response = client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+                assert response.status_code == 200
+                CardList.from_dict(response.json())
+        return sum(server.stats()["token_requests"].values())
+
+    walls: dict[str, list[float]] = {"ours": [], "naive": []}
+    counts: dict[str, list[int]] = {"ours": [], "naive": []}
+    for rep in range(repeats):
+        order = [("ours", ours), ("naive", naive)]
+        if rep % 2:
+            order.reverse()
+        for name, run in order:
+            started = time.perf_counter()
+            counts[name].append(run())
+            walls[name].append(time.perf_counter() - started)
+    return {
+        "calls": calls,
+        "repeats": repeats,
+        "tokens_ours": counts["ours"],
+        "tokens_naive": counts["naive"],
+        "wall_ours": median(walls["ours"]),
+        "wall_naive": median(walls["naive"]),
+        "ratio": median([n / o for n, o in zip(walls["naive"], walls["ours"])]),
+    }
+
+
+def _describe(exc: BaseException) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-4:]))
+    return f"{exc!r} at {where}"
+
+
+# -- 3. cold start ---------------------------------------------------------------------------------------
+
+
+def _join_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join()
+
+
+def _cold_run(server: LocalServer, threads: int, tasks: int, token_delay_ms: float) -> dict[str, Any]:
+    from atomic_api.api.cards import list_cards
+    from atomic_api.api.webhooks import list_webhook_subscriptions
+
+    server.reset(token_delay_ms)
+    client = sdk_client(server, events=(EVENTS_ID, SECRET), workbench=(WORKBENCH_ID, SECRET))
+    barrier = threading.Barrier(threads + 1)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def pair(index: int) -> tuple[Any, Any]:
+        # Half the callers start with the events operation, half with the workbench one.
+        return (list_cards, list_webhook_subscriptions) if index % 2 else (list_webhook_subscriptions, list_cards)
+
+    def thread_worker(index: int) -> None:
+        try:
+            barrier.wait()
+            got = [op.sync_detailed(client=client, environment_id=ENV_ID).status_code for op in pair(index)]
+            with lock:
+                statuses.extend(got)
+        except BaseException as exc:  # noqa: BLE001 - reported in the table
+            with lock:
+                errors.append(exc)
+
+    pool = [threading.Thread(target=thread_worker, args=(i,)) for i in range(threads)]
+
+    async def async_side() -> None:
+        go = asyncio.Event()
+
+        async def task_worker(index: int) -> None:
+            await go.wait()
+            got = [(await op.asyncio_detailed(client=client, environment_id=ENV_ID)).status_code for op in pair(index)]
+            with lock:
+                statuses.extend(got)
+
+        workers = [asyncio.create_task(task_worker(i)) for i in range(tasks)]
+        await asyncio.sleep(0)  # every task is now parked on `go`
+        barrier.wait()  # released together with the threads
+        go.set()
+        done = await asyncio.gather(*workers, return_exceptions=True)
+        errors.extend(d for d in done if isinstance(d, BaseException))
+        # aclose() releases the sync pools too, so wait for the threads before closing.
+        await asyncio.to_thread(_join_all, pool)
+        await client.aclose()
+
+    for t in pool:
+        t.start()
+    started = time.perf_counter()
+    loop_thread = threading.Thread(target=asyncio.run, args=(async_side(),))
+    loop_thread.start()
+    for t in pool:
+        t.join()
+    loop_thread.join()
+    wall = time.perf_counter() - started
+    stats = server.stats()
+    return {
+        "events": stats["token_requests"].get(EVENTS_ID, 0),
+        "workbench": stats["token_requests"].get(WORKBENCH_ID, 0),
+        "api_requests": stats["api_requests"],
+        "ok": sum(1 for s in statuses if s == 200),
+        "errors": [_describe(e) for e in errors][:3],
+        "wall": wall,
+    }
+
+
+def bench_cold_start(server: LocalServer, threads: int, tasks: int, runs: int, token_delay_ms: float) -> dict[str, Any]:
+    results = [_cold_run(server, threads, tasks, token_delay_ms) for _ in range(runs)]
+    return {"threads": threads, "tasks": tasks, "token_delay_ms": token_delay_ms, "runs": results}
+
+
+# -- 4. import cost --------------------------------------------------------------------------------------
+
+_IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)\s*$")
+
+
+def _importtime(module: str) -> tuple[int, dict[str, int], float]:
+    """(cumulative µs of `module`'s top-level import, self µs of each module it pulled in, process wall s)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PY, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, env=env, check=True
+    )
+    wall = time.perf_counter() - started
+    block: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        match = _IMPORTTIME.match(line)
+        if not match:
+            continue
+        self_us, cumulative, indent, name = int(match[1]), int(match[2]), match[3], match[4]
+        # Children are printed before their parent; a top-level line closes a block.
+        block[name] = self_us
+        if len(indent) == 1:  # top level: "| name" has exactly one space
+            if name == module:
+                return cumulative, block, wall
+            block = {}
+    raise RuntimeError(f"{module} not found in -X importtime output")
+
+
+def bench_imports(repeats: int) -> dict[str, Any]:
+    _importtime("atomic_sdk")  # warm-up: bytecode caches written, files in page cache
+    _importtime("httpx")
+    cums: dict[str, list[int]] = {"atomic_sdk": [], "httpx": []}
+    walls: dict[str, list[float]] = {"atomic_sdk": [], "httpx": []}
+    selfs: dict[str, list[int]] = {}
+    ratios = []
+    for rep in range(repeats):
+        order = ["atomic_sdk", "httpx"] if rep % 2 == 0 else ["httpx", "atomic_sdk"]
+        got = {}
+        for module in order:
+            cumulative, block, wall = _importtime(module)
+            cums[module].append(cumulative)
+            walls[module].append(wall)
+            got[module] = cumulative
+            if module == "atomic_sdk":
+                for name, value in block.items():
+                    selfs.setdefault(name, []).append(value)
+        ratios.append(got["atomic_sdk"] / got["httpx"])
+    top = sorted(((median(v), k) for k, v in selfs.items()), reverse=True)[:5]
+    return {
+        "repeats": repeats,
+        "sdk_us": median(cums["atomic_sdk"]),
+        "httpx_us": median(cums["httpx"]),
+        "ratio": median(ratios),
+        "sdk_wall": median(walls["atomic_sdk"]),
+        "httpx_wall": median(walls["httpx"]),
+        "top_self": top,
+        "modules": len(selfs),
+    }
+
+
+# -- 5. regeneration -------------------------------------------------------------------------------------
+
+
+def synthetic_spec(operations: int = 150) -> dict[str, Any]:
+    """A valid OpenAPI 3.0.3 document: `operations` operations over 30 resources, role markers, 4 schemas."""
+    roles = ["events", "workbench", "auth", "events or workbench", "any"]
+    item = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "count": {"type": "integer"},
+            "enabled": {"type": "boolean"},
+            "created": {"type": "string", "format": "date-time"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "state": {"type": "string", "enum": ["active", "paused", "archived"]},
+        },
+        "required": ["id"],
+    }
+    schemas = {
+        "Item": item,
+        "ItemInput": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "count": {"type": "integer"}},
+            "required": ["name"],
+        },
+        "ItemList": {
+            "type": "object",
+            "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}},
+        },
+        "Error": {"type": "object", "properties": {"message": {"type": "string"}, "code": {"type": "integer"}}},
+    }
+
+    def ok(ref: str) -> dict[str, Any]:
+        return {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+        }
+
+    error = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    env_param = {"name": "environmentId", "in": "path", "required": True, "schema": {"type": "string"}}
+    id_param = {"name": "itemId", "in": "path", "required": True, "schema": {"type": "string"}}
+    body = {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemInput"}}}}
+    paths: dict[str, Any] = {}
+    tags = []
+    count = 0
+    resource = 0
+    while count < operations:
+        name = f"resource{resource}"
+        tag = f"group{resource % 10}"
+        if tag not in tags:
+            tags.append(tag)
+        collection: dict[str, Any] = {"parameters": [env_param]}
+        member: dict[str, Any] = {"parameters": [env_param, id_param]}
+        ops: list[tuple[dict[str, Any], str, str, dict[str, Any]]] = [
+            (
+                collection,
+                "get",
+                "list",
+                {
+                    "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100}}],
+                    "responses": {"200": ok("ItemList"), "401": error},
+                },
+            ),
+            (collection, "post", "create", {"requestBody": body, "responses": {"201": ok("Item"), "400": error}}),
+            (member, "get", "get", {"responses": {"200": ok("Item"), "404": error}}),
+            (member, "put", "update", {"requestBody": body, "responses": {"200": ok("Item"), "400": error}}),
+            (member, "delete", "delete", {"responses": {"204": {"description": "Deleted"}, "404": error}}),
+        ]
+        for target, method, verb, spec in ops:
+            if count >= operations:
+                break
+            role = roles[count % len(roles)]
+            target[method] = {
+                "operationId": f"{verb}{name.capitalize()}",
+                "tags": [tag],
+                "summary": f"{verb.capitalize()} {name} (token: {role})",
+                **spec,
+            }
+            count += 1
+        paths[f"/v1/{{environmentId}}/{name}"] = collection
+        if len(member) > 1:
+            paths[f"/v1/{{environmentId}}/{name}/{{itemId}}"] = member
+        resource += 1
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Synthetic benchmark API", "version": "1.0.0"},
+        "servers": [{"url": "https://example.invalid"}],
+        "tags": [{"name": t} for t in tags],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _generate(spec: Path, scratch: Path) -> tuple[float, float, int]:
+    """(generator seconds as reported, whole command wall seconds, operations)."""
+    output = Path(tempfile.mkdtemp(prefix="gen-", dir=scratch))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "tooling"))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PY, "-m", "atomic_tooling.generate", "--spec", str(spec), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"generation of {spec} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    match = re.search(r"(\d+) operations, generator ([\d.]+)s", done.stdout)
+    if not match:
+        raise RuntimeError(f"unexpected generate output: {done.stdout!r}")
+    shutil.rmtree(output, ignore_errors=True)
+    return float(match[2]), wall, int(match[1])
+
+
+def bench_regeneration(repeats: int) -> dict[str, Any]:
+    scratch = Path(tempfile.mkdtemp(prefix="atomic-bench-"))
+    try:
+        synthetic = scratch / "synthetic-150.yaml"
+        synthetic.write_text(yaml.safe_dump(synthetic_spec(150), sort_keys=False), encoding="utf-8")
+        specs = {"ours": ROOT / "spec" / "atomic-api.yaml", "synthetic": synthetic}
+        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in specs}
+        for rep in range(repeats):
+            order = list(specs) if rep % 2 == 0 else list(reversed(specs))
+            for name in order:
+                runs[name].append(_generate(specs[name], scratch))
+        return {
+            name: {
+                "operations": values[0][2],
+                "generator": median([v[0] for v in values]),
+                "wall": median([v[1] for v in values]),
+            }
+            for name, values in runs.items()
+        } | {"repeats": repeats}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# -- report ----------------------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    import atomic_sdk
+
+    return [
+        f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- CPU: {cpu}; nproc {os.cpu_count()}; memory {mem}",
+        f"- OS: {platform.system()} {platform.release()}",
+        (
+            f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+            f"httpx {httpx.__version__}, atomic-sdk {atomic_sdk.__version__}"
+        ),
+    ]
+
+
+def goal(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def report(results: dict[str, Any], elapsed: float) -> str:
+    out = ["### Machine", "", *machine(), ""]
+    out += [
+        "### Results",
+        "",
+        "Command: `scripts/bench` (from the repository root).",
+        "",
+        "| # | Measure | Ours | Baseline | Ratio | Goal |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    if "per_call" in results:
+        r = results["per_call"]
+        pc = r["per_call"]
+
+        def us(seconds: float) -> str:
+            return f"{seconds * 1e6:.0f} µs"
+
+        cc = r["cpu_call"]
+
+        rows = [
+            (
+                "1",
+                "per-call wall time",
+                pc,
+                "ratio_raw_json",
+                "raw_json",
+                "raw httpx + `.json()`",
+                "≤ 1.05: " + goal(r["ratio_raw_json"] <= 1.05),
+            ),
+            ("1a", "per-call client CPU", cc, "cpu_ratio_raw_json", "raw_json", "raw httpx + `.json()`", "(info)"),
+            (
+                "1b",
+                "per-call wall time, same parsing",
+                pc,
+                "ratio_raw_model",
+                "raw_model",
+                "raw httpx + `.json()` + `CardList.from_dict`",
+                "(info)",
+            ),
+            (
+                "1c",
+                "per-call client CPU, same parsing",
+                cc,
+                "cpu_ratio_raw_model",
+                "raw_model",
+                "raw httpx + `.json()` + `CardList.from_dict`",
+                "(info)",
+            ),
+            (
+                "1d",
+                "per-call wall time, overlay alone",
+                pc,
+                "ratio_generated_static",
+                "generated_static",
+                "generated `AuthenticatedClient` (static token) `sync_detailed`",
+                "(info)",
+            ),
+            (
+                "1e",
+                "per-call client CPU, overlay alone",
+                cc,
+                "cpu_ratio_generated_static",
+                "generated_static",
+                "generated `AuthenticatedClient` (static token) `sync_detailed`",
+                "(info)",
+            ),
+        ]
+        for num, what, series, ratio, base, base_name, verdict in rows:
+            out.append(
+                f"| {num} | {what} (median of {r['repeats']} × {r['calls']} calls) | SDK `sync_detailed`: {us(series['sdk'])} "
+                f"| {base_name}: {us(series[base])} | {fmt_ratio(r[ratio])} | {verdict} |"
+            )
+    if "tokens" in results:
+        r = results["tokens"]
+        out.append(
+            f"| 2 | token requests for {r['calls']} calls (one token lifetime) | {max(r['tokens_ours'])} "
+            f"| naive, token per call: {max(r['tokens_naive'])} | {max(r['tokens_naive']) // max(1, max(r['tokens_ours']))}× fewer | 1: {goal(max(r['tokens_ours']) == 1)} |"
+        )
+        out.append(
+            f"| 2b | wall time for those {r['calls']} calls, median of {r['repeats']} | {r['wall_ours']:.2f} s "
+            f"| naive: {r['wall_naive']:.2f} s | naive/ours {fmt_ratio(r['ratio'])} | (info) |"
+        )
+    if "cold" in results:
+        r = results["cold"]
+        ev = [x["events"] for x in r["runs"]]
+        wb = [x["workbench"] for x in r["runs"]]
+        calls = 2 * (r["threads"] + r["tasks"])
+        ok = [x["ok"] for x in r["runs"]]
+        out.append(
+            f"| 3 | cold start: {r['threads']} threads + {r['tasks']} asyncio tasks, 2 calls each (events + workbench), "
+            f"token endpoint {r['token_delay_ms']:.0f} ms, {len(r['runs'])} fresh clients | token requests per run: events {ev}, workbench {wb} "
+            f"| — | {min(ok)}/{calls} calls OK; wall {median([x['wall'] for x in r['runs']]):.2f} s | 1 per role: {goal(max(ev + wb) == 1 and min(ok) == calls)} |"
+        )
+    if "imports" in results:
+        r = results["imports"]
+        out.append(
+            f"| 4 | import time (`-X importtime` cumulative), median of {r['repeats']} fresh interpreters | "
+            f"`import atomic_sdk`: {r['sdk_us'] / 1000:.1f} ms | `import httpx`: {r['httpx_us'] / 1000:.1f} ms "
+            f"| {fmt_ratio(r['ratio'])} | ≤ 2.0: {goal(r['ratio'] <= 2.0)} |"
+        )
+        out.append(
+            f"| 4b | whole interpreter wall (start + import + exit) | {r['sdk_wall'] * 1000:.0f} ms | {r['httpx_wall'] * 1000:.0f} ms "
+            f"| {fmt_ratio(r['sdk_wall'] / r['httpx_wall'])} | (info) |"
+        )
+    if "regen" in results:
+        r = results["regen"]
+        o, s = r["ours"], r["synthetic"]
+        out.append(
+            f"| 5 | regeneration, median of {r['repeats']}: generator / whole command | "
+            f"spec/atomic-api.yaml ({o['operations']} ops): {o['generator']:.2f} s / {o['wall']:.2f} s "
+            f"| synthetic ({s['operations']} ops): {s['generator']:.2f} s / {s['wall']:.2f} s "
+            f"| {fmt_ratio(s['wall'] / o['wall'])} (synthetic/ours, wall) | (info) |"
+        )
+    out += [""]
+    if "imports" in results:
+        out += ["Top 5 modules by self import time under `import atomic_sdk` (median µs):", ""]
+        out += [f"{i}. `{name}` — {value:.0f} µs" for i, (value, name) in enumerate(results["imports"]["top_self"], 1)]
+        out += [""]
+    if "cold" in results:
+        errs = [e for x in results["cold"]["runs"] for e in x["errors"]]
+        if errs:
+            out += ["Cold-start errors: " + "; ".join(errs[:3]), ""]
+    out += [f"Total benchmark run time: {elapsed:.0f} s.", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="1,2,3,4,5", help="comma-separated sections to run (default: all)")
+    parser.add_argument("--calls", type=int, default=300, help="calls per repeat in section 1")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats in section 1")
+    parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per side in section 4")
+    parser.add_argument("--regen-runs", type=int, default=3, help="generations per spec in section 5")
+    parser.add_argument("--write", type=Path, help="also write the report into this markdown file")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    started = time.perf_counter()
+    results: dict[str, Any] = {}
+    server = LocalServer()
+    try:
+        if "1" in only:
+            print("==> 1. per-call overhead", file=sys.stderr, flush=True)
+            results["per_call"] = bench_per_call(server, args.calls, args.repeats)
+        if "2" in only:
+            print("==> 2. token requests for 1,000 calls", file=sys.stderr, flush=True)
+            results["tokens"] = bench_token_reuse(server, 1000, 3)
+        if "3" in only:
+            print("==> 3. cold start", file=sys.stderr, flush=True)
+            results["cold"] = bench_cold_start(server, 64, 64, 3, token_delay_ms=50)
+    finally:
+        server.close()
+    if "4" in only:
+        print("==> 4. import cost", file=sys.stderr, flush=True)
+        results["imports"] = bench_imports(args.import_runs)
+    if "5" in only:
+        print("==> 5. regeneration", file=sys.stderr, flush=True)
+        results["regen"] = bench_regeneration(args.regen_runs)
+    text = report(results, time.perf_counter() - started)
+    print(text)
+    if args.write:
+        doc = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+        if begin in doc and end in doc:
+            doc = doc.split(begin)[0] + begin + "\n" + text + end + doc.split(end, 1)[1]
+        else:
+            doc = doc + f"\n{begin}\n{text}{end}\n"
+        args.write.write_text(doc, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Run a Sandbox until interrupted: ``python -m atomic_sdk.testing [--port N] [--role events ...]``.
+
+Prints ``export ATOMIC_...=...`` lines; ``eval`` them in another shell (or read them) so that
+``AtomicClient.from_env()`` talks to the Sandbox.
+"""
+
+import argparse
+import secrets
+import shlex
+import sys
+import threading
+
+from .._credentials import Credentials
+from .._roles import Role
+from ._sandbox import Sandbox
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m atomic_sdk.testing", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument(
+        "--role",
+        action="append",
+        choices=[role.value for role in Role],
+        help="register a key for this role (repeatable; default: one per role)",
+    )
+    parser.add_argument("--expires-in", type=int, default=3600, help="token lifetime in seconds")
+    args = parser.parse_args(argv)
+    credentials: dict[Role | str, Credentials] | None = None
+    if args.role:
+        credentials = {
+            Role(role): Credentials(f"sandbox-{role}", secrets.token_urlsafe(16)) for role in dict.fromkeys(args.role)
+        }
+    sandbox = Sandbox(credentials, expires_in=args.expires_in, host=args.host, port=args.port)
+    with sandbox:
+        for name, value in sandbox.env().items():
+            print(f"export {name}={shlex.quote(value)}")
+        print(f"# Atomic Sandbox listening on {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
