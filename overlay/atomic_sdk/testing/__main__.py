@@ -7,6 +7,7 @@ Prints ``export ATOMIC_...=...`` lines; ``eval`` them in another shell (or read 
 import argparse
 import secrets
 import shlex
+import signal
 import sys
 import threading
 
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--expires-in", type=int, default=3600, help="token lifetime in seconds")
     args = parser.parse_args(argv)
-    credentials: dict[Role | str, Credentials] | None = None
+    credentials: dict[Role, Credentials] | None = None
     if args.role:
         credentials = {
             Role(role): Credentials(f"sandbox-{role}", secrets.token_urlsafe(16)) for role in dict.fromkeys(args.role)
@@ -38,10 +39,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"export {name}={shlex.quote(value)}")
         print(f"# Atomic Sandbox listening on {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr, flush=True)
         sys.stdout.flush()
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+        stop = threading.Event()
+        # SIGTERM (and SIGINT where a shell left it ignored) end the server cleanly; the port is released.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        stop.wait()
     return 0
 
 

@@ -92,7 +92,7 @@ class Sandbox:
 
     def __init__(
         self,
-        credentials: Mapping[Role | str, Credentials] | None = None,
+        credentials: Mapping[Role, Credentials] | Mapping[str, Credentials] | None = None,
         *,
         expires_in: int = 3600,
         token_rate_limit: int | None = None,
