@@ -67,6 +67,18 @@ class RetryPolicy:
         delay = min(self.max_backoff, self.backoff_base * 2.0**retry)
         return delay * (1 - 0.25 * self.jitter())
 
+    def wait_after_error(self, method: str, error: Exception, retry: int) -> float | None:
+        """Seconds to wait before retry ``retry`` after a transport error; None to give up."""
+        if retry >= self.max_retries or not self.retries_error(method, error):
+            return None
+        return self.backoff(retry)
+
+    def wait_after_response(self, method: str, response: httpx.Response, retry: int) -> float | None:
+        """Seconds to wait before retry ``retry`` after ``response``; None to hand the response back."""
+        if retry >= self.max_retries or not self.retries_status(method, response.status_code):
+            return None
+        return self.delay_for(retry, response)
+
     def delay_for(self, retry: int, response: httpx.Response) -> float | None:
         """Seconds to wait before retrying after ``response``; None when Retry-After exceeds the cap."""
         retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock())
@@ -103,22 +115,19 @@ class RetryTransport(httpx.BaseTransport):
             try:
                 response = self._inner.handle_request(request)
             except httpx.TransportError as exc:
-                if retry >= policy.max_retries or not policy.retries_error(request.method, exc):
+                wait = policy.wait_after_error(request.method, exc, retry)
+                if wait is None:
                     raise
-                delay = policy.backoff(retry)
-                retry += 1
-                _log_retry(request, type(exc).__name__, retry, policy.max_retries, delay)
-                policy.sleep(delay)
-                continue
-            if retry >= policy.max_retries or not policy.retries_status(request.method, response.status_code):
-                return response
-            wait = policy.delay_for(retry, response)
-            if wait is None:
-                return response
-            response.read()
-            response.close()
+                reason = type(exc).__name__
+            else:
+                wait = policy.wait_after_response(request.method, response, retry)
+                if wait is None:
+                    return response
+                response.read()
+                response.close()
+                reason = f"status {response.status_code}"
             retry += 1
-            _log_retry(request, f"status {response.status_code}", retry, policy.max_retries, wait)
+            _log_retry(request, reason, retry, policy.max_retries, wait)
             policy.sleep(wait)
 
     def close(self) -> None:
@@ -139,22 +148,19 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:
-                if retry >= policy.max_retries or not policy.retries_error(request.method, exc):
+                wait = policy.wait_after_error(request.method, exc, retry)
+                if wait is None:
                     raise
-                delay = policy.backoff(retry)
-                retry += 1
-                _log_retry(request, type(exc).__name__, retry, policy.max_retries, delay)
-                await policy.async_sleep(delay)
-                continue
-            if retry >= policy.max_retries or not policy.retries_status(request.method, response.status_code):
-                return response
-            wait = policy.delay_for(retry, response)
-            if wait is None:
-                return response
-            await response.aread()
-            await response.aclose()
+                reason = type(exc).__name__
+            else:
+                wait = policy.wait_after_response(request.method, response, retry)
+                if wait is None:
+                    return response
+                await response.aread()
+                await response.aclose()
+                reason = f"status {response.status_code}"
             retry += 1
-            _log_retry(request, f"status {response.status_code}", retry, policy.max_retries, wait)
+            _log_retry(request, reason, retry, policy.max_retries, wait)
             await policy.async_sleep(wait)
 
     async def aclose(self) -> None:
