@@ -9,16 +9,17 @@ import attrs
 
 from ._api_errors import api_error
 from ._errors import ConfigurationError
-from ._operations import DEFAULT_OPERATIONS
+from ._operations import DEFAULT_OPERATIONS, Operation
 
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 100
 
 
-def _operation_id(module: ModuleType) -> str:
-    head, *rest = module.__name__.rsplit(".", 1)[-1].split("_")
-    return head + "".join(part.capitalize() for part in rest)
+def _operation(module: ModuleType, params: dict[str, Any]) -> Operation:
+    """The role-map operation a call of ``module`` with ``params`` targets, matched like a real request."""
+    request = module._get_kwargs(**{name: value for name, value in params.items() if name != "client"})
+    return DEFAULT_OPERATIONS.match(str(request["method"]), str(request["url"]))
 
 
 def _check(module: object, function: str, page_size: object, filters: dict[str, Any]) -> Any:
@@ -30,7 +31,7 @@ def _check(module: object, function: str, page_size: object, filters: dict[str, 
     parameters = inspect.signature(detailed).parameters
     if "limit" not in parameters or "offset" not in parameters:
         raise ConfigurationError(
-            f"{_operation_id(module)} does not page with limit and offset, so it cannot be paginated; "
+            f"{_operation(module, filters).operation_id} does not page with limit and offset, so it cannot be paginated; "
             "call it directly (its limit, if any, caps the result)"
         )
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
@@ -57,11 +58,11 @@ def _items(parsed: object) -> list[Any] | None:
     return None
 
 
-def _page_items(module: ModuleType, response: Any) -> list[Any]:
+def _page_items(module: ModuleType, response: Any, params: dict[str, Any]) -> list[Any]:
     status = int(response.status_code)
     if status >= 400:
         # raise_on_error=False still cannot yield an error page; raise what raise_on_error=True would.
-        operation = DEFAULT_OPERATIONS.get(_operation_id(module))
+        operation = _operation(module, params)
         raise api_error(
             status=status,
             method=operation.method,
@@ -104,7 +105,7 @@ def _iterate(
 ) -> Iterator[Any]:
     offset = 0
     while True:
-        items = _page_items(module, detailed(limit=page_size, offset=offset, **params))
+        items = _page_items(module, detailed(limit=page_size, offset=offset, **params), params)
         for item in items:
             yield _checked(item, item_type)
         if len(items) < page_size:
@@ -131,7 +132,7 @@ async def _aiterate(
 ) -> AsyncIterator[Any]:
     offset = 0
     while True:
-        items = _page_items(module, await detailed(limit=page_size, offset=offset, **params))
+        items = _page_items(module, await detailed(limit=page_size, offset=offset, **params), params)
         for item in items:
             yield _checked(item, item_type)
         if len(items) < page_size:
