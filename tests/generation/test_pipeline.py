@@ -121,6 +121,9 @@ def test_check_mode_names_a_hand_edited_file_and_writes_nothing(tmp_path: Path) 
     edited.write_text(edited.read_text() + "# hand edit\n")
     (tmp_path / "generated" / "atomic_api" / "stray.py").write_text("x = 1\n")
     (tmp_path / "generated" / "atomic_api" / "types.py").unlink()
+    # What importing the package leaves behind is not drift.
+    (tmp_path / "generated" / "atomic_api" / "__pycache__").mkdir(exist_ok=True)
+    (tmp_path / "generated" / "atomic_api" / "__pycache__" / "client.cpython-311.pyc").write_bytes(b"\0")
     before = tree_files(tmp_path / "generated")
     drift = run_generate("--check", "--output", tmp_path / "generated")
     assert drift.returncode == 1

@@ -191,8 +191,13 @@ def _format(paths: list[Path]) -> None:
     subprocess.run([ruff, "format", "--isolated", "--no-cache", "--quiet", *map(str, paths)], check=True, env=_tool_env())
 
 
+# Tool caches: never part of a generation, and (like git, see .gitignore) never compared.
+CACHE_DIRS = ("__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache")
+CACHE_DIRS_SET = frozenset(CACHE_DIRS)
+
+
 def _remove_caches(tree: Path) -> None:
-    for pattern in ("__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"):
+    for pattern in CACHE_DIRS:
         for found in tree.rglob(pattern):
             shutil.rmtree(found, ignore_errors=True)
 
@@ -222,7 +227,12 @@ def build(spec: LoadedSpec, scratch: Path) -> tuple[Path, list[Operation], float
 def tree_files(root: Path) -> dict[str, bytes]:
     if not root.is_dir():
         return {}
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    # Importing the package writes __pycache__ into it; that is not a change to the generated code.
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not CACHE_DIRS_SET.intersection(p.relative_to(root).parts)
+    }
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:
