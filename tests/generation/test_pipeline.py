@@ -110,7 +110,7 @@ def test_generation_is_deterministic_and_leaves_no_caches(tmp_path: Path) -> Non
     caches = [p for p in first.rglob("*") if p.name in {"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"}]
     assert caches == []
     assert sorted(p.name for p in (first / "atomic_api").iterdir() if p.is_file()) == [
-        "GENERATED.json", "__init__.py", "_roles.py", "client.py", "errors.py", "openapi.yaml", "py.typed", "types.py"]
+        "GENERATED.json", "__init__.py", "_markers.py", "_roles.py", "client.py", "errors.py", "openapi.yaml", "py.typed", "types.py"]
 
 
 def test_check_mode_names_a_hand_edited_file_and_writes_nothing(tmp_path: Path) -> None:

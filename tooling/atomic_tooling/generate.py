@@ -4,7 +4,9 @@ Steps, each of which stops the run before anything under the output folder is to
   1. read the spec (YAML or JSON) and validate it with openapi-spec-validator;
   2. read every operation's `(token: <role>)` marker (see markers.py);
   3. run openapi-python-client into a scratch folder with the committed config;
-  4. add `_roles.py` (the role map) and `GENERATED.json` (provenance) to the scratch copy;
+  4. add `_roles.py` (the role map), `_markers.py` (a byte-for-byte copy of markers.py, so the installed
+     package parses role markers with the very grammar that generated it) and `GENERATED.json`
+     (provenance) to the scratch copy;
   5. write: swap the scratch copy into place / check: compare it with the committed copy.
 
 Exit codes: 0 ok, 1 drift found (--check), 2 spec unreadable or invalid, 3 role markers,
@@ -36,10 +38,13 @@ DEFAULT_SPEC = ROOT / "spec" / "atomic-api.yaml"
 DEFAULT_OUTPUT = ROOT / "generated"
 CONFIG = ROOT / "tooling" / "generator-config.yaml"
 TEMPLATES = ROOT / "tooling" / "templates"
+# The role-marker grammar; shipped verbatim as atomic_api/_markers.py (one source of truth).
+MARKERS = Path(__file__).with_name("markers.py")
 PACKAGE = "atomic_api"
 TOOLS = ("openapi-python-client", "ruff", "openapi-spec-validator")
-# Bump when _roles.py or GENERATED.json change shape, so a stale generation is detected.
-FORMAT_VERSION = 1
+# Bump when _roles.py, _markers.py or GENERATED.json change shape, so a stale generation is detected.
+# 2: atomic_api/_markers.py added.
+FORMAT_VERSION = 2
 
 EXIT_OK, EXIT_DRIFT, EXIT_SPEC, EXIT_MARKERS, EXIT_GENERATOR, EXIT_TOOLCHAIN = 0, 1, 2, 3, 4, 5
 
@@ -111,7 +116,7 @@ def tool_versions() -> dict[str, str]:
 def config_sha256() -> str:
     """Hash of everything besides the spec and the tools that shapes the output."""
     digest = hashlib.sha256()
-    inputs = [CONFIG, Path(__file__), Path(__file__).with_name("markers.py")]
+    inputs = [CONFIG, Path(__file__), MARKERS]
     if TEMPLATES.is_dir():
         inputs += sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
     for path in inputs:
@@ -214,6 +219,8 @@ def build(spec: LoadedSpec, scratch: Path) -> tuple[Path, list[Operation], float
     package = scratch / PACKAGE
     seconds = run_generator(spec, package)
     (package / "_roles.py").write_text(render_roles(operations), encoding="utf-8")
+    # Verbatim (not reformatted): the drift check then also catches a grammar edit without regeneration.
+    (package / "_markers.py").write_bytes(MARKERS.read_bytes())
     # openapi-python-client writes py.typed only with project metadata; typed consumers need it.
     (package / "py.typed").write_text("", encoding="utf-8")
     # The exact spec this client was made from, for atomic_sdk.testing.Sandbox and other tools.
