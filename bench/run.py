@@ -1,4 +1,4 @@
-"""Benchmarks for atomic-sdk: per-call overhead, token reuse, cold start, import cost, regeneration.
+"""Benchmarks for atomic-sdk: per-call overhead, token reuse, cold start, import cost, regeneration, many processes.
 
 Run through scripts/bench (it prepares .venv). Everything compared is measured side by side in one
 run, repeats interleaved (A B A B, order rotated each round), and medians are reported, because the
@@ -320,6 +320,58 @@ def _cold_run(server: LocalServer, threads: int, tasks: int, token_delay_ms: flo
 def bench_cold_start(server: LocalServer, threads: int, tasks: int, runs: int, token_delay_ms: float) -> dict[str, Any]:
     results = [_cold_run(server, threads, tasks, token_delay_ms) for _ in range(runs)]
     return {"threads": threads, "tasks": tasks, "token_delay_ms": token_delay_ms, "runs": results}
+
+
+# -- 6. many processes ---------------------------------------------------------------------------------
+
+
+def _processes_run(processes: int, workers: int, redis_url: str | None, token_delay: float) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "tests" / "scale"))
+    from atomic_sdk.testing import Sandbox
+    from scale_support import WorkerGroup, worker_config  # the same worker the scale tests run
+
+    with Sandbox(token_delay=token_delay) as sb:
+        configs = [
+            worker_config(sb, workers=workers, redis_url=redis_url, mode="async" if i % 2 else "sync")
+            for i in range(processes)
+        ]
+        with WorkerGroup(configs) as group:
+            started = time.perf_counter()
+            group.go()
+            results = group.results()
+            wall = time.perf_counter() - started
+        by_role = sb.token_requests_by_role()
+    return {
+        "by_role": {role: by_role.get(role, 0) for role in ("auth", "workbench", "events")},
+        "ok": sum(r.ok for r in results),
+        "failed": [f for r in results for f in r.failed][:3],
+        "wall": wall,
+    }
+
+
+def bench_processes(processes: int, workers: int, runs: int, token_delay: float) -> dict[str, Any]:
+    from atomic_sdk.testing import RedisServer
+
+    shared: list[dict[str, Any]] = []
+    alone: list[dict[str, Any]] = []
+    with RedisServer() as redis_server:
+        for index in range(runs):
+            # Interleaved, order rotated; a fresh Redis database each run (the cached tokens would be reused).
+            order = [True, False] if index % 2 == 0 else [False, True]
+            for use_redis in order:
+                if use_redis:
+                    redis_server.stop()
+                    redis_server.start()
+                    shared.append(_processes_run(processes, workers, redis_server.url, token_delay))
+                else:
+                    alone.append(_processes_run(processes, workers, None, token_delay))
+    return {
+        "processes": processes,
+        "workers": workers,
+        "token_delay_ms": token_delay * 1000,
+        "redis": shared,
+        "memory": alone,
+    }
 
 
 # -- 4. import cost --------------------------------------------------------------------------------------
@@ -658,6 +710,25 @@ def report(results: dict[str, Any], elapsed: float) -> str:
             f"token endpoint {r['token_delay_ms']:.0f} ms, {len(r['runs'])} fresh clients | token requests per run: events {ev}, workbench {wb} "
             f"| — | {min(ok)}/{calls} calls OK; wall {median([x['wall'] for x in r['runs']]):.2f} s | 1 per role: {goal(max(ev + wb) == 1 and min(ok) == calls)} |"
         )
+    if "processes" in results:
+        r = results["processes"]
+        calls = r["processes"] * r["workers"]
+
+        def per_role(runs: list[dict[str, Any]]) -> str:
+            return ", ".join(f"{role} {[x['by_role'][role] for x in runs]}" for role in ("auth", "workbench", "events"))
+
+        redis_max = max(v for x in r["redis"] for v in x["by_role"].values())
+        memory_min = min(v for x in r["memory"] for v in x["by_role"].values())
+        all_ok = all(x["ok"] == calls and not x["failed"] for x in r["redis"] + r["memory"])
+        out.append(
+            f"| 6 | cold start of {r['processes']} processes × {r['workers']} threads/tasks (half sync, half async), "
+            f"3 calls each (auth, workbench, events), token endpoint {r['token_delay_ms']:.0f} ms, {len(r['redis'])} runs "
+            f"| `RedisTokenCache`: token requests per role per run: {per_role(r['redis'])}; "
+            f"wall {median([x['wall'] for x in r['redis']]):.2f} s "
+            f"| in-memory cache: {per_role(r['memory'])}; wall {median([x['wall'] for x in r['memory']]):.2f} s "
+            f"| {memory_min // max(1, redis_max)}× fewer; all calls OK: {'yes' if all_ok else 'NO'} "
+            f"| 1 per role: {goal(redis_max == 1 and all_ok)} |"
+        )
     if "imports" in results:
         r = results["imports"]
         out.append(
@@ -683,6 +754,10 @@ def report(results: dict[str, Any], elapsed: float) -> str:
         out += ["Top 5 modules by self import time under `import atomic_sdk` (median µs):", ""]
         out += [f"{i}. `{name}` — {value:.0f} µs" for i, (value, name) in enumerate(results["imports"]["top_self"], 1)]
         out += [""]
+    if "processes" in results:
+        errs = [e for x in results["processes"]["redis"] + results["processes"]["memory"] for e in x["failed"]]
+        if errs:
+            out += ["Many-process errors: " + "; ".join(errs[:3]), ""]
     if "cold" in results:
         errs = [e for x in results["cold"]["runs"] for e in x["errors"]]
         if errs:
@@ -693,7 +768,8 @@ def report(results: dict[str, Any], elapsed: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="1,2,3,4,5", help="comma-separated sections to run (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated sections to run (default: all)")
+    parser.add_argument("--processes", type=int, default=8, help="worker processes in section 6")
     parser.add_argument("--calls", type=int, default=300, help="calls per repeat in section 1")
     parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats in section 1")
     parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per side in section 4")
@@ -716,6 +792,9 @@ def main(argv: list[str] | None = None) -> int:
             results["cold"] = bench_cold_start(server, 64, 64, 3, token_delay_ms=50)
     finally:
         server.close()
+    if "6" in only:
+        print("==> 6. many processes (Redis token cache)", file=sys.stderr, flush=True)
+        results["processes"] = bench_processes(args.processes, 8, 3, token_delay=0.1)
     if "4" in only:
         print("==> 4. import cost", file=sys.stderr, flush=True)
         results["imports"] = bench_imports(args.import_runs)

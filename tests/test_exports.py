@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +16,7 @@ from atomic_api.models.environment_list import EnvironmentList
 
 import atomic_sdk
 from atomic_sdk import (
+    AccessToken,
     ApiError,
     AtomicClient,
     AtomicError,
@@ -23,21 +24,26 @@ from atomic_sdk import (
     BadRequestError,
     ConfigurationError,
     Credentials,
+    InMemoryTokenCache,
     MissingCredentialsError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    RedisTokenCache,
     Role,
     ServerError,
+    TokenCache,
     TokenRateLimitedError,
     TokenRequestError,
     UnknownOperationError,
     apaginate,
     operation_roles,
     paginate,
+    token_cache_key,
 )
 
 PUBLIC = {
+    "AccessToken",
     "ApiError",
     "AtomicClient",
     "AtomicError",
@@ -45,12 +51,15 @@ PUBLIC = {
     "BadRequestError",
     "ConfigurationError",
     "Credentials",
+    "InMemoryTokenCache",
     "MissingCredentialsError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedisTokenCache",
     "Role",
     "ServerError",
+    "TokenCache",
     "TokenRateLimitedError",
     "TokenRequestError",
     "UnknownOperationError",
@@ -58,6 +67,7 @@ PUBLIC = {
     "apaginate",
     "operation_roles",
     "paginate",
+    "token_cache_key",
 }
 
 
@@ -189,3 +199,50 @@ def test_consumer_reads_error_attributes() -> None:
     retry_after: float | None = error.retry_after
     status: int = error.status
     assert (retry_after, status, error.operation_id) == (2.0, 429, "listCards")
+
+
+class _DictCache(TokenCache):
+    """A user-written cache: the seam must be implementable with full types."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, AccessToken] = {}
+        self.fetches = 0
+
+    def get_or_fetch(self, key: str, fetch: Callable[[], AccessToken], clock: Callable[[], float]) -> AccessToken:
+        current = self.tokens.get(key)
+        if current is None or clock() >= current.refresh_at:
+            self.fetches += 1
+            current = self.tokens[key] = fetch()
+        return current
+
+    async def aget_or_fetch(
+        self, key: str, fetch: Callable[[], Awaitable[AccessToken]], clock: Callable[[], float]
+    ) -> AccessToken:
+        current = self.tokens.get(key)
+        if current is None or clock() >= current.refresh_at:
+            self.fetches += 1
+            current = self.tokens[key] = await fetch()
+        return current
+
+    def discard(self, key: str, token: AccessToken) -> None:
+        if self.tokens.get(key) is token:
+            del self.tokens[key]
+
+
+def test_consumer_token_caches(base_url: str) -> None:
+    cache = _DictCache()
+    client = AtomicClient(
+        credentials=Credentials("consumer-id", "consumer-secret"),
+        base_url=base_url,
+        token_url=f"{base_url}/oauth2/token",
+        token_cache=cache,
+    )
+    with client:
+        list_environments.sync(client=client)
+        list_environments.sync(client=client)
+    stored: TokenCache = client.token_cache
+    assert stored is cache and cache.fetches == 1
+    assert list(cache.tokens) == [token_cache_key("consumer-id", f"{base_url}/oauth2/token")]
+    default: TokenCache = InMemoryTokenCache()
+    shared: TokenCache = RedisTokenCache("redis://127.0.0.1:6379/0", lock_ttl=5.0)  # connects on first use
+    assert isinstance(default, TokenCache) and isinstance(shared, TokenCache)

@@ -28,12 +28,15 @@ from ._errors import (
 )
 from ._operations import operation_roles
 from ._pagination import apaginate, paginate
+from ._redis_cache import RedisTokenCache
 from ._roles import Role
+from ._token_cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
 from ._version import sdk_version
 
 __version__ = sdk_version()
 
 __all__ = [
+    "AccessToken",
     "ApiError",
     "AtomicClient",
     "AtomicError",
@@ -41,12 +44,15 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "Credentials",
+    "InMemoryTokenCache",
     "MissingCredentialsError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedisTokenCache",
     "Role",
     "ServerError",
+    "TokenCache",
     "TokenRateLimitedError",
     "TokenRequestError",
     "UnknownOperationError",
@@ -54,4 +60,5 @@ __all__ = [
     "apaginate",
     "operation_roles",
     "paginate",
+    "token_cache_key",
 ]

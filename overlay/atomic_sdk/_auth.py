@@ -11,7 +11,8 @@ from ._credentials import Credentials, CredentialSet
 from ._errors import ApiError, AuthenticationError, UnknownOperationError
 from ._operations import DEFAULT_OPERATIONS, Operation, OperationTable
 from ._roles import Role
-from ._tokens import AccessToken, Clock, TokenProvider
+from ._token_cache import AccessToken
+from ._tokens import Clock, TokenProvider
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -124,7 +125,7 @@ class AtomicAuth(httpx.Auth):
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
-            self._tokens.invalidate(credentials, token)
+            await self._tokens.ainvalidate(credentials, token)
             self._authorise(request, await self._tokens.atoken(credentials))
             response = yield request
             if response.status_code == 401:

@@ -20,6 +20,7 @@ from ._env import settings_from_env
 from ._errors import ConfigurationError
 from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
 from ._roles import Role
+from ._token_cache import TokenCache
 from ._tokens import (
     DEFAULT_LEEWAY,
     DEFAULT_MAX_ATTEMPTS,
@@ -104,6 +105,8 @@ class AtomicClient(AuthenticatedClient):
         clock / sleep / async_sleep: time sources (seconds since the epoch) and waits, for tests.
         verify_ssl: as for httpx ``verify``.
         httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
+        token_cache: where tokens are kept; ``InMemoryTokenCache`` (this process) by default,
+            ``RedisTokenCache`` to share them between worker processes. Closing the client closes it.
     """
 
     _org_id: str | None = field(init=False)
@@ -135,6 +138,7 @@ class AtomicClient(AuthenticatedClient):
         async_sleep: AsyncSleep = asyncio.sleep,
         verify_ssl: str | bool | ssl.SSLContext = True,
         httpx_args: Mapping[str, Any] | None = None,
+        token_cache: TokenCache | None = None,
     ) -> None:
         if org_id is not None and (not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id)):
             raise ConfigurationError(f"org_id must be letters, digits and '-', got {org_id!r}")
@@ -152,6 +156,10 @@ class AtomicClient(AuthenticatedClient):
         if isinstance(token_max_attempts, bool) or not isinstance(token_max_attempts, int) or token_max_attempts < 1:
             raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
         _check_max_retries(max_retries)
+        if token_cache is not None and not isinstance(token_cache, TokenCache):
+            raise ConfigurationError(
+                f"token_cache must be a TokenCache (e.g. RedisTokenCache), got {type(token_cache).__name__}"
+            )
         if not isinstance(raise_on_error, bool):
             raise ConfigurationError(f"raise_on_error must be True or False, got {raise_on_error!r}")
         extra = dict(httpx_args or {})
@@ -168,6 +176,7 @@ class AtomicClient(AuthenticatedClient):
             sleep=sleep,
             async_sleep=async_sleep,
             verify=verify_ssl,
+            cache=token_cache,
         )
         self._setup(
             base_url=base_url,
@@ -237,8 +246,9 @@ class AtomicClient(AuthenticatedClient):
 
         Reads ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, ATOMIC_CLIENT_ID / ATOMIC_CLIENT_SECRET (one key)
         or ATOMIC_<ROLE>_CLIENT_ID / ATOMIC_<ROLE>_CLIENT_SECRET (ROLE in AUTH, WORKBENCH, EVENTS),
-        ATOMIC_BASE_URL, ATOMIC_TOKEN_URL and ATOMIC_USER_AGENT. A missing variable raises
-        ConfigurationError naming it.
+        ATOMIC_BASE_URL, ATOMIC_TOKEN_URL, ATOMIC_USER_AGENT and ATOMIC_REDIS_URL (share tokens
+        between processes through a ``RedisTokenCache``). A missing variable raises ConfigurationError
+        naming it.
         """
         settings = settings_from_env(os.environ if environ is None else environ)
         settings.update(kwargs)
@@ -280,6 +290,11 @@ class AtomicClient(AuthenticatedClient):
     def raise_on_error(self) -> bool:
         """Whether 4xx/5xx responses raise ApiError subclasses."""
         return self._raise_on_error
+
+    @property
+    def token_cache(self) -> TokenCache:
+        """Where this client's tokens are kept (shared with clients derived from it)."""
+        return self._tokens.cache
 
     @property
     def configured_roles(self) -> tuple[Role, ...]:
@@ -448,11 +463,11 @@ class AtomicClient(AuthenticatedClient):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *args: Any, **kwargs: Any) -> None:
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
         self.close()
 
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
+    async def __aexit__(self, *args: object, **kwargs: Any) -> None:
         await self.aclose()

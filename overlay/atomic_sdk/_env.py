@@ -27,7 +27,9 @@ def _pair(environ: Mapping[str, str], prefix: str) -> Credentials | None:
 
 def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     """AtomicClient keyword arguments from ``environ``; raises ConfigurationError naming what is missing."""
-    by_role: dict[Role, Credentials] = {role: cred for role in Role if (cred := _pair(environ, f"ATOMIC_{role.name}")) is not None}
+    by_role: dict[Role, Credentials] = {
+        role: cred for role in Role if (cred := _pair(environ, f"ATOMIC_{role.name}")) is not None
+    }
     single = _pair(environ, "ATOMIC")
     credentials: Credentials | dict[Role, Credentials]
     if single is not None and by_role:
@@ -48,7 +50,15 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     base_url = _get(environ, "ATOMIC_BASE_URL")
     if org_id is None and base_url is None:
         raise ConfigurationError("ATOMIC_ORG_ID is not set (or set ATOMIC_BASE_URL)")
+    settings: dict[str, Any] = {}
+    redis_url = _get(environ, "ATOMIC_REDIS_URL")
+    if redis_url is not None:
+        # Imported here: the redis extra is optional and only needed when this variable is set.
+        from ._redis_cache import RedisTokenCache
+
+        settings["token_cache"] = RedisTokenCache(redis_url)
     return {
+        **settings,
         "org_id": org_id,
         "credentials": credentials,
         "environment_id": _get(environ, "ATOMIC_ENVIRONMENT_ID"),

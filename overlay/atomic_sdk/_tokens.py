@@ -7,8 +7,8 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
-from datetime import timezone
+from datetime import UTC
+from functools import partial
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from dateutil import parser as date_parser
 
 from ._credentials import Credentials
 from ._errors import TokenRateLimitedError, TokenRequestError
+from ._token_cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -31,31 +32,6 @@ MAX_RETRY_AFTER = 60.0
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 AsyncSleep = Callable[[float], Awaitable[None]]
-
-
-@frozen(repr=False)
-class AccessToken:
-    """A bearer token and when to stop using it (``clock`` seconds). Its value is never shown."""
-
-    value: str
-    expires_at: float
-    refresh_at: float
-
-    def __repr__(self) -> str:
-        return f"AccessToken(value=***, expires_at={self.expires_at}, refresh_at={self.refresh_at})"
-
-    __str__ = __repr__
-
-
-class _Slot:
-    """Cache state of one key; ``lock`` is held only to read or swap state, never during a fetch."""
-
-    __slots__ = ("lock", "token", "inflight")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.token: AccessToken | None = None
-        self.inflight: Future[AccessToken] | None = None
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -75,7 +51,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         return None
     if when.tzinfo is None:
         # HTTP-dates are always GMT.
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 
@@ -88,8 +64,9 @@ class _Outcome:
 class TokenProvider:
     """Fetches and caches client-credentials tokens for any number of keys against one token URL.
 
-    At most one fetch per key is in flight across threads and asyncio tasks; everyone else waits
-    for its result. ``clock`` is seconds since the epoch (it also dates HTTP-date Retry-After values).
+    The ``cache`` (an ``InMemoryTokenCache`` by default) keeps tokens and lets at most one fetch per key
+    run at a time; everyone else waits for its result. ``clock`` is seconds since the epoch (it also
+    dates HTTP-date Retry-After values).
     """
 
     def __init__(
@@ -107,6 +84,7 @@ class TokenProvider:
         backoff_base: float = BACKOFF_BASE,
         max_retry_after: float = MAX_RETRY_AFTER,
         verify: Any = True,
+        cache: TokenCache | None = None,
     ) -> None:
         self.token_url = token_url
         self._user_agent = user_agent
@@ -120,113 +98,46 @@ class TokenProvider:
         self._backoff_base = backoff_base
         self._max_retry_after = max_retry_after
         self._verify = verify
-        self._slots: dict[tuple[str, str], _Slot] = {}
+        self._cache: TokenCache = InMemoryTokenCache() if cache is None else cache
+        self._keys: dict[str, str] = {}
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
-        return f"TokenProvider(token_url={self.token_url!r}, keys={len(self._slots)})"
+        return f"TokenProvider(token_url={self.token_url!r}, cache={self._cache!r})"
+
+    @property
+    def cache(self) -> TokenCache:
+        """Where this provider keeps tokens."""
+        return self._cache
 
     # -- cache -------------------------------------------------------------------------------------
 
-    def _slot(self, credentials: Credentials) -> _Slot:
-        key = (credentials.client_id, self.token_url)
-        # Hot path: a dict read is atomic, and slots are never removed, so no lock is needed to find one.
-        slot = self._slots.get(key)
-        if slot is not None:
-            return slot
-        with self._lock:
-            slot = self._slots.get(key)
-            if slot is None:
-                slot = self._slots[key] = _Slot()
-            return slot
-
-    def _claim(self, slot: _Slot) -> tuple[AccessToken | None, Future[AccessToken] | None, bool]:
-        """(usable token, or the fetch to wait for and whether this caller must run it)."""
-        # Hot path without the lock: tokens are immutable and swapped by a single attribute store.
-        current = slot.token
-        if current is not None and self._clock() < current.refresh_at:
-            return current, None, False
-        with slot.lock:
-            now = self._clock()
-            current = slot.token
-            if current is not None and now < current.refresh_at:
-                return current, None, False
-            if slot.inflight is not None:
-                # Someone is already refreshing; a token that has not expired yet is still good meanwhile.
-                if current is not None and now < current.expires_at:
-                    return current, None, False
-                return None, slot.inflight, False
-            future: Future[AccessToken] = Future()
-            # RUNNING futures cannot be cancelled, so one cancelled asyncio waiter cannot fail the others.
-            future.set_running_or_notify_cancel()
-            slot.inflight = future
-            return None, future, True
-
-    @staticmethod
-    def _publish(slot: _Slot, future: Future[AccessToken], token: AccessToken | None, exc: BaseException | None) -> None:
-        with slot.lock:
-            slot.inflight = None
-            if token is not None:
-                slot.token = token
-        if token is not None:
-            future.set_result(token)
-        else:
-            assert exc is not None
-            if not isinstance(exc, Exception):
-                # Interrupts and cancellations belong to the fetching caller, not to its waiters.
-                exc = TokenRequestError("token fetch was interrupted; retry the request")
-            future.set_exception(exc)
+    def _key(self, credentials: Credentials) -> str:
+        client_id = credentials.client_id
+        key = self._keys.get(client_id)
+        if key is None:
+            key = self._keys[client_id] = token_cache_key(client_id, self.token_url)
+        return key
 
     def token(self, credentials: Credentials) -> AccessToken:
-        """A valid token for ``credentials``, fetching one (blocking) if needed."""
-        slot = self._slot(credentials)
-        current, future, owner = self._claim(slot)
-        if current is not None:
-            return current
-        assert future is not None
-        if owner:
-            try:
-                token = self._fetch_sync(credentials)
-            except BaseException as exc:
-                self._publish(slot, future, None, exc)
-                raise
-            self._publish(slot, future, token, None)
-        return future.result()
+        """A valid token for ``credentials``, fetching one (blocking) if the cache has none."""
+        return self._cache.get_or_fetch(self._key(credentials), partial(self.fetch, credentials), self._clock)
 
     async def atoken(self, credentials: Credentials) -> AccessToken:
         """A valid token for ``credentials``; waiting never blocks the event loop."""
-        slot = self._slot(credentials)
-        current, future, owner = self._claim(slot)
-        if current is not None:
-            return current
-        assert future is not None
-        if owner:
-            # The fetch runs as its own task so cancelling this caller does not strand the other waiters.
-            task = asyncio.get_running_loop().create_task(self._run_async_fetch(slot, future, credentials))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return await asyncio.wrap_future(future)
-
-    async def _run_async_fetch(self, slot: _Slot, future: Future[AccessToken], credentials: Credentials) -> None:
-        try:
-            token = await self._fetch_async(credentials)
-        except BaseException as exc:
-            self._publish(slot, future, None, exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        self._publish(slot, future, token, None)
+        return await self._cache.aget_or_fetch(self._key(credentials), partial(self.afetch, credentials), self._clock)
 
     def invalidate(self, credentials: Credentials, token: AccessToken) -> None:
         """Forget ``token`` (after the API rejected it) unless it was already replaced."""
-        slot = self._slot(credentials)
-        with slot.lock:
-            if slot.token is token:
-                slot.token = None
-                logger.debug("dropped rejected access token for client_id=%s", credentials.client_id)
+        self._cache.discard(self._key(credentials), token)
+        logger.debug("dropped rejected access token for client_id=%s", credentials.client_id)
+
+    async def ainvalidate(self, credentials: Credentials, token: AccessToken) -> None:
+        """``invalidate`` for async callers (a shared cache is updated without blocking the loop)."""
+        await self._cache.adiscard(self._key(credentials), token)
+        logger.debug("dropped rejected access token for client_id=%s", credentials.client_id)
 
     # -- HTTP --------------------------------------------------------------------------------------
 
@@ -260,7 +171,8 @@ class TokenProvider:
             "headers": {"Content-Type": "application/x-www-form-urlencoded"},
         }
 
-    def _fetch_sync(self, credentials: Credentials) -> AccessToken:
+    def fetch(self, credentials: Credentials) -> AccessToken:
+        """Request a new token now (no cache), retrying while the endpoint answers 429."""
         client = self._sync_client()
         attempt = 1
         while True:
@@ -276,7 +188,8 @@ class TokenProvider:
             self._sleep(outcome.delay)
             attempt += 1
 
-    async def _fetch_async(self, credentials: Credentials) -> AccessToken:
+    async def afetch(self, credentials: Credentials) -> AccessToken:
+        """Request a new token now (no cache) without blocking the event loop; retries 429 like ``fetch``."""
         client = self._async_http_client()
         attempt = 1
         while True:
@@ -294,8 +207,7 @@ class TokenProvider:
 
     def _transport_error(self, credentials: Credentials, exc: httpx.HTTPError) -> TokenRequestError:
         return TokenRequestError(
-            f"token request for client_id={credentials.client_id} to {self.token_url} failed: "
-            f"{type(exc).__name__}",
+            f"token request for client_id={credentials.client_id} to {self.token_url} failed: {type(exc).__name__}",
             client_id=credentials.client_id,
             token_url=self.token_url,
         )
@@ -337,9 +249,7 @@ class TokenProvider:
                 token_url=self.token_url,
             )
         token = self._parse_token(response, client_id, started)
-        logger.debug(
-            "received access token for client_id=%s, valid for %.0f s", client_id, token.expires_at - started
-        )
+        logger.debug("received access token for client_id=%s, valid for %.0f s", client_id, token.expires_at - started)
         return _Outcome(token=token)
 
     def _parse_token(self, response: httpx.Response, client_id: str, started: float) -> AccessToken:
@@ -377,11 +287,12 @@ class TokenProvider:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the synchronous HTTP client; it is rebuilt on next use."""
+        """Close the synchronous HTTP client and the cache's connections; both reopen on next use."""
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
             client.close()
+        self._cache.close()
 
     async def aclose(self) -> None:
         """Close both HTTP clients; they are rebuilt on next use."""
@@ -390,6 +301,7 @@ class TokenProvider:
             client, self._async_client = self._async_client, None
         if client is not None:
             await client.aclose()
+        await self._cache.aclose()
 
 
 def _oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:

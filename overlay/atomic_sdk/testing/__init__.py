@@ -13,9 +13,13 @@ Example::
 
 With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]`` in your top-level
 ``conftest.py``) and ask for the ``atomic_sandbox`` fixture.
+
+``RedisServer`` starts a throwaway ``redis-server`` (installed separately) for tests of code that shares
+tokens between processes with ``RedisTokenCache``.
 """
 
+from ._redis import RedisServer, RedisServerError
 from ._sandbox import TOKEN_PATH, Sandbox
 from ._spec import SpecError
 
-__all__ = ["TOKEN_PATH", "Sandbox", "SpecError"]
+__all__ = ["TOKEN_PATH", "RedisServer", "RedisServerError", "Sandbox", "SpecError"]

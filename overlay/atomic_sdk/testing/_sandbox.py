@@ -85,6 +85,8 @@ class Sandbox:
         token_rate_limit / token_rate_window: more than this many token requests within this many seconds
             are answered 429 (``None`` disables the limit).
         retry_after: the ``Retry-After`` seconds sent with a 429 (default: until the window frees up).
+        token_delay: seconds the token endpoint waits before answering (a slow identity provider widens
+            races between processes in tests). ``pause_token_endpoint()`` holds answers indefinitely.
         spec: path to an OpenAPI file; by default the one ``atomic_api`` was generated from.
         clock: seconds (monotonic) used for token expiry and the rate-limit window; inject one in tests.
         host / port: where to listen (port 0 picks a free one).
@@ -98,6 +100,7 @@ class Sandbox:
         token_rate_limit: int | None = None,
         token_rate_window: float = 1.0,
         retry_after: int | None = None,
+        token_delay: float = 0.0,
         spec: str | Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
@@ -107,6 +110,9 @@ class Sandbox:
         self.token_rate_limit = token_rate_limit
         self.token_rate_window = token_rate_window
         self.retry_after = retry_after
+        self.token_delay = token_delay
+        self._token_gate = threading.Event()
+        self._token_gate.set()
         self._clock = clock
         self._host = host
         self._port = port
@@ -145,6 +151,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop serving and release the port (idempotent)."""
+        self._token_gate.set()
         server, thread = self._server, self._thread
         self._server = self._thread = None
         if server is not None:
@@ -278,6 +285,17 @@ class Sandbox:
         with self._lock:
             return None if self._last_headers is None else dict(self._last_headers)
 
+    def pause_token_endpoint(self) -> None:
+        """Hold every token request (counted on arrival) until ``resume_token_endpoint()``.
+
+        Lets a test kill a client while its token request is in flight.
+        """
+        self._token_gate.clear()
+
+    def resume_token_endpoint(self) -> None:
+        """Answer held and new token requests again."""
+        self._token_gate.set()
+
     def reset(self) -> None:
         """Forget counts, last headers, the rate-limit window and issued tokens (keys stay)."""
         with self._lock:
@@ -313,6 +331,9 @@ class Sandbox:
                         wait = max(1, math.ceil(self._token_times[0] + self.token_rate_window - now))
                     return 429, {"error": "too_many_requests"}, {"Retry-After": str(wait)}
             key = self._keys.get(basic_id) if basic_id is not None else None
+        if self.token_delay > 0:
+            time.sleep(self.token_delay)
+        self._token_gate.wait()
         if content_type != "application/x-www-form-urlencoded":
             return 400, _oauth("invalid_request", "Content-Type must be application/x-www-form-urlencoded"), {}
         grant = _last(params, "grant_type")

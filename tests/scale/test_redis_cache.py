@@ -1,0 +1,325 @@
+"""RedisTokenCache in one process against a real redis-server: keys, TTL, the lock, discard, outages, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+
+import pytest
+import redis
+from atomic_api.api.cards import list_cards
+from atomic_api.api.environments import list_sites
+from atomic_sdk import (
+    AccessToken,
+    AtomicClient,
+    ConfigurationError,
+    InMemoryTokenCache,
+    RedisTokenCache,
+    TokenCache,
+    token_cache_key,
+)
+from atomic_sdk.testing import RedisServer, Sandbox
+
+NS = "atomic-sdk"
+
+
+class FakeClock:
+    """The provider's clock (token expiry); Redis TTLs still run in real time."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def keys(server: RedisServer) -> dict[str, dict[str, str]]:
+    r = redis.Redis.from_url(server.url, decode_responses=True)
+    return {key: (r.hgetall(key) if r.type(key) == "hash" else {"": r.get(key) or ""}) for key in r.keys("*")}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def token(value: str, life: float = 3600.0, leeway: float = 60.0, now: float = 1_700_000_000.0) -> AccessToken:
+    return AccessToken(value=value, expires_at=now + life, refresh_at=now + life - leeway)
+
+
+def test_token_is_stored_under_a_hash_of_client_id_and_token_url_with_ttl_expiry_minus_leeway(
+    redis_server: RedisServer,
+) -> None:
+    with Sandbox() as sb, sb.client(token_cache=RedisTokenCache(redis_server.url), token_leeway=60) as client:
+        list_sites.sync_detailed(client=client)
+        auth = sb.credentials["auth"]
+        key = f"{NS}:token:{token_cache_key(auth.client_id, sb.token_url)}"
+        stored = keys(redis_server)
+        assert list(stored) == [key]
+        assert set(stored[key]) == {"access_token", "leeway"}
+        assert float(stored[key]["leeway"]) == 60.0
+        pttl = redis.Redis.from_url(redis_server.url).pttl(key)
+        # expires_in 3600 - leeway 60, less the few milliseconds since the write.
+        assert 3_540_000 - 5_000 < pttl <= 3_540_000
+        for name, fields in stored.items():
+            assert auth.client_id not in name and auth.client_secret not in name
+            assert auth.client_secret not in repr(fields)
+    assert token_cache_key("id", "https://a/token") != token_cache_key("id", "https://b/token")
+    assert token_cache_key("id", "https://a/token") == token_cache_key("id", "https://a/token")
+
+
+def test_a_second_process_cache_reuses_the_stored_token(redis_server: RedisServer) -> None:
+    with Sandbox() as sb:
+        with sb.client(token_cache=RedisTokenCache(redis_server.url)) as first:
+            list_cards.sync_detailed(sb.environment_id, client=first, user_id="u1")
+        with sb.client(token_cache=RedisTokenCache(redis_server.url)) as second:
+            list_cards.sync_detailed(sb.environment_id, client=second, user_id="u1")
+
+        async def third() -> None:
+            async with sb.client(token_cache=RedisTokenCache(redis_server.url)) as client:
+                await asyncio.gather(
+                    *(list_cards.asyncio_detailed(sb.environment_id, client=client, user_id="u1") for _ in range(16))
+                )
+
+        asyncio.run(third())
+        assert sb.token_requests_by_role() == {"events": 1}
+        assert sb.api_requests == {"listCards": 18}
+
+
+def test_the_lock_is_released_by_its_owner_only(redis_server: RedisServer) -> None:
+    cache = RedisTokenCache(redis_server.url)
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    lock = f"{NS}:lock:k1"
+    seen_during_fetch: list[str | None] = []
+
+    def fetch_while_lock_is_taken_over() -> AccessToken:
+        seen_during_fetch.append(r.get(lock))
+        # Our lock expired and another process took it: our release must leave theirs alone.
+        r.set(lock, "another-owner", px=60_000)
+        return token("v1")
+
+    got = cache.get_or_fetch("k1", fetch_while_lock_is_taken_over, FakeClock())
+    assert got.value == "v1"
+    assert len(seen_during_fetch) == 1 and len(seen_during_fetch[0] or "") == 32  # our random owner value
+    assert r.get(lock) == "another-owner"
+
+    other = RedisTokenCache(redis_server.url)
+    calls: list[int] = []
+    got = other.get_or_fetch("k2", lambda: calls.append(1) or token("v2"), FakeClock())
+    assert (got.value, calls) == ("v2", [1])
+    assert r.exists(f"{NS}:lock:k2") == 0  # released after a normal fetch
+
+
+def test_a_waiter_takes_the_token_the_lock_holder_stores(redis_server: RedisServer) -> None:
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    r.set(f"{NS}:lock:k", "holder", px=10_000)
+    cache = RedisTokenCache(redis_server.url, poll_interval=0.02)
+    fetched: list[int] = []
+    result: list[AccessToken] = []
+    waiter = threading.Thread(
+        target=lambda: result.append(cache.get_or_fetch("k", lambda: fetched.append(1) or token("mine"), FakeClock()))
+    )
+    waiter.start()
+    time.sleep(0.3)
+    assert result == []  # still waiting on the holder
+    r.hset(f"{NS}:token:k", mapping={"access_token": "theirs", "leeway": "60.0"})
+    r.pexpire(f"{NS}:token:k", 120_000)
+    waiter.join(timeout=5)
+    assert fetched == []
+    assert [t.value for t in result] == ["theirs"]
+    # The local copy expires with the Redis entry: refresh at TTL, expiry a leeway later.
+    assert 119.0 < result[0].refresh_at - 1_700_000_000.0 <= 120.0
+    assert result[0].expires_at - result[0].refresh_at == 60.0
+
+
+def test_a_waiter_fetches_itself_after_wait_timeout(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    r = redis.Redis.from_url(redis_server.url)
+    r.set(f"{NS}:lock:k", "stuck-holder", px=60_000)
+    cache = RedisTokenCache(redis_server.url, wait_timeout=0.3, poll_interval=0.02)
+    calls: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="atomic_sdk"):
+        got = cache.get_or_fetch("k", lambda: calls.append(1) or token("mine"), FakeClock())
+    assert (got.value, calls) == ("mine", [1])
+    expected = (
+        f"waited 0.3 s for another process to fetch an access token (Redis 127.0.0.1:{redis_server.port}/0); "
+        "fetching here"
+    )
+    assert [rec.getMessage() for rec in caplog.records] == [expected]
+
+
+async def test_async_waiter_recovers_when_a_dead_holders_lock_expires(redis_server: RedisServer) -> None:
+    r = redis.Redis.from_url(redis_server.url)
+    r.set(f"{NS}:lock:k", "dead-holder", px=400)
+    cache = RedisTokenCache(redis_server.url, poll_interval=0.02)
+    calls: list[int] = []
+
+    async def fetch() -> AccessToken:
+        calls.append(1)
+        return token("mine")
+
+    started = time.monotonic()
+    got = await asyncio.gather(*(cache.aget_or_fetch("k", fetch, FakeClock()) for _ in range(8)))
+    waited = time.monotonic() - started
+    await cache.aclose()
+    assert [t.value for t in got] == ["mine"] * 8
+    assert calls == [1]
+    assert waited >= 0.3  # nobody fetched while the lock was alive
+    assert r.hget(f"{NS}:token:k", "access_token") == b"mine"
+
+
+def test_discard_drops_the_rejected_token_only(redis_server: RedisServer) -> None:
+    cache = RedisTokenCache(redis_server.url)
+    r = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    clock = FakeClock()
+    first = cache.get_or_fetch("k", lambda: token("first"), clock)
+    r.hset(f"{NS}:token:k", "access_token", "newer-from-another-process")
+    cache.discard("k", first)  # stale: Redis already holds a newer token
+    assert r.hget(f"{NS}:token:k", "access_token") == "newer-from-another-process"
+    current = cache.get_or_fetch("k", lambda: token("unused"), clock)
+    assert current.value == "newer-from-another-process"
+    asyncio.run(cache.adiscard("k", current))
+    assert r.exists(f"{NS}:token:k") == 0
+    assert cache.get_or_fetch("k", lambda: token("third"), clock).value == "third"
+
+
+def test_api_401_drops_the_shared_token_so_other_processes_do_not_reuse_it(redis_server: RedisServer) -> None:
+    with Sandbox() as sb:
+        with sb.client(token_cache=RedisTokenCache(redis_server.url)) as client:
+            list_sites.sync_detailed(client=client)
+            sb.reset()  # forgets issued tokens: the cached one is now rejected with 401
+            assert list_sites.sync_detailed(client=client).status_code == 200
+        assert sb.token_requests_by_role() == {"auth": 1}
+        with sb.client(token_cache=RedisTokenCache(redis_server.url)) as other:
+            assert list_sites.sync_detailed(client=other).status_code == 200
+        assert sb.token_requests_by_role() == {"auth": 1}  # the replacement was shared
+
+
+def test_redis_outage_degrades_to_memory_with_one_warning_then_recovers(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    cache = RedisTokenCache(redis_server.url, outage_retry=0.2)
+    with Sandbox() as sb, sb.client(token_cache=cache, clock=clock, token_leeway=60) as client:
+        with caplog.at_level(logging.INFO, logger="atomic_sdk"):
+            list_sites.sync_detailed(client=client)
+            redis_server.stop()
+            for _ in range(3):
+                clock.now += 3600  # every call needs a new token, and Redis is gone
+                assert list_sites.sync_detailed(client=client).status_code == 200
+            assert sb.token_requests_by_role() == {"auth": 4}
+            warnings = [rec for rec in caplog.records if rec.levelno == logging.WARNING]
+            assert [rec.getMessage().split(";")[0] for rec in warnings] == [
+                f"Redis token cache at 127.0.0.1:{redis_server.port}/0 is unavailable (ConnectionError)"
+            ]
+            redis_server.start()
+            time.sleep(0.25)  # past outage_retry
+            clock.now += 3600
+            assert list_sites.sync_detailed(client=client).status_code == 200
+        infos = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.INFO and rec.name == "atomic_sdk"]
+        assert infos == [f"Redis token cache at 127.0.0.1:{redis_server.port}/0 is available again"]
+        assert sb.token_requests_by_role() == {"auth": 5}
+        assert len(keys(redis_server)) == 1  # the fresh token is shared again
+
+
+async def test_redis_down_from_the_start_async_calls_succeed_with_one_fetch(caplog: pytest.LogCaptureFixture) -> None:
+    cache = RedisTokenCache(f"redis://127.0.0.1:{closed_port()}/0")
+    with Sandbox() as sb:
+        async with sb.client(token_cache=cache) as client:
+            with caplog.at_level(logging.WARNING, logger="atomic_sdk"):
+                replies = await asyncio.gather(
+                    *(list_cards.asyncio_detailed(sb.environment_id, client=client, user_id="u1") for _ in range(16))
+                )
+        assert [r.status_code for r in replies] == [200] * 16
+        assert sb.token_requests_by_role() == {"events": 1}  # the in-process single flight still holds
+    assert len([rec for rec in caplog.records if "is unavailable" in rec.getMessage()]) == 1
+
+
+def test_secrets_and_tokens_never_reach_logs_or_reprs(caplog: pytest.LogCaptureFixture) -> None:
+    with RedisServer(extra_args=["--requirepass", "pa55-word"]) as server, Sandbox() as sb:
+        good = RedisTokenCache(f"redis://:pa55-word@127.0.0.1:{server.port}/0")
+        wrong = RedisTokenCache(f"redis://:wr0ng-word@127.0.0.1:{server.port}/0")
+        with caplog.at_level(logging.DEBUG):
+            with sb.client(token_cache=good) as client:
+                assert list_sites.sync_detailed(client=client).status_code == 200
+            # A wrong password: Redis refuses, the cache degrades, the call still succeeds.
+            with sb.client(token_cache=wrong) as other:
+                assert list_sites.sync_detailed(client=other).status_code == 200
+        r = redis.Redis.from_url(f"redis://:pa55-word@127.0.0.1:{server.port}/0", decode_responses=True)
+        issued = [r.hget(key, "access_token") for key in r.keys(f"{NS}:token:*")]
+        secrets = [c.client_secret for c in sb.credentials.values()]
+        assert sb.token_requests_by_role() == {"auth": 2}
+    assert len(issued) == 1 and issued[0]
+    text = caplog.text + repr(client) + repr(good) + str(good) + repr(wrong)
+    for value in [*issued, *secrets, "pa55-word", "wr0ng-word"]:
+        assert value not in text
+    assert "is unavailable (AuthenticationError)" in caplog.text
+
+
+def test_configuration_errors_are_named(redis_server: RedisServer) -> None:
+    with pytest.raises(ConfigurationError, match="exactly one of url= or client="):
+        RedisTokenCache()
+    with pytest.raises(ConfigurationError, match="exactly one of url= or client="):
+        RedisTokenCache(redis_server.url, client=redis.Redis())
+    with pytest.raises(ConfigurationError, match="not a valid Redis URL"):
+        RedisTokenCache("http://127.0.0.1:1")
+    with pytest.raises(ConfigurationError, match="lock_ttl must be a positive number of seconds, got 0"):
+        RedisTokenCache(redis_server.url, lock_ttl=0)
+    with pytest.raises(ConfigurationError, match="token_cache must be a TokenCache"):
+        AtomicClient(org_id="o", credentials=_creds(), token_cache=object())  # type: ignore[arg-type]
+    sync_only = RedisTokenCache(client=redis.Redis.from_url(redis_server.url))
+
+    async def use() -> None:
+        await sync_only.aget_or_fetch("k", _never, FakeClock())
+
+    with pytest.raises(ConfigurationError, match="given only a sync client; pass async_client="):
+        asyncio.run(use())
+
+
+def test_from_env_builds_a_redis_cache_from_atomic_redis_url(redis_server: RedisServer) -> None:
+    with Sandbox() as sb:
+        client = AtomicClient.from_env({**sb.env(), "ATOMIC_REDIS_URL": redis_server.url})
+        plain = AtomicClient.from_env(sb.env())
+        assert isinstance(client.token_cache, RedisTokenCache)
+        assert isinstance(plain.token_cache, InMemoryTokenCache)
+        assert client.with_options(max_retries=0).token_cache is client.token_cache
+        list_sites.sync_detailed(client=client)
+        client.close()
+        assert len(keys(redis_server)) == 1
+
+
+def test_a_custom_token_cache_plugs_in() -> None:
+    class Counting(InMemoryTokenCache):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fetches = 0
+
+        def get_or_fetch(self, key, fetch, clock):  # type: ignore[no-untyped-def]
+            def counted() -> AccessToken:
+                self.fetches += 1
+                return fetch()
+
+            return super().get_or_fetch(key, counted, clock)
+
+    cache = Counting()
+    assert isinstance(cache, TokenCache)
+    with Sandbox() as sb, sb.client(token_cache=cache) as client:
+        for _ in range(3):
+            list_sites.sync_detailed(client=client)
+    assert cache.fetches == 1
+
+
+def _creds():  # type: ignore[no-untyped-def]
+    from atomic_sdk import Credentials
+
+    return Credentials("id", "secret")
+
+
+async def _never() -> AccessToken:
+    raise AssertionError("fetch must not run")
