@@ -710,25 +710,6 @@ def report(results: dict[str, Any], elapsed: float) -> str:
             f"token endpoint {r['token_delay_ms']:.0f} ms, {len(r['runs'])} fresh clients | token requests per run: events {ev}, workbench {wb} "
             f"| — | {min(ok)}/{calls} calls OK; wall {median([x['wall'] for x in r['runs']]):.2f} s | 1 per role: {goal(max(ev + wb) == 1 and min(ok) == calls)} |"
         )
-    if "processes" in results:
-        r = results["processes"]
-        calls = r["processes"] * r["workers"]
-
-        def per_role(runs: list[dict[str, Any]]) -> str:
-            return ", ".join(f"{role} {[x['by_role'][role] for x in runs]}" for role in ("auth", "workbench", "events"))
-
-        redis_max = max(v for x in r["redis"] for v in x["by_role"].values())
-        memory_min = min(v for x in r["memory"] for v in x["by_role"].values())
-        all_ok = all(x["ok"] == calls and not x["failed"] for x in r["redis"] + r["memory"])
-        out.append(
-            f"| 6 | cold start of {r['processes']} processes × {r['workers']} threads/tasks (half sync, half async), "
-            f"3 calls each (auth, workbench, events), token endpoint {r['token_delay_ms']:.0f} ms, {len(r['redis'])} runs "
-            f"| `RedisTokenCache`: token requests per role per run: {per_role(r['redis'])}; "
-            f"wall {median([x['wall'] for x in r['redis']]):.2f} s "
-            f"| in-memory cache: {per_role(r['memory'])}; wall {median([x['wall'] for x in r['memory']]):.2f} s "
-            f"| {memory_min // max(1, redis_max)}× fewer; all calls OK: {'yes' if all_ok else 'NO'} "
-            f"| 1 per role: {goal(redis_max == 1 and all_ok)} |"
-        )
     if "imports" in results:
         r = results["imports"]
         out.append(
@@ -748,6 +729,25 @@ def report(results: dict[str, Any], elapsed: float) -> str:
             f"spec/atomic-api.yaml ({o['operations']} ops): {o['generator']:.2f} s / {o['wall']:.2f} s "
             f"| synthetic ({s['operations']} ops): {s['generator']:.2f} s / {s['wall']:.2f} s "
             f"| {fmt_ratio(s['wall'] / o['wall'])} (synthetic/ours, wall) | (info) |"
+        )
+    if "processes" in results:
+        r = results["processes"]
+        calls = r["processes"] * r["workers"]
+
+        def per_role(runs: list[dict[str, Any]]) -> str:
+            return ", ".join(f"{role} {[x['by_role'][role] for x in runs]}" for role in ("auth", "workbench", "events"))
+
+        redis_max = max(v for x in r["redis"] for v in x["by_role"].values())
+        memory_min = min(v for x in r["memory"] for v in x["by_role"].values())
+        all_ok = all(x["ok"] == calls and not x["failed"] for x in r["redis"] + r["memory"])
+        out.append(
+            f"| 6 | cold start of {r['processes']} processes × {r['workers']} threads/tasks (half sync, half async), "
+            f"3 calls each (auth, workbench, events), token endpoint {r['token_delay_ms']:.0f} ms, {len(r['redis'])} runs "
+            f"| `RedisTokenCache`: token requests per role per run: {per_role(r['redis'])}; "
+            f"wall {median([x['wall'] for x in r['redis']]):.2f} s "
+            f"| in-memory cache: {per_role(r['memory'])}; wall {median([x['wall'] for x in r['memory']]):.2f} s "
+            f"| {memory_min // max(1, redis_max)}× fewer; all calls OK: {'yes' if all_ok else 'NO'} "
+            f"| 1 per role: {goal(redis_max == 1 and all_ok)} |"
         )
     out += [""]
     if "imports" in results:
