@@ -221,26 +221,36 @@ class RedisTokenCache(TokenCache):
         except self._redis_errors as exc:
             raise _RedisDown(exc) from exc
 
-    def _read(self, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
-        """(token stored for key, whether a fetch lock is held) in one round trip."""
-        pipe = self._client.pipeline(transaction=False)
+    def _read_pipeline(self, client: Any, key: str) -> Any:
+        """Token fields, its TTL and whether a fetch lock is held: one round trip (sync or async client)."""
+        pipe = client.pipeline(transaction=False)
         pipe.hmget(self._token_key(key), ["access_token", "leeway"])
         pipe.pttl(self._token_key(key))
         pipe.exists(self._lock_key(key))
-        fields, pttl, locked = self._call(pipe.execute)
-        return self._decode(fields, pttl, clock), bool(locked)
+        return pipe
 
-    def _store(self, key: str, token: AccessToken, clock: Clock) -> None:
+    def _store_pipeline(self, client: Any, key: str, token: AccessToken, clock: Clock) -> Any:
+        """Token and leeway with a TTL of refresh time minus now, atomically; None if already due."""
         ttl_ms = self._ttl_ms(token, clock)
         if ttl_ms <= 0:
-            return
-        pipe = self._client.pipeline(transaction=True)
+            return None
+        pipe = client.pipeline(transaction=True)
         pipe.hset(
             self._token_key(key),
             mapping={"access_token": token.value, "leeway": repr(token.expires_at - token.refresh_at)},
         )
         pipe.pexpire(self._token_key(key), ttl_ms)
-        self._call(pipe.execute)
+        return pipe
+
+    def _read(self, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
+        """(token stored for key, whether a fetch lock is held)."""
+        fields, pttl, locked = self._call(self._read_pipeline(self._client, key).execute)
+        return self._decode(fields, pttl, clock), bool(locked)
+
+    def _store(self, key: str, token: AccessToken, clock: Clock) -> None:
+        pipe = self._store_pipeline(self._client, key, token, clock)
+        if pipe is not None:
+            self._call(pipe.execute)
 
     def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
         return self._local.get_or_fetch(key, lambda: self._shared_fetch(key, fetch, clock), clock)
@@ -344,24 +354,13 @@ class RedisTokenCache(TokenCache):
             raise _RedisDown(exc) from exc
 
     async def _aread(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
-        pipe = client.pipeline(transaction=False)
-        pipe.hmget(self._token_key(key), ["access_token", "leeway"])
-        pipe.pttl(self._token_key(key))
-        pipe.exists(self._lock_key(key))
-        fields, pttl, locked = await self._acall(pipe.execute())
+        fields, pttl, locked = await self._acall(self._read_pipeline(client, key).execute())
         return self._decode(fields, pttl, clock), bool(locked)
 
     async def _astore(self, client: Any, key: str, token: AccessToken, clock: Clock) -> None:
-        ttl_ms = self._ttl_ms(token, clock)
-        if ttl_ms <= 0:
-            return
-        pipe = client.pipeline(transaction=True)
-        pipe.hset(
-            self._token_key(key),
-            mapping={"access_token": token.value, "leeway": repr(token.expires_at - token.refresh_at)},
-        )
-        pipe.pexpire(self._token_key(key), ttl_ms)
-        await self._acall(pipe.execute())
+        pipe = self._store_pipeline(client, key, token, clock)
+        if pipe is not None:
+            await self._acall(pipe.execute())
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
         return await self._local.aget_or_fetch(key, lambda: self._ashared_fetch(key, fetch, clock), clock)
