@@ -39,17 +39,16 @@ def token_cache_key(client_id: str, token_url: str) -> str:
 
     The same id at two token endpoints gets two keys; the key reveals neither input.
     """
-    digest = hashlib.sha256(f"{token_url}\n{client_id}".encode()).hexdigest()
-    return digest
+    return hashlib.sha256(f"{token_url}\n{client_id}".encode()).hexdigest()
 
 
 class TokenCache(abc.ABC):
     """Stores access tokens per key and decides who fetches a missing or expiring one.
 
     ``TokenProvider`` calls ``get_or_fetch`` on every request; ``fetch`` requests a new token from the
-    token endpoint and raises ``TokenRequestError`` on failure. An implementation must return a token
-    whose ``refresh_at`` is after ``clock()`` or call ``fetch`` (at most once per call), and must let
-    ``fetch``'s errors propagate. The default, ``InMemoryTokenCache``, shares tokens between the
+    token endpoint and raises ``TokenRequestError`` on failure. An implementation returns a token that has
+    not expired (``expires_at`` after ``clock()``; one past ``refresh_at`` only while a refresh is under
+    way), otherwise calls ``fetch`` (at most once per call); it lets ``fetch``'s errors propagate. The default, ``InMemoryTokenCache``, shares tokens between the
     threads and asyncio tasks of one process; ``RedisTokenCache`` shares them between processes.
 
     Keys come from ``token_cache_key`` and never contain secrets.

@@ -132,12 +132,12 @@ class TokenProvider:
     def invalidate(self, credentials: Credentials, token: AccessToken) -> None:
         """Forget ``token`` (after the API rejected it) unless it was already replaced."""
         self._cache.discard(self._key(credentials), token)
-        logger.debug("dropped rejected access token for client_id=%s", credentials.client_id)
+        logger.debug("access token for client_id=%s was rejected; dropped from the cache", credentials.client_id)
 
     async def ainvalidate(self, credentials: Credentials, token: AccessToken) -> None:
         """``invalidate`` for async callers (a shared cache is updated without blocking the loop)."""
         await self._cache.adiscard(self._key(credentials), token)
-        logger.debug("dropped rejected access token for client_id=%s", credentials.client_id)
+        logger.debug("access token for client_id=%s was rejected; dropped from the cache", credentials.client_id)
 
     # -- HTTP --------------------------------------------------------------------------------------
 
