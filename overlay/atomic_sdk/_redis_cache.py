@@ -23,6 +23,10 @@ DEFAULT_OUTAGE_RETRY = 5.0
 # Delete the key only while it still holds the caller's value: a lock is released by its owner only,
 # and a rejected token is dropped only if no other process has stored a newer one meanwhile.
 _RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+# Extend the lock while its owner is alive and still fetching (a slow or rate-limited token endpoint).
+_RENEW_LOCK = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
+)
 _DISCARD_TOKEN = (
     "if redis.call('HGET', KEYS[1], 'access_token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 )
@@ -59,8 +63,9 @@ class RedisTokenCache(TokenCache):
     """Shares access tokens between processes and hosts through Redis (``pip install 'atomic-sdk[redis]'``).
 
     Each process keeps its own in-memory copy (no Redis round trip per request). When a token is missing or
-    due for refresh, one process takes a Redis lock (``SET NX PX`` with a random owner value, released
-    only by its owner, expiring after ``lock_ttl`` if the owner dies) and requests a token; the others
+    due for refresh, one process takes a Redis lock (``SET NX PX`` with a random owner value, renewed every
+    ``lock_ttl / 3`` while the owner fetches, released only by its owner, expiring at most ``lock_ttl``
+    after the owner dies) and requests a token; the others
     poll Redis every ``poll_interval`` until the token appears or the lock goes, for at most
     ``wait_timeout`` seconds, after which they request a token themselves. So a cold start of N
     processes sends one token request per credential.
@@ -84,7 +89,7 @@ class RedisTokenCache(TokenCache):
             (per event loop) async clients with short timeouts and no retries, so an outage is noticed fast.
         client / async_client: your own ``redis.Redis`` / ``redis.asyncio.Redis`` instead of ``url``.
         namespace: prefix of every key.
-        lock_ttl: seconds a fetch lock lives if its owner never releases it (it died).
+        lock_ttl: seconds a fetch lock outlives its owner if the owner dies (a live owner renews it).
         wait_timeout: longest wait for another process's fetch before fetching here (default 2 × lock_ttl).
         poll_interval: seconds between checks while waiting (jittered ±50 %).
         socket_timeout: connect/read timeout of the clients built from ``url``.
@@ -149,6 +154,7 @@ class RedisTokenCache(TokenCache):
         self._target = _describe_target(client)
         self._namespace = namespace
         self._lock_ttl_ms = max(1, round(lock_ttl * 1000))
+        self._renew_interval = lock_ttl / 3
         self._wait_timeout = 2 * lock_ttl if wait_timeout is None else wait_timeout
         self._poll_interval = poll_interval
         self._outage_retry = outage_retry
@@ -266,6 +272,7 @@ class RedisTokenCache(TokenCache):
         if token is not None:
             self._mark_up()
             return token
+        keeper = _LockKeeper(self, self._lock_key(key), owner) if owner else None
         try:
             token = fetch()
             try:
@@ -274,6 +281,8 @@ class RedisTokenCache(TokenCache):
                 self._mark_down(exc)
             return token
         finally:
+            if keeper is not None:
+                keeper.stop()
             if owner:
                 try:
                     self._call(self._client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
@@ -377,6 +386,7 @@ class RedisTokenCache(TokenCache):
         if token is not None:
             self._mark_up()
             return token
+        keeper = asyncio.get_running_loop().create_task(self._akeep_lock(client, key, owner)) if owner else None
         try:
             token = await fetch()
             try:
@@ -385,11 +395,22 @@ class RedisTokenCache(TokenCache):
                 self._mark_down(exc)
             return token
         finally:
+            if keeper is not None:
+                keeper.cancel()
             if owner:
                 try:
                     await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
                 except _RedisDown as exc:
                     self._mark_down(exc)
+
+    async def _akeep_lock(self, client: Any, key: str, owner: str) -> None:
+        """Renew the fetch lock every third of its TTL until cancelled (the fetch ended)."""
+        while True:
+            await asyncio.sleep(self._renew_interval)
+            try:
+                await client.eval(_RENEW_LOCK, 1, self._lock_key(key), owner, self._lock_ttl_ms)
+            except self._redis_errors as exc:
+                logger.debug("could not renew the token fetch lock on %s (%s)", self._target, type(exc).__name__)
 
     async def _await_or_lock(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, str]:
         """(token stored by anyone, "") or (None, owner value of the lock this task now holds, or "")."""
@@ -434,6 +455,34 @@ class RedisTokenCache(TokenCache):
         client = self._async_clients.pop(loop, None)
         if client is not None:
             await client.aclose()
+
+
+class _LockKeeper:
+    """Renews a fetch lock every third of its TTL from a daemon thread while its owner is fetching.
+
+    A live owner keeps the lock however slow the token endpoint is; a dead one (the process is gone,
+    thread included) stops renewing, so the lock expires at most ``lock_ttl`` later.
+    """
+
+    def __init__(self, cache: "RedisTokenCache", lock_key: str, owner: str) -> None:
+        self._cache = cache
+        self._lock_key = lock_key
+        self._owner = owner
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="atomic-sdk-lock-keeper", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        cache = self._cache
+        while not self._stopped.wait(cache._renew_interval):
+            try:
+                cache._client.eval(_RENEW_LOCK, 1, self._lock_key, self._owner, cache._lock_ttl_ms)
+            except cache._redis_errors as exc:
+                logger.debug("could not renew the token fetch lock on %s (%s)", cache._target, type(exc).__name__)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=1.0)
 
 
 def _check_seconds(name: str, value: object) -> None:

@@ -137,6 +137,61 @@ def test_a_waiter_takes_the_token_the_lock_holder_stores(redis_server: RedisServ
     assert result[0].expires_at - result[0].refresh_at == 60.0
 
 
+def test_a_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_server: RedisServer) -> None:
+    # Two caches = two processes. The holder's fetch takes 4 lock TTLs (a rate-limited token endpoint);
+    # its lock is renewed meanwhile, so the other waits for its token instead of fetching a second one.
+    holder = RedisTokenCache(redis_server.url, lock_ttl=0.25, poll_interval=0.02)
+    other = RedisTokenCache(redis_server.url, lock_ttl=0.25, wait_timeout=5.0, poll_interval=0.02)
+    r = redis.Redis.from_url(redis_server.url)
+    fetches: list[str] = []
+    got: dict[str, AccessToken] = {}
+
+    def slow_fetch() -> AccessToken:
+        fetches.append("holder")
+        time.sleep(1.0)
+        return token("from-holder")
+
+    thread = threading.Thread(target=lambda: got.update(holder=holder.get_or_fetch("k", slow_fetch, FakeClock())))
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not r.exists(f"{NS}:lock:k"):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    got["other"] = other.get_or_fetch("k", lambda: fetches.append("other") or token("from-other"), FakeClock())
+    thread.join(timeout=5)
+    assert fetches == ["holder"]
+    assert (got["holder"].value, got["other"].value) == ("from-holder", "from-holder")
+    assert r.exists(f"{NS}:lock:k") == 0  # released, and the keeper thread no longer renews it
+    time.sleep(0.3)
+    assert r.exists(f"{NS}:lock:k") == 0
+    assert [t.name for t in threading.enumerate() if t.name == "atomic-sdk-lock-keeper"] == []
+
+
+async def test_async_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_server: RedisServer) -> None:
+    holder = RedisTokenCache(redis_server.url, lock_ttl=0.25, poll_interval=0.02)
+    other = RedisTokenCache(redis_server.url, lock_ttl=0.25, wait_timeout=5.0, poll_interval=0.02)
+    fetches: list[str] = []
+
+    async def slow() -> AccessToken:
+        fetches.append("holder")
+        await asyncio.sleep(1.0)
+        return token("from-holder")
+
+    async def fast() -> AccessToken:
+        fetches.append("other")
+        return token("from-other")
+
+    async def later() -> AccessToken:
+        await asyncio.sleep(0.1)  # the holder has the lock by now
+        return await other.aget_or_fetch("k", fast, FakeClock())
+
+    first, second = await asyncio.gather(holder.aget_or_fetch("k", slow, FakeClock()), later())
+    await holder.aclose()
+    await other.aclose()
+    assert fetches == ["holder"]
+    assert (first.value, second.value) == ("from-holder", "from-holder")
+
+
 def test_a_waiter_fetches_itself_after_wait_timeout(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
