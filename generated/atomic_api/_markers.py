@@ -48,10 +48,12 @@ class MarkerProblem:
     path: str
     summary: str | None
     reason: str
+    operation_id: str | None = None
 
     def describe(self) -> str:
         summary = "<no summary>" if self.summary is None else repr(self.summary)
-        return f"{self.method} {self.path}  summary={summary}: {self.reason}"
+        named = f"  [operationId {self.operation_id}]" if self.operation_id else ""
+        return f"{self.method} {self.path}  summary={summary}: {self.reason}{named}"
 
 
 class RoleMarkerError(Exception):
@@ -114,18 +116,21 @@ def extract_operations(spec: Mapping[str, Any]) -> list[Operation]:
     seen: dict[str, str] = {}
     for method, path, raw in iter_raw_operations(spec):
         summary = raw.get("summary")
-        key = str(raw.get("operationId") or f"{method} {path}")
+        operation_id = str(raw["operationId"]) if raw.get("operationId") else None
+        key = operation_id or f"{method} {path}"
         if key in seen:
-            problems.append(MarkerProblem(method, path, summary, f"duplicate operation key {key!r} (also {seen[key]})"))
+            problems.append(
+                MarkerProblem(method, path, summary, f"duplicate operation key {key!r} (also {seen[key]})", operation_id)
+            )
             continue
         seen[key] = f"{method} {path}"
         if not isinstance(summary, str) or not summary.strip():
-            problems.append(MarkerProblem(method, path, None, "no summary, so no role marker"))
+            problems.append(MarkerProblem(method, path, None, "no summary, so no role marker", operation_id))
             continue
         try:
             roles = parse_marker(summary)
         except MarkerError as exc:
-            problems.append(MarkerProblem(method, path, summary, str(exc)))
+            problems.append(MarkerProblem(method, path, summary, str(exc), operation_id))
             continue
         operations.append(Operation(key=key, method=method, path=path, summary=summary, roles=roles))
     if problems:

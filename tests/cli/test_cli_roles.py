@@ -89,8 +89,8 @@ def test_a_spec_with_bad_markers_exits_2_naming_each_operation(tmp_path: Path, c
     assert result.code == 2
     assert result.stdout == ""
     assert "2 operation(s) without a valid '(token: <role>)' marker:" in result.stderr
-    assert "GET /v1/bad  summary='Bad (token: admin)': unknown role(s) 'admin'" in result.stderr
-    assert "GET /v1/bare  summary='No marker': no '(token: <role>)' marker" in result.stderr
+    assert "GET /v1/bad  summary='Bad (token: admin)': unknown role(s) 'admin'  [operationId bad]" in result.stderr
+    assert "GET /v1/bare  summary='No marker': no '(token: <role>)' marker  [operationId bare]" in result.stderr
     assert "/v1/good" not in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -61,7 +61,8 @@ def test_extract_lists_every_offending_operation_with_method_path_and_summary() 
     assert message.startswith("3 operation(s) without a valid '(token: <role>)' marker:")
     assert "GET /v1/a  summary='A': no '(token: <role>)' marker" in message
     assert "POST /v1/a  summary='B (token: x)': unknown role(s) 'x'" in message
-    assert "PUT /v1/d  summary=<no summary>: no summary, so no role marker" in message
+    assert "PUT /v1/d  summary=<no summary>: no summary, so no role marker  [operationId d]" in message
+    assert "DELETE" not in message  # /v1/c is fine; an operation without an id is named by method and path
 
 
 def test_operation_without_operation_id_is_keyed_by_method_and_path() -> None:
