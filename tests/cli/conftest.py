@@ -97,20 +97,12 @@ def _debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="httpx")
 
 
-def issued_tokens(sb: Sandbox) -> list[str]:
-    """Every access token the Sandbox has issued (it keeps them to check bearer headers)."""
-    return list(sb._tokens)
-
-
 def assert_no_secrets(sb: Sandbox, texts: list[str], extra_secrets: tuple[str, ...] = ()) -> None:
     """No client secret the Sandbox knows and no token it issued appears in any of `texts`."""
-    secrets = [key.secret for key in sb._keys.values()] + list(extra_secrets)
-    tokens = issued_tokens(sb)
+    values = sb.sensitive_values() + list(extra_secrets)
     for text in texts:
-        for secret in secrets:
-            assert secret not in text, "a client secret was printed"
-        for token in tokens:
-            assert token not in text, "an access token was printed"
+        for value in values:
+            assert value not in text, "a client secret or access token was printed"
 
 
 ROOT_MARKERS = Path(__file__).resolve().parents[2] / "tooling" / "atomic_tooling" / "markers.py"

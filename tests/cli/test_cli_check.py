@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from atomic_sdk.testing import Sandbox
 
-from .conftest import RunMain, RunScript, assert_no_secrets, issued_tokens
+from .conftest import RunMain, RunScript, assert_no_secrets
 
 WRONG_SECRET = "definitely-not-the-secret-7Yq"
 
@@ -48,7 +48,7 @@ def test_per_role_keys_one_ok_line_and_one_token_request_each(sandbox: Sandbox, 
         assert re.fullmatch(r"\d+ ms", row[5])
     assert sandbox.token_requests_by_role() == {"auth": 1, "workbench": 1, "events": 1}
     assert sandbox.api_requests == {}
-    assert len(issued_tokens(sandbox)) == 3
+    assert len(sandbox.sensitive_values()) == 3 + 3  # three secrets, three issued tokens
     assert_no_secrets(sandbox, [result.output])
 
 

@@ -57,6 +57,26 @@ def test_token_endpoint_issues_tokens_for_registered_keys(sandbox: Sandbox) -> N
     assert sandbox.token_requests_by_role() == {"events": 2}
 
 
+def test_sensitive_values_are_the_secrets_and_issued_tokens(sandbox: Sandbox) -> None:
+    secrets = sorted(c.client_secret for c in sandbox.credentials.values())
+    assert sorted(sandbox.sensitive_values()) == secrets
+    first, second = fetch_token(sandbox, "events"), fetch_token(sandbox, "auth")
+    assert sorted(sandbox.sensitive_values()) == sorted([*secrets, first, second])
+
+
+def test_paused_token_endpoint_counts_and_holds_requests_until_resumed(sandbox: Sandbox) -> None:
+    sandbox.pause_token_endpoint()
+    got: list[str] = []
+    caller = threading.Thread(target=lambda: got.append(fetch_token(sandbox, "events")))
+    caller.start()
+    caller.join(timeout=0.5)
+    assert caller.is_alive() and got == []
+    assert sandbox.token_requests == {"sandbox-events": 1}  # counted on arrival, answer held
+    sandbox.resume_token_endpoint()
+    caller.join(timeout=5)
+    assert len(got) == 1 and len(got[0]) >= 32
+
+
 @pytest.mark.parametrize(
     ("auth", "params", "status", "error"),
     [

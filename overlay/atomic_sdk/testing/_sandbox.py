@@ -273,6 +273,15 @@ class Sandbox:
                     counts[key.role] += count
         return dict(counts)
 
+    def sensitive_values(self) -> list[str]:
+        """Every client secret registered and every access token issued so far.
+
+        For leak checks in your tests: none of them should appear in your logs, errors or output.
+        ``reset()`` forgets issued tokens, so take this before resetting.
+        """
+        with self._lock:
+            return [key.secret for key in self._keys.values()] + list(self._tokens)
+
     @property
     def api_requests(self) -> dict[str, int]:
         """API requests received per operation id (every attempt, answered or refused)."""
