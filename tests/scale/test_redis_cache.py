@@ -317,6 +317,31 @@ def test_secrets_and_tokens_never_reach_logs_or_reprs(caplog: pytest.LogCaptureF
     assert "is unavailable (AuthenticationError)" in caplog.text
 
 
+def test_your_own_redis_clients_sync_and_async(redis_server: RedisServer) -> None:
+    import redis.asyncio
+
+    sync_client = redis.Redis.from_url(redis_server.url, decode_responses=True)  # decoded replies work too
+
+    async def run() -> None:
+        async_client = redis.asyncio.Redis.from_url(redis_server.url)
+        cache = RedisTokenCache(client=sync_client, async_client=async_client, namespace="tenant-a")
+        assert repr(cache) == f"RedisTokenCache(target='127.0.0.1:{redis_server.port}/0', namespace='tenant-a')"
+        with Sandbox() as sb:
+            async with sb.client(token_cache=cache) as client:
+                await list_sites.asyncio_detailed(client=client)
+            with sb.client(token_cache=RedisTokenCache(client=sync_client, namespace="tenant-a")) as other:
+                list_sites.sync_detailed(client=other)
+            assert sb.token_requests_by_role() == {"auth": 1}
+            key = token_cache_key(sb.credentials["auth"].client_id, sb.token_url)
+        # The cache never closes clients it did not build.
+        assert await async_client.ping() is True
+        assert sync_client.ping() is True
+        await async_client.aclose()
+        assert list(keys(redis_server)) == [f"tenant-a:token:{key}"]
+
+    asyncio.run(run())
+
+
 def test_configuration_errors_are_named(redis_server: RedisServer) -> None:
     with pytest.raises(ConfigurationError, match="exactly one of url= or client="):
         RedisTokenCache()
