@@ -7,14 +7,14 @@ import json
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
+import atomic_sdk
 import pytest
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_api.models.card import Card
 from atomic_api.models.environment_list import EnvironmentList
-
-import atomic_sdk
 from atomic_sdk import (
     AccessToken,
     ApiError,
@@ -73,7 +73,7 @@ PUBLIC = {
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    user_agents: list[str] = []
+    user_agents: ClassVar[list[str]] = []
 
     def log_message(self, format: str, *args: object) -> None:
         pass

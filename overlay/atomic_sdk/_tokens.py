@@ -271,9 +271,10 @@ class TokenProvider:
         if not isinstance(value, str) or not value:
             raise malformed("the body has no access_token string")
         raw_expires = body.get("expires_in", DEFAULT_EXPIRES_IN)
+        if isinstance(raw_expires, bool):
+            # float(True) would pass as 1 second.
+            raise malformed("expires_in is not a number")
         try:
-            if isinstance(raw_expires, bool):
-                raise ValueError
             expires_in = float(raw_expires)
         except (TypeError, ValueError):
             raise malformed("expires_in is not a number") from None

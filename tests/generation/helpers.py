@@ -14,5 +14,5 @@ def run_generate(*args: str | Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "tooling"), PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run(
         [sys.executable, "-m", "atomic_tooling.generate", *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -199,7 +199,7 @@ class AtomicServer:
             return Reply.json(200, {"environments": [{"id": "env1", "name": "production"}]})
         return Reply.json(200, {"data": []})
 
-    def __enter__(self) -> AtomicServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

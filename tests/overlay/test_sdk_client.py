@@ -13,8 +13,6 @@ import respx
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_api.client import AuthenticatedClient
-from sdk_support import TOKEN_MARK, FakeClock, assert_clean, raises_clean, secret
-
 from atomic_sdk import (
     AtomicClient,
     AuthenticationError,
@@ -24,6 +22,7 @@ from atomic_sdk import (
     Role,
     UnknownOperationError,
 )
+from sdk_support import TOKEN_MARK, FakeClock, assert_clean, raises_clean, secret
 
 BASE = "https://my-org.customer-api.atomic.io"
 TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"
@@ -150,9 +149,8 @@ def test_explicit_user_agent_wins(mock: respx.MockRouter, clock: FakeClock) -> N
 
 
 def test_missing_credentials_before_any_request(mock: respx.MockRouter, clock: FakeClock) -> None:
-    with make(clock, credentials={Role.WORKBENCH: WORKBENCH}) as client:
-        with raises_clean(MissingCredentialsError) as info:
-            list_cards.sync(client=client, environment_id="env1")
+    with make(clock, credentials={Role.WORKBENCH: WORKBENCH}) as client, raises_clean(MissingCredentialsError) as info:
+        list_cards.sync(client=client, environment_id="env1")
     assert info.value.operation_id == "listCards"  # type: ignore[attr-defined]
     assert len(mock.calls) == 0
 
@@ -181,9 +179,8 @@ def test_401_replays_once_with_new_token(mock: respx.MockRouter, clock: FakeCloc
 
 def test_second_401_raises_authentication_error(mock: respx.MockRouter, clock: FakeClock) -> None:
     route = mock.get(f"{BASE}/v1/env1/cards").mock(return_value=httpx.Response(401))
-    with make(clock) as client:
-        with raises_clean(AuthenticationError) as info:
-            list_cards.sync(client=client, environment_id="env1", user_id="u1")
+    with make(clock) as client, raises_clean(AuthenticationError) as info:
+        list_cards.sync(client=client, environment_id="env1", user_id="u1")
     err = info.value
     assert isinstance(err, AuthenticationError)
     assert (err.status, err.method, err.operation_id) == (401, "GET", "listCards")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sdk_support import assert_clean, raises_clean, secret
-
 from atomic_sdk import AtomicClient, ConfigurationError, Credentials, MissingCredentialsError, Role
 from atomic_sdk._credentials import CredentialSet
 from atomic_sdk._operations import Operation
+from sdk_support import assert_clean, raises_clean, secret
 
 
 def test_role_values() -> None:

@@ -14,8 +14,6 @@ import pytest
 from atomic_api.api.audit_log import list_audit_log_entries
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
-from sdk_support import TOKEN_MARK, AtomicServer, FakeClock, Reply, SleepRecorder, assert_clean, raises_clean, secret
-
 from atomic_sdk import (
     AtomicClient,
     AuthenticationError,
@@ -26,6 +24,7 @@ from atomic_sdk import (
     TokenRequestError,
     UnknownOperationError,
 )
+from sdk_support import TOKEN_MARK, AtomicServer, FakeClock, Reply, SleepRecorder, assert_clean, raises_clean, secret
 
 EVENTS = Credentials("ev-id", secret("ev"))
 WORKBENCH = Credentials("wb-id", secret("wb"))
@@ -140,9 +139,11 @@ def test_single_key_serves_every_operation(server: AtomicServer, clock: FakeCloc
 
 
 def test_missing_credentials_sends_nothing(server: AtomicServer, clock: FakeClock) -> None:
-    with make(server, clock, credentials={Role.WORKBENCH: WORKBENCH}) as client:
-        with raises_clean(MissingCredentialsError) as info:
-            list_cards.sync(client=client, environment_id="env1")
+    with (
+        make(server, clock, credentials={Role.WORKBENCH: WORKBENCH}) as client,
+        raises_clean(MissingCredentialsError) as info,
+    ):
+        list_cards.sync(client=client, environment_id="env1")
     err = info.value
     assert isinstance(err, MissingCredentialsError)
     assert (err.operation_id, err.allowed_roles, err.configured_roles) == ("listCards", (Role.EVENTS,), (Role.WORKBENCH,))
@@ -157,9 +158,8 @@ async def test_missing_credentials_sends_nothing_async(server: AtomicServer, clo
 
 
 def test_unknown_operation_sends_nothing(server: AtomicServer, clock: FakeClock) -> None:
-    with make(server, clock) as client:
-        with raises_clean(UnknownOperationError) as info:
-            client.get_httpx_client().delete("/v1/env1/cards")
+    with make(server, clock) as client, raises_clean(UnknownOperationError) as info:
+        client.get_httpx_client().delete("/v1/env1/cards")
     assert (info.value.method, info.value.path) == ("DELETE", "/v1/env1/cards")  # type: ignore[attr-defined]
     assert server.requests == []
 
@@ -241,9 +241,11 @@ async def test_429_async_uses_async_sleep(server: AtomicServer, clock: FakeClock
 def test_429_exhausted(server: AtomicServer, clock: FakeClock) -> None:
     sleeps = SleepRecorder()
     server.token_replies = [Reply(429, headers={"Retry-After": str(n)}) for n in (1, 2, 5)]
-    with make(server, clock, sleep=sleeps, token_max_attempts=3) as client:
-        with raises_clean(TokenRateLimitedError) as info:
-            list_cards.sync(client=client, environment_id="env1")
+    with (
+        make(server, clock, sleep=sleeps, token_max_attempts=3) as client,
+        raises_clean(TokenRateLimitedError) as info,
+    ):
+        list_cards.sync(client=client, environment_id="env1")
     assert info.value.retry_after == 5.0  # type: ignore[attr-defined]
     assert sleeps.waits == [1.0, 2.0]
     assert len(server.token_requests()) == 3 and server.api_requests() == []
@@ -252,9 +254,8 @@ def test_429_exhausted(server: AtomicServer, clock: FakeClock) -> None:
 @pytest.mark.parametrize("status", [400, 401])
 def test_token_client_error(server: AtomicServer, clock: FakeClock, status: int) -> None:
     server.token_replies = [Reply.json(status, {"error": "invalid_client"})]
-    with make(server, clock) as client:
-        with raises_clean(TokenRequestError) as info:
-            list_cards.sync(client=client, environment_id="env1")
+    with make(server, clock) as client, raises_clean(TokenRequestError) as info:
+        list_cards.sync(client=client, environment_id="env1")
     assert (info.value.status, info.value.error) == (status, "invalid_client")  # type: ignore[attr-defined]
     assert len(server.token_requests()) == 1 and server.api_requests() == []
 
@@ -262,9 +263,8 @@ def test_token_client_error(server: AtomicServer, clock: FakeClock, status: int)
 @pytest.mark.parametrize("reply", [Reply(200, b"not json"), Reply.json(200, {"token_type": "Bearer"})])
 def test_malformed_token_response(server: AtomicServer, clock: FakeClock, reply: Reply) -> None:
     server.token_replies = [reply]
-    with make(server, clock) as client:
-        with raises_clean(TokenRequestError, match="answered 200"):
-            list_cards.sync(client=client, environment_id="env1")
+    with make(server, clock) as client, raises_clean(TokenRequestError, match="answered 200"):
+        list_cards.sync(client=client, environment_id="env1")
     assert len(server.token_requests()) == 1 and server.api_requests() == []
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from atomic_api._roles import OPERATIONS, ROLE_NAMES
-from sdk_support import raises_clean
-
 from atomic_sdk import Role, UnknownOperationError, operation_roles
 from atomic_sdk._operations import OperationTable
+from sdk_support import raises_clean
 
 TABLE = OperationTable(
     {

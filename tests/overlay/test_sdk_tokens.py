@@ -9,10 +9,9 @@ from email.utils import formatdate
 import httpx
 import pytest
 import respx
-from sdk_support import TOKEN_MARK, FakeClock, SleepRecorder, assert_clean, raises_clean, secret
-
 from atomic_sdk import Credentials, TokenRateLimitedError, TokenRequestError
 from atomic_sdk._tokens import TokenProvider, parse_retry_after
+from sdk_support import TOKEN_MARK, FakeClock, SleepRecorder, assert_clean, raises_clean, secret
 
 TOKEN_URL = "https://auth.example.test/oauth2/token"
 UA = "test-app/1 atomic-sdk-python/0.0.0"

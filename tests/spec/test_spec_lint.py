@@ -92,7 +92,7 @@ def _index_rows() -> list[dict[str, str]]:
     for line in REFERENCE.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 7 and cells[0].isdigit():
-            number, method, path, op_id, tag, role, evidence = cells
+            _number, method, path, op_id, tag, role, evidence = cells
             path = path.split("`")[1] if "`" in path else path  # cells may add a note: `/v1/x` (query `id`)
             rows.append({"method": method, "path": path, "operationId": op_id, "tag": tag,
                          "role": role, "evidence": evidence})

@@ -15,8 +15,9 @@ uses the first allowed role that has credentials configured.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 ROLE_NAMES: tuple[str, ...] = ("auth", "workbench", "events")
 ANY_ORDER: tuple[str, ...] = ("events", "workbench", "auth")
