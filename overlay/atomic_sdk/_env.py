@@ -56,7 +56,10 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         # Imported here: the redis extra is optional and only needed when this variable is set.
         from ._redis_cache import RedisTokenCache
 
-        settings["token_cache"] = RedisTokenCache(redis_url)
+        try:
+            settings["token_cache"] = RedisTokenCache(redis_url)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"ATOMIC_REDIS_URL is set, but {exc}") from None
     return {
         **settings,
         "org_id": org_id,

@@ -403,3 +403,30 @@ def _creds():  # type: ignore[no-untyped-def]
 
 async def _never() -> AccessToken:
     raise AssertionError("fetch must not run")
+
+
+def test_without_redis_py_the_sdk_imports_and_says_what_to_install() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import sys
+sys.modules["redis"] = None  # as if the redis extra were not installed
+import atomic_sdk
+from atomic_sdk import AtomicClient, ConfigurationError, RedisTokenCache
+try:
+    RedisTokenCache("redis://127.0.0.1:6379/0")
+except ConfigurationError as exc:
+    print(exc)
+try:
+    AtomicClient.from_env({"ATOMIC_ORG_ID": "o", "ATOMIC_CLIENT_ID": "i", "ATOMIC_CLIENT_SECRET": "s",
+                           "ATOMIC_REDIS_URL": "redis://127.0.0.1:6379/0"})
+except ConfigurationError as exc:
+    print(exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == [
+        "RedisTokenCache needs the redis package: pip install 'atomic-sdk[redis]'",
+        "ATOMIC_REDIS_URL is set, but RedisTokenCache needs the redis package: pip install 'atomic-sdk[redis]'",
+    ]
