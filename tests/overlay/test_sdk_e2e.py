@@ -94,17 +94,21 @@ def test_64_threads_and_64_tasks_fetch_one_token_per_key(server: AtomicServer, c
         else:
             await list_audit_log_entries.asyncio(client=client, environment_id="env1")
 
+    def join_threads() -> None:
+        for thread in threads:
+            thread.join(timeout=30)
+
     async def main() -> None:
         go.set()
         await asyncio.gather(*(task(i) for i in range(64)))
+        # aclose() releases the sync pool too: closing it under the threads' requests would reset them.
+        await asyncio.to_thread(join_threads)
         await client.aclose()
 
     threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(64)]
     for thread in threads:
         thread.start()
     asyncio.run(main())
-    for thread in threads:
-        thread.join(timeout=30)
     client.close()
     assert errors == []
     token_ids = Counter(r.query["client_id"][0] for r in server.token_requests())
