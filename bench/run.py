@@ -326,7 +326,9 @@ def bench_cold_start(server: LocalServer, threads: int, tasks: int, runs: int, t
 
 
 def _processes_run(processes: int, workers: int, redis_url: str | None, token_delay: float) -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT / "tests" / "scale"))
+    scale_tests = str(ROOT / "tests" / "scale")
+    if scale_tests not in sys.path:  # called once per run; add the folder once
+        sys.path.insert(0, scale_tests)
     from atomic_sdk.testing import Sandbox
     from scale_support import WorkerGroup, worker_config  # the same worker the scale tests run
 

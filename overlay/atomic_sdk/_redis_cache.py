@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from ._errors import ConfigurationError
@@ -135,19 +136,26 @@ class RedisTokenCache(TokenCache):
         if not isinstance(namespace, str) or not namespace:
             raise ConfigurationError("namespace must be a non-empty string")
         self._redis_errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        self._url = url
-        self._client_kwargs: dict[str, Any] = {
-            "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_timeout,
-        }
+        # Clients built here are closed here; clients passed in belong to the caller.
+        self._owns_clients = url is not None
+        self._new_async_client: Callable[[], Any] | None = None
         if url is not None:
             try:
                 client = redis.Redis.from_url(
-                    url, retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0), **self._client_kwargs
+                    url,
+                    retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),
+                    socket_timeout=socket_timeout,
+                    socket_connect_timeout=socket_timeout,
                 )
             except ValueError as exc:
                 # redis-py's message names the scheme problem; the URL itself may hold a password.
                 raise ConfigurationError(f"RedisTokenCache url is not a valid Redis URL: {exc}") from None
+            self._new_async_client = lambda: redis.asyncio.Redis.from_url(
+                url,
+                retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),
+                socket_timeout=socket_timeout,
+                socket_connect_timeout=socket_timeout,
+            )
         self._client = client
         self._async_client = async_client
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
@@ -329,7 +337,7 @@ class RedisTokenCache(TokenCache):
             self._mark_down(exc)
 
     def close(self) -> None:
-        if self._url is not None:
+        if self._owns_clients:
             self._client.close()
 
     # -- async -------------------------------------------------------------------------------------
@@ -337,23 +345,17 @@ class RedisTokenCache(TokenCache):
     def _aclient(self) -> Any:
         if self._async_client is not None:
             return self._async_client
-        if self._url is None:
+        if self._new_async_client is None:
             raise ConfigurationError(
                 "RedisTokenCache was given only a sync client; pass async_client= as well (or url=) "
                 "to share tokens from async code"
             )
-        import redis.asyncio
-        import redis.asyncio.retry
-        import redis.backoff
-
         # redis.asyncio connections belong to the event loop that opened them.
         loop = asyncio.get_running_loop()
         with self._state_lock:
             client = self._async_clients.get(loop)
             if client is None:
-                client = self._async_clients[loop] = redis.asyncio.Redis.from_url(
-                    self._url, retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0), **self._client_kwargs
-                )
+                client = self._async_clients[loop] = self._new_async_client()
         return client
 
     async def _acall(self, awaitable: Any) -> Any:
@@ -446,7 +448,7 @@ class RedisTokenCache(TokenCache):
     async def aclose(self) -> None:
         """Close the sync client and this event loop's async client (those built from ``url``)."""
         self.close()
-        if self._url is None:
+        if not self._owns_clients:
             return
         try:
             loop = asyncio.get_running_loop()
