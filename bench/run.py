@@ -326,11 +326,8 @@ def bench_cold_start(server: LocalServer, threads: int, tasks: int, runs: int, t
 
 
 def _processes_run(processes: int, workers: int, redis_url: str | None, token_delay: float) -> dict[str, Any]:
-    scale_tests = str(ROOT / "tests" / "scale")
-    if scale_tests not in sys.path:  # called once per run; add the folder once
-        sys.path.insert(0, scale_tests)
     from atomic_sdk.testing import Sandbox
-    from scale_support import WorkerGroup, worker_config  # the same worker the scale tests run
+    from scale_support import WorkerGroup, worker_config  # bench/ is on sys.path; tests/scale runs it too
 
     with Sandbox(token_delay=token_delay) as sb:
         configs = [

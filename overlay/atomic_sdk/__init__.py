@@ -28,9 +28,9 @@ from ._errors import (
 )
 from ._operations import operation_roles
 from ._pagination import apaginate, paginate
-from ._redis_cache import RedisTokenCache
 from ._roles import Role
-from ._token_cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
+from ._tokens.cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
+from ._tokens.redis import RedisTokenCache
 from ._version import sdk_version
 
 __version__ = sdk_version()

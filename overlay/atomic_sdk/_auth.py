@@ -6,13 +6,12 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
-from ._api_errors import api_error
 from ._credentials import Credentials, CredentialSet
-from ._errors import ApiError, AuthenticationError, UnknownOperationError
+from ._errors import ApiError, AuthenticationError, UnknownOperationError, api_error
 from ._operations import DEFAULT_OPERATIONS, Operation, OperationTable
 from ._roles import Role
-from ._token_cache import AccessToken
-from ._tokens import Clock, TokenProvider
+from ._tokens.cache import AccessToken
+from ._tokens.provider import Clock, TokenProvider
 
 logger = logging.getLogger("atomic_sdk")
 

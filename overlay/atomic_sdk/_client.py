@@ -20,8 +20,8 @@ from ._env import settings_from_env
 from ._errors import ConfigurationError
 from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
 from ._roles import Role
-from ._token_cache import TokenCache
-from ._tokens import (
+from ._tokens.cache import TokenCache
+from ._tokens.provider import (
     DEFAULT_LEEWAY,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_TOKEN_URL,

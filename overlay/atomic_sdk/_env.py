@@ -54,7 +54,7 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     redis_url = _get(environ, "ATOMIC_REDIS_URL")
     if redis_url is not None:
         # Imported here: the redis extra is optional and only needed when this variable is set.
-        from ._redis_cache import RedisTokenCache
+        from ._tokens.redis import RedisTokenCache
 
         try:
             settings["token_cache"] = RedisTokenCache(redis_url)

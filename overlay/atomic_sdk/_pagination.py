@@ -7,8 +7,7 @@ from typing import Any, TypeVar, overload
 
 import attrs
 
-from ._api_errors import api_error
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, api_error
 from ._operations import DEFAULT_OPERATIONS, Operation
 
 T = TypeVar("T")

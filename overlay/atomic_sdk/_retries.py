@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 from attrs import frozen
 
-from ._tokens import AsyncSleep, Clock, Sleep, parse_retry_after
+from ._retry_after import parse_retry_after
+from ._tokens.provider import AsyncSleep, Clock, Sleep
 
 logger = logging.getLogger("atomic_sdk")
 

@@ -18,18 +18,9 @@ from atomic_sdk import (
     TokenRateLimitedError,
 )
 from atomic_sdk.testing import Sandbox
+from support.clock import FakeClock
 
 UA = {"User-Agent": "sandbox-tests/1"}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
 
 
 def fetch_token(sandbox: Sandbox, role: str) -> str:

@@ -1,4 +1,4 @@
-"""Fixtures for overlay tests (helpers live in sdk_support.py)."""
+"""Fixtures for overlay tests (helpers live in tests/support: atomic_server.py, clock.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
-from sdk_support import SECRET_MARK, TOKEN_MARK, AtomicServer, FakeClock
+from support.atomic_server import SECRET_MARK, TOKEN_MARK, AtomicServer
+from support.clock import FakeClock
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,8 @@ from atomic_sdk import (
     Role,
     ServerError,
 )
-from sdk_support import TOKEN_MARK, AtomicServer, FakeClock, Reply, SleepRecorder, assert_clean, raises_clean, secret
+from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, assert_clean, raises_clean, secret
+from support.clock import FakeClock, SleepRecorder
 
 EVENTS = Credentials("ev-id", secret("ev"))
 WORKBENCH = Credentials("wb-id", secret("wb"))

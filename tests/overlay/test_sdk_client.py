@@ -22,7 +22,8 @@ from atomic_sdk import (
     Role,
     UnknownOperationError,
 )
-from sdk_support import TOKEN_MARK, FakeClock, assert_clean, raises_clean, secret
+from support.atomic_server import TOKEN_MARK, assert_clean, raises_clean, secret
+from support.clock import FakeClock
 
 BASE = "https://my-org.customer-api.atomic.io"
 TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"

@@ -6,7 +6,7 @@ import pytest
 from atomic_sdk import AtomicClient, ConfigurationError, Credentials, MissingCredentialsError, Role
 from atomic_sdk._credentials import CredentialSet
 from atomic_sdk._operations import Operation
-from sdk_support import assert_clean, raises_clean, secret
+from support.atomic_server import assert_clean, raises_clean, secret
 
 
 def test_role_values() -> None:

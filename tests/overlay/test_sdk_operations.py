@@ -6,7 +6,7 @@ import pytest
 from atomic_api._roles import OPERATIONS, ROLE_NAMES
 from atomic_sdk import Role, UnknownOperationError, operation_roles
 from atomic_sdk._operations import OperationTable
-from sdk_support import raises_clean
+from support.atomic_server import raises_clean
 
 TABLE = OperationTable(
     {

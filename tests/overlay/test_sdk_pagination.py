@@ -11,7 +11,8 @@ from atomic_api.api.cards import list_cards
 from atomic_api.api.users import list_users
 from atomic_api.models.card import Card
 from atomic_sdk import ApiError, AtomicClient, ConfigurationError, Credentials, NotFoundError, apaginate, paginate
-from sdk_support import AtomicServer, FakeClock, Reply, SleepRecorder, raises_clean, secret
+from support.atomic_server import AtomicServer, Reply, raises_clean, secret
+from support.clock import FakeClock, SleepRecorder
 
 KEY = Credentials("ev-id", secret("ev"))
 

@@ -16,7 +16,8 @@ from atomic_api.models.action_flow_request import ActionFlowRequest
 from atomic_api.models.flow import Flow
 from atomic_api.models.flow_target import FlowTarget
 from atomic_sdk import AtomicClient, ConfigurationError, Credentials, RateLimitedError, ServerError
-from sdk_support import TOKEN_MARK, AtomicServer, FakeClock, Reply, SleepRecorder, raises_clean, secret
+from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, raises_clean, secret
+from support.clock import FakeClock, SleepRecorder
 
 KEY = Credentials("ev-id", secret("ev"))
 

@@ -10,8 +10,10 @@ import httpx
 import pytest
 import respx
 from atomic_sdk import Credentials, TokenRateLimitedError, TokenRequestError
-from atomic_sdk._tokens import TokenProvider, parse_retry_after
-from sdk_support import TOKEN_MARK, FakeClock, SleepRecorder, assert_clean, raises_clean, secret
+from atomic_sdk._retry_after import parse_retry_after
+from atomic_sdk._tokens.provider import TokenProvider
+from support.atomic_server import TOKEN_MARK, assert_clean, raises_clean, secret
+from support.clock import FakeClock, SleepRecorder
 
 TOKEN_URL = "https://auth.example.test/oauth2/token"
 UA = "test-app/1 atomic-sdk-python/0.0.0"

@@ -14,7 +14,8 @@ from atomic_api.models.card_status import CardStatus
 from atomic_api.models.flow import Flow
 from atomic_api.models.multiple_flag import MultipleFlag
 from atomic_sdk import AtomicClient, Credentials
-from sdk_support import AtomicServer, FakeClock, Reply, secret
+from support.atomic_server import AtomicServer, Reply, secret
+from support.clock import FakeClock
 
 
 def make(server: AtomicServer, clock: FakeClock, **kwargs: Any) -> AtomicClient:

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from atomic_sdk.testing import RedisServer, Sandbox
-
-CLI = str(Path(sys.executable).with_name("atomic-sdk"))
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ATOMIC_")}
-    return subprocess.run([CLI, *args], env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False)
+from support.cli import run_script
 
 
 def test_separate_cli_calls_share_one_token_and_check_still_fetches_fresh(redis_server: RedisServer) -> None:
     with Sandbox() as sb:
         env = {**sb.env(), "ATOMIC_REDIS_URL": redis_server.url}
         for _ in range(3):
-            done = run(env, "call", "listSites", "--json-compact")
-            assert (done.returncode, done.stderr) == (0, "")
+            done = run_script(["call", "listSites", "--json-compact"], env)
+            assert (done.code, done.stderr) == (0, "")
             assert isinstance(json.loads(done.stdout), (list, dict))
         assert sb.api_requests == {"listSites": 3}
         assert sb.token_requests_by_role() == {"auth": 1}
-        checked = run(env, "check", "--json")
-        assert checked.returncode == 0, checked.stderr
+        checked = run_script(["check", "--json"], env)
+        assert checked.code == 0, checked.stderr
         assert [row["status"] for row in json.loads(checked.stdout)] == ["ok", "ok", "ok"]
         # check tests the keys themselves: a fresh token request each, never the shared cache.
         assert sb.token_requests_by_role() == {"auth": 2, "workbench": 1, "events": 1}

@@ -22,18 +22,9 @@ from atomic_sdk import (
     token_cache_key,
 )
 from atomic_sdk.testing import RedisServer, Sandbox
+from support.clock import FakeClock
 
 NS = "atomic-sdk"
-
-
-class FakeClock:
-    """The provider's clock (token expiry); Redis TTLs still run in real time."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def keys(server: RedisServer) -> dict[str, dict[str, str]]:

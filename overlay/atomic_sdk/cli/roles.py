@@ -10,7 +10,7 @@ from typing import Any
 from atomic_api._markers import RoleMarkerError, extract_operations
 from atomic_api._roles import OPERATIONS
 
-from ._cli_output import EXIT_OK, CliError, write_json, write_table
+from .output import EXIT_OK, CliError, write_json, write_table
 
 YAML_HINT = "pip install 'atomic-sdk[cli]'"
 

@@ -7,17 +7,16 @@ import random
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC
 from functools import partial
 from typing import Any
 
 import httpx
 from attrs import field, frozen
-from dateutil import parser as date_parser
 
-from ._credentials import Credentials
-from ._errors import TokenRateLimitedError, TokenRequestError
-from ._token_cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
+from .._credentials import Credentials
+from .._errors import TokenRateLimitedError, TokenRequestError
+from .._retry_after import parse_retry_after
+from .cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -32,27 +31,6 @@ MAX_RETRY_AFTER = 60.0
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 AsyncSleep = Callable[[float], Awaitable[None]]
-
-
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or invalid."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
-    try:
-        when = date_parser.parse(value)
-    except (ValueError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        # HTTP-dates are always GMT.
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
 
 
 @frozen

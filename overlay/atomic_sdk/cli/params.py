@@ -17,7 +17,7 @@ from typing import Any
 
 from atomic_api.types import Unset
 
-from ._cli_output import CliError
+from .output import CliError
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _TRUE = frozenset({"true", "1", "yes", "on"})

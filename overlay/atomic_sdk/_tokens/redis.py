@@ -10,8 +10,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from ._errors import ConfigurationError
-from ._token_cache import AccessToken, AsyncFetch, Clock, Fetch, InMemoryTokenCache, TokenCache
+from .._errors import ConfigurationError
+from .cache import AccessToken, AsyncFetch, Clock, Fetch, InMemoryTokenCache, TokenCache
 
 logger = logging.getLogger("atomic_sdk")
 

@@ -1,4 +1,4 @@
-"""Helpers for overlay tests: a recording local Atomic server, a fake clock, secret scanning."""
+"""A recording local Atomic server (canned replies, every request kept) and secret scanning for the tests."""
 
 from __future__ import annotations
 
@@ -49,35 +49,6 @@ def raises_clean(exc_type: type[BaseException], **match: Any) -> Iterator[pytest
     with pytest.raises(exc_type, **match) as info:
         yield info
     assert_clean(info.value)
-
-
-class FakeClock:
-    """Injected ``clock`` (seconds since the epoch) that only moves when told."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class SleepRecorder:
-    """Injected ``sleep``/``async_sleep``: records the waits, never waits, optionally moves a clock."""
-
-    def __init__(self, clock: FakeClock | None = None) -> None:
-        self.waits: list[float] = []
-        self._clock = clock
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        if self._clock is not None:
-            self._clock.advance(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self(seconds)
 
 
 @dataclass

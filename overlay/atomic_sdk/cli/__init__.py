@@ -14,10 +14,10 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import _cli_call, _cli_check, _cli_roles
-from ._cli_output import EXIT_USAGE, CliError
-from ._errors import ConfigurationError
-from ._version import sdk_version
+from .._errors import ConfigurationError
+from .._version import sdk_version
+from . import call, check, roles
+from .output import EXIT_USAGE, CliError
 
 PROG = "atomic-sdk"
 
@@ -42,9 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {sdk_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _cli_roles.add_parser(commands)
-    _cli_check.add_parser(commands)
-    _cli_call.add_parser(commands)
+    roles.add_parser(commands)
+    check.add_parser(commands)
+    call.add_parser(commands)
     return parser
 
 
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Example::
 
-        from atomic_sdk._cli import main
+        from atomic_sdk.cli import main
         main(["roles", "--json"])  # prints the role map, returns 0
     """
     parser = build_parser()

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 
 from attrs import frozen
 
-from ._errors import TokenRequestError
+from .._errors import TokenRequestError
 
 Clock = Callable[[], float]
 Fetch = Callable[[], "AccessToken"]

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 
-from ._cli_output import EXIT_FAILED, EXIT_OK, write_json, write_table
-from ._client import AtomicClient
-from ._credentials import Credentials
-from ._env import settings_from_env
-from ._errors import AtomicError
-from ._tokens import TokenProvider
+from .._client import AtomicClient
+from .._credentials import Credentials
+from .._env import settings_from_env
+from .._errors import AtomicError
+from .._tokens.provider import TokenProvider
+from .output import EXIT_FAILED, EXIT_OK, write_json, write_table
 
 ALL_ROLES = "all"
 

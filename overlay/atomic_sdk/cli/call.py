@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 from atomic_api._roles import OPERATIONS
 
-from ._cli_output import EXIT_FAILED, EXIT_OK, CliError, write_json
-from ._cli_params import Parameter, convert_body, convert_value, describe_parameters, normalise, parameters_of
-from ._client import AtomicClient
-from ._errors import ApiError, AtomicError, MissingCredentialsError
+from .._client import AtomicClient
+from .._errors import ApiError, AtomicError, MissingCredentialsError
+from .output import EXIT_FAILED, EXIT_OK, CliError, write_json
+from .params import Parameter, convert_body, convert_value, describe_parameters, normalise, parameters_of
 
 API_PACKAGE = "atomic_api.api"
 
