@@ -20,6 +20,14 @@ EVIDENCE = {"doc", "3p", "sdk", "inferred"}
 # Index rows that are deliberately not operations (reasons in spec/README.md).
 OMITTED = {"getAccessToken": "security scheme", "testWebhookSubscription": "same method and path as createWebhookSubscription"}
 EXPECTED_OPERATIONS = 33
+USERS_API = "https://documentation.atomic.io/api/users-api"
+# Roles the spec adds to the reference index's, each with the page that states it. The index's role stays
+# first (a correction only ever adds an alternative) and the description must quote the source.
+ROLE_CORRECTIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    op_id: (("events", "workbench"), USERS_API,
+            "A credential role of either events or workbench is required to interact with the Users API")
+    for op_id in ("listUsers", "upsertUsers", "updateCustomProfileFields", "deleteUsers")
+}
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +133,29 @@ def test_spec_matches_the_reference_index(operations: list[tuple[str, str, dict[
         assert op["x-atomic-evidence"] == _first_evidence(row["evidence"]), row["operationId"]
         assert op.get("deprecated", False) == ("legacy" in row["evidence"]), row["operationId"]
         role = _index_role(row["role"])
-        if role is not None:
+        if role is None:
+            continue
+        corrected = ROLE_CORRECTIONS.get(row["operationId"])
+        if corrected is None:
             assert parse_marker(op["summary"]) == role, row["operationId"]
+        else:
+            roles, source, quote = corrected
+            assert parse_marker(op["summary"]) == roles, row["operationId"]
+            assert roles[: len(role)] == role, f"{row['operationId']}: a correction may only add roles after the index's"
+            description = " ".join(op["description"].split())
+            assert source in description and quote in description, row["operationId"]
+
+
+def test_role_corrections_touch_only_the_users_api_page(operations: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """The Users API page allows workbench; the User preferences page (getUser, updateUserPreferences) does not."""
+    markers = {op["operationId"]: parse_marker(op["summary"]) for _, _, op in operations}
+    assert {op_id for op_id, roles in markers.items() if roles == ("events", "workbench")} == set(ROLE_CORRECTIONS)
+    assert markers["getUser"] == ("events",)
+    assert markers["updateUserPreferences"] == ("events",)
+    # Role evidence is never upgraded by a correction: the third-party rows keep their tag.
+    evidence = {op["operationId"]: op["x-atomic-role-evidence"] for _, _, op in operations}
+    assert {op_id: evidence[op_id] for op_id in ROLE_CORRECTIONS} == {
+        "listUsers": "doc", "upsertUsers": "3p", "updateCustomProfileFields": "3p", "deleteUsers": "3p"}
 
 
 def test_spec_readme_explains_the_omissions() -> None:

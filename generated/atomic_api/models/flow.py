@@ -23,8 +23,12 @@ class Flow:
 
     Attributes:
         target (FlowTarget): Target of one flow object. Covers UserTarget (`{"type": "user", "targetUserIds": [...]}`)
-            and the bulk-targeting variants (segments, tags, filters), whose shapes are undocumented; they are probably told
-            apart by `type` (inferred). Kept open so any variant can be sent.
+            and the other target kinds the documentation names: all test users (`allTestUsers`) and the bulk targets tags,
+            segment and filter. Only the `user` shape is documented; the others' shapes, and whether `allTestUsers`, `tags`,
+            `segment` and `filter` are also their `type` spellings, are not confirmed (they are probably told apart by
+            `type`, inferred). Bulk targets (tags, segment, filter; not user or allTestUsers) count toward the Action Flow
+            limit of 5 running bulk-target tasks (429 beyond it). Kept open so any variant can be sent. Sources:
+            https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-system-limits
         payload (FlowPayload | Unset):
         flow_invocation_id (str | Unset): Your id for this request; generated when absent, and returned and recorded in
             analytics.

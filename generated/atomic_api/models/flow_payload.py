@@ -24,8 +24,15 @@ class FlowPayload:
     Attributes:
         variables (FlowPayloadVariables | Unset): Flow variables by name. Variables marked required in the Workbench
             must be present, or the start fails.
-        card_options (CardOptions | Unset): Delivery options for the cards created. Supplied options override the flow's
-            defaults (newer documentation); the docs say such overrides will be deprecated.
+        card_options (CardOptions | Unset): Delivery options for the cards created. In an Action Flow request, supplied
+            options override the defaults of every card in the flow (the newer Action Flow API page; an older version said
+            the flow's configuration wins). The card delivery guide warns against relying on this: cards sent by Action
+            Flows "should not have their delivery settings overridden by metadata values you supply in Trigger events",
+            because one trigger value is applied to every send-a-card step; Atomic still applies it (which works for single-
+            card flows) but says "we will be deprecating this soon". Prefer delivery settings on each send-a-card step. For
+            legacy cards, options in the request override the template's delivery settings. Sources:
+            https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/guide/cards/delivery,
+            https://documentation.atomic.io/advanced/card-sending
         metadata (FlowPayloadMetadata | Unset): Data passed through to analytics events.
         notification_detail (FlowPayloadNotificationDetail | Unset): Data passed along with push notifications.
     """

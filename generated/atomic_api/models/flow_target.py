@@ -14,12 +14,17 @@ T = TypeVar("T", bound="FlowTarget")
 
 @_attrs_define
 class FlowTarget:
-    """Target of one flow object. Covers UserTarget (`{"type": "user", "targetUserIds": [...]}`) and the bulk-targeting
-    variants (segments, tags, filters), whose shapes are undocumented; they are probably told apart by `type`
-    (inferred). Kept open so any variant can be sent.
+    """Target of one flow object. Covers UserTarget (`{"type": "user", "targetUserIds": [...]}`) and the other target kinds
+    the documentation names: all test users (`allTestUsers`) and the bulk targets tags, segment and filter. Only the
+    `user` shape is documented; the others' shapes, and whether `allTestUsers`, `tags`, `segment` and `filter` are also
+    their `type` spellings, are not confirmed (they are probably told apart by `type`, inferred). Bulk targets (tags,
+    segment, filter; not user or allTestUsers) count toward the Action Flow limit of 5 running bulk-target tasks (429
+    beyond it). Kept open so any variant can be sent. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits
 
         Attributes:
-            type_ (str): Target kind; `user` for explicit users. Values for bulk targets are unknown.
+            type_ (str): Target kind; `user` for explicit users (documented). Other kinds named by the documentation:
+                allTestUsers, tags, segment, filter; their spellings as `type` values are not confirmed.
             target_user_ids (list[str] | Unset): User ids, for `type` `user`.
     """
 

@@ -97,11 +97,14 @@ def sync_detailed(
 
      Starts instances of a published Action Flow, one flow object per target. Targets can be explicit
     users (`{"type": "user", "targetUserIds": [...]}`), which the linked-cards feature needs, or bulk
-    targets (segments, tags, filters; shapes undocumented). Variables marked required in the Workbench
-    must be present. A bulk-target request made while 5 bulk-target tasks are already running is
-    rejected with 429 and not processed. The response always carries a `flowInvocationId` (generated
-    when not supplied); its envelope is inferred. Sources: https://documentation.atomic.io/api/action-
-    flow-api, https://documentation.atomic.io/api/api-and-system-limits,
+    targets: "tags, segment or a filter (bulk target), not by userId or allTestUsers" (shapes
+    undocumented; see FlowTarget). Variables marked required in the Workbench must be present. Each
+    bulk-target flow queues a task, and only 5 such tasks may run at once, so the API answers 429 and
+    does not process the request when "An invocation payload contains more than 5 flows targeting by
+    bulk target criteria", or when bulk-target tasks are already running and the request would make more
+    than 5 run. The response always carries a `flowInvocationId` (generated when not supplied); its
+    envelope is inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits,
     https://documentation.atomic.io/api/audit-log
 
     Args:
@@ -141,11 +144,14 @@ def sync(
 
      Starts instances of a published Action Flow, one flow object per target. Targets can be explicit
     users (`{"type": "user", "targetUserIds": [...]}`), which the linked-cards feature needs, or bulk
-    targets (segments, tags, filters; shapes undocumented). Variables marked required in the Workbench
-    must be present. A bulk-target request made while 5 bulk-target tasks are already running is
-    rejected with 429 and not processed. The response always carries a `flowInvocationId` (generated
-    when not supplied); its envelope is inferred. Sources: https://documentation.atomic.io/api/action-
-    flow-api, https://documentation.atomic.io/api/api-and-system-limits,
+    targets: "tags, segment or a filter (bulk target), not by userId or allTestUsers" (shapes
+    undocumented; see FlowTarget). Variables marked required in the Workbench must be present. Each
+    bulk-target flow queues a task, and only 5 such tasks may run at once, so the API answers 429 and
+    does not process the request when "An invocation payload contains more than 5 flows targeting by
+    bulk target criteria", or when bulk-target tasks are already running and the request would make more
+    than 5 run. The response always carries a `flowInvocationId` (generated when not supplied); its
+    envelope is inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits,
     https://documentation.atomic.io/api/audit-log
 
     Args:
@@ -180,11 +186,14 @@ async def asyncio_detailed(
 
      Starts instances of a published Action Flow, one flow object per target. Targets can be explicit
     users (`{"type": "user", "targetUserIds": [...]}`), which the linked-cards feature needs, or bulk
-    targets (segments, tags, filters; shapes undocumented). Variables marked required in the Workbench
-    must be present. A bulk-target request made while 5 bulk-target tasks are already running is
-    rejected with 429 and not processed. The response always carries a `flowInvocationId` (generated
-    when not supplied); its envelope is inferred. Sources: https://documentation.atomic.io/api/action-
-    flow-api, https://documentation.atomic.io/api/api-and-system-limits,
+    targets: "tags, segment or a filter (bulk target), not by userId or allTestUsers" (shapes
+    undocumented; see FlowTarget). Variables marked required in the Workbench must be present. Each
+    bulk-target flow queues a task, and only 5 such tasks may run at once, so the API answers 429 and
+    does not process the request when "An invocation payload contains more than 5 flows targeting by
+    bulk target criteria", or when bulk-target tasks are already running and the request would make more
+    than 5 run. The response always carries a `flowInvocationId` (generated when not supplied); its
+    envelope is inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits,
     https://documentation.atomic.io/api/audit-log
 
     Args:
@@ -222,11 +231,14 @@ async def asyncio(
 
      Starts instances of a published Action Flow, one flow object per target. Targets can be explicit
     users (`{"type": "user", "targetUserIds": [...]}`), which the linked-cards feature needs, or bulk
-    targets (segments, tags, filters; shapes undocumented). Variables marked required in the Workbench
-    must be present. A bulk-target request made while 5 bulk-target tasks are already running is
-    rejected with 429 and not processed. The response always carries a `flowInvocationId` (generated
-    when not supplied); its envelope is inferred. Sources: https://documentation.atomic.io/api/action-
-    flow-api, https://documentation.atomic.io/api/api-and-system-limits,
+    targets: "tags, segment or a filter (bulk target), not by userId or allTestUsers" (shapes
+    undocumented; see FlowTarget). Variables marked required in the Workbench must be present. Each
+    bulk-target flow queues a task, and only 5 such tasks may run at once, so the API answers 429 and
+    does not process the request when "An invocation payload contains more than 5 flows targeting by
+    bulk target criteria", or when bulk-target tasks are already running and the request would make more
+    than 5 run. The response always carries a `flowInvocationId` (generated when not supplied); its
+    envelope is inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits,
     https://documentation.atomic.io/api/audit-log
 
     Args:

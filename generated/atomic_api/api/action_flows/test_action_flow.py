@@ -96,11 +96,13 @@ def sync_detailed(
     """Test an Action Flow (token: events)
 
      Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
-    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
-    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
-    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
-    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
-    system-limits
+    and external test users) receive instances; other ids are ignored. The same bulk-target limit
+    applies (bulk targets are tags, segment or a filter, not userId or allTestUsers): the API answers
+    429 and does not process the request when "An invocation payload contains more than 5 flows
+    targeting by bulk target criteria", or when bulk-target tasks are already running and the request
+    would make more than 5 run. The response always carries a `flowInvocationId`; its envelope and the
+    200 status are inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits
 
     Args:
         environment_id (str):
@@ -138,11 +140,13 @@ def sync(
     """Test an Action Flow (token: events)
 
      Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
-    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
-    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
-    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
-    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
-    system-limits
+    and external test users) receive instances; other ids are ignored. The same bulk-target limit
+    applies (bulk targets are tags, segment or a filter, not userId or allTestUsers): the API answers
+    429 and does not process the request when "An invocation payload contains more than 5 flows
+    targeting by bulk target criteria", or when bulk-target tasks are already running and the request
+    would make more than 5 run. The response always carries a `flowInvocationId`; its envelope and the
+    200 status are inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits
 
     Args:
         environment_id (str):
@@ -175,11 +179,13 @@ async def asyncio_detailed(
     """Test an Action Flow (token: events)
 
      Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
-    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
-    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
-    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
-    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
-    system-limits
+    and external test users) receive instances; other ids are ignored. The same bulk-target limit
+    applies (bulk targets are tags, segment or a filter, not userId or allTestUsers): the API answers
+    429 and does not process the request when "An invocation payload contains more than 5 flows
+    targeting by bulk target criteria", or when bulk-target tasks are already running and the request
+    would make more than 5 run. The response always carries a `flowInvocationId`; its envelope and the
+    200 status are inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits
 
     Args:
         environment_id (str):
@@ -215,11 +221,13 @@ async def asyncio(
     """Test an Action Flow (token: events)
 
      Like startActionFlow, but starts the current draft and only test users (Workbench members' user ids
-    and external test users) receive instances; other ids are ignored. Bulk-target requests count toward
-    the limit of 5 concurrent tasks; beyond it the API returns 429. The response always carries a
-    `flowInvocationId`; its envelope and the 200 status are inferred. Sources:
-    https://documentation.atomic.io/api/action-flow-api, https://documentation.atomic.io/api/api-and-
-    system-limits
+    and external test users) receive instances; other ids are ignored. The same bulk-target limit
+    applies (bulk targets are tags, segment or a filter, not userId or allTestUsers): the API answers
+    429 and does not process the request when "An invocation payload contains more than 5 flows
+    targeting by bulk target criteria", or when bulk-target tasks are already running and the request
+    would make more than 5 run. The response always carries a `flowInvocationId`; its envelope and the
+    200 status are inferred. Sources: https://documentation.atomic.io/api/action-flow-api,
+    https://documentation.atomic.io/api/api-and-system-limits
 
     Args:
         environment_id (str):

@@ -16,17 +16,21 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     environment_id: str,
     *,
-    from_: datetime.datetime,
-    to: datetime.datetime,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    json_from_ = from_.isoformat()
+    json_from_: str | Unset = UNSET
+    if not isinstance(from_, Unset):
+        json_from_ = from_.isoformat()
     params["from"] = json_from_
 
-    json_to = to.isoformat()
+    json_to: str | Unset = UNSET
+    if not isinstance(to, Unset):
+        json_to = to.isoformat()
     params["to"] = json_to
 
     json_format_: str | Unset = UNSET
@@ -102,8 +106,8 @@ def sync_detailed(
     environment_id: str,
     *,
     client: AuthenticatedClient | Client,
-    from_: datetime.datetime,
-    to: datetime.datetime,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
 ) -> Response[BatchedAnalytics | Error]:
     """Get batched analytics files (token: workbench)
@@ -112,13 +116,15 @@ def sync_detailed(
     range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
     pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
     hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
-    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
-    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+    `workbench` is inferred by analogy with the audit log. `from` and `to` are optional: the
+    documentation says "A time range may be specified via the from and to parameters"; which range the
+    API uses when they are left out is undocumented. Source:
+    https://documentation.atomic.io/guide/analytics/overview
 
     Args:
         environment_id (str):
-        from_ (datetime.datetime):
-        to (datetime.datetime):
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
@@ -147,8 +153,8 @@ def sync(
     environment_id: str,
     *,
     client: AuthenticatedClient | Client,
-    from_: datetime.datetime,
-    to: datetime.datetime,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
 ) -> BatchedAnalytics | Error | None:
     """Get batched analytics files (token: workbench)
@@ -157,13 +163,15 @@ def sync(
     range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
     pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
     hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
-    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
-    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+    `workbench` is inferred by analogy with the audit log. `from` and `to` are optional: the
+    documentation says "A time range may be specified via the from and to parameters"; which range the
+    API uses when they are left out is undocumented. Source:
+    https://documentation.atomic.io/guide/analytics/overview
 
     Args:
         environment_id (str):
-        from_ (datetime.datetime):
-        to (datetime.datetime):
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
@@ -187,8 +195,8 @@ async def asyncio_detailed(
     environment_id: str,
     *,
     client: AuthenticatedClient | Client,
-    from_: datetime.datetime,
-    to: datetime.datetime,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
 ) -> Response[BatchedAnalytics | Error]:
     """Get batched analytics files (token: workbench)
@@ -197,13 +205,15 @@ async def asyncio_detailed(
     range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
     pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
     hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
-    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
-    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+    `workbench` is inferred by analogy with the audit log. `from` and `to` are optional: the
+    documentation says "A time range may be specified via the from and to parameters"; which range the
+    API uses when they are left out is undocumented. Source:
+    https://documentation.atomic.io/guide/analytics/overview
 
     Args:
         environment_id (str):
-        from_ (datetime.datetime):
-        to (datetime.datetime):
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
@@ -230,8 +240,8 @@ async def asyncio(
     environment_id: str,
     *,
     client: AuthenticatedClient | Client,
-    from_: datetime.datetime,
-    to: datetime.datetime,
+    from_: datetime.datetime | Unset = UNSET,
+    to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
 ) -> BatchedAnalytics | Error | None:
     """Get batched analytics files (token: workbench)
@@ -240,13 +250,15 @@ async def asyncio(
     range is at most 30 days. Response keys are the UTC hour that ended (`YYYY-MM-DDTHH`); values are
     pre-signed URLs that expire after 15 minutes, and an empty array means no events in that hour. An
     hour appears at most 1 h after it ends; partial hours cannot be fetched. The role is not documented:
-    `workbench` is inferred by analogy with the audit log. That `from` and `to` are required is
-    inferred. Source: https://documentation.atomic.io/guide/analytics/overview
+    `workbench` is inferred by analogy with the audit log. `from` and `to` are optional: the
+    documentation says "A time range may be specified via the from and to parameters"; which range the
+    API uses when they are left out is undocumented. Source:
+    https://documentation.atomic.io/guide/analytics/overview
 
     Args:
         environment_id (str):
-        from_ (datetime.datetime):
-        to (datetime.datetime):
+        from_ (datetime.datetime | Unset):
+        to (datetime.datetime | Unset):
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:

@@ -134,14 +134,17 @@ def sync_detailed(
 ) -> Response[Error | OperationResult]:
     """Cancel cards (token: events)
 
-     Cancels the selected active cards; apart from the Workbench this is the only way to cancel cards.
-    With no selection attribute set the request matches every card. A request that matches more than one
-    card fails with 400 unless `multiple=1` is set. Each request cancels at most `limit` cards (default
-    500, maximum 1000); repeat until none remain. Cancelling a card does not cancel its Action Flow
-    instance; a `card-cancelled` analytics event is emitted. The behaviour is documented; the method and
-    path are inferred by analogy with dismiss and complete, and the response is unknown (modelled as a
-    free-form object). Sources: https://documentation.atomic.io/advanced/cancel-cards,
-    https://documentation.atomic.io/api/card-api
+     Cancels the selected open cards: cancelling moves an open card to the closed state cancelled, and
+    "Open state cards include those with a status of snoozed or embargoed" as well as active ones. Apart
+    from the Workbench this is the only way to cancel cards. With no selection attribute set the request
+    matches every card. A request that matches more than one card fails with 400 unless `multiple=1` is
+    set. Each request cancels at most `limit` cards (default 500, maximum 1000); repeat until none
+    remain. Cancelling a card does not cancel its Action Flow instance; a `card-cancelled` analytics
+    event is emitted. The behaviour is documented; the method and path are inferred by analogy with
+    dismiss and complete, and the response is unknown (modelled as a free-form object). Sources:
+    https://documentation.atomic.io/advanced/cancel-cards,
+    https://documentation.atomic.io/guide/tools/cancel-cards, https://documentation.atomic.io/api/card-
+    api
 
     Args:
         environment_id (str):
@@ -203,14 +206,17 @@ def sync(
 ) -> Error | OperationResult | None:
     """Cancel cards (token: events)
 
-     Cancels the selected active cards; apart from the Workbench this is the only way to cancel cards.
-    With no selection attribute set the request matches every card. A request that matches more than one
-    card fails with 400 unless `multiple=1` is set. Each request cancels at most `limit` cards (default
-    500, maximum 1000); repeat until none remain. Cancelling a card does not cancel its Action Flow
-    instance; a `card-cancelled` analytics event is emitted. The behaviour is documented; the method and
-    path are inferred by analogy with dismiss and complete, and the response is unknown (modelled as a
-    free-form object). Sources: https://documentation.atomic.io/advanced/cancel-cards,
-    https://documentation.atomic.io/api/card-api
+     Cancels the selected open cards: cancelling moves an open card to the closed state cancelled, and
+    "Open state cards include those with a status of snoozed or embargoed" as well as active ones. Apart
+    from the Workbench this is the only way to cancel cards. With no selection attribute set the request
+    matches every card. A request that matches more than one card fails with 400 unless `multiple=1` is
+    set. Each request cancels at most `limit` cards (default 500, maximum 1000); repeat until none
+    remain. Cancelling a card does not cancel its Action Flow instance; a `card-cancelled` analytics
+    event is emitted. The behaviour is documented; the method and path are inferred by analogy with
+    dismiss and complete, and the response is unknown (modelled as a free-form object). Sources:
+    https://documentation.atomic.io/advanced/cancel-cards,
+    https://documentation.atomic.io/guide/tools/cancel-cards, https://documentation.atomic.io/api/card-
+    api
 
     Args:
         environment_id (str):
@@ -267,14 +273,17 @@ async def asyncio_detailed(
 ) -> Response[Error | OperationResult]:
     """Cancel cards (token: events)
 
-     Cancels the selected active cards; apart from the Workbench this is the only way to cancel cards.
-    With no selection attribute set the request matches every card. A request that matches more than one
-    card fails with 400 unless `multiple=1` is set. Each request cancels at most `limit` cards (default
-    500, maximum 1000); repeat until none remain. Cancelling a card does not cancel its Action Flow
-    instance; a `card-cancelled` analytics event is emitted. The behaviour is documented; the method and
-    path are inferred by analogy with dismiss and complete, and the response is unknown (modelled as a
-    free-form object). Sources: https://documentation.atomic.io/advanced/cancel-cards,
-    https://documentation.atomic.io/api/card-api
+     Cancels the selected open cards: cancelling moves an open card to the closed state cancelled, and
+    "Open state cards include those with a status of snoozed or embargoed" as well as active ones. Apart
+    from the Workbench this is the only way to cancel cards. With no selection attribute set the request
+    matches every card. A request that matches more than one card fails with 400 unless `multiple=1` is
+    set. Each request cancels at most `limit` cards (default 500, maximum 1000); repeat until none
+    remain. Cancelling a card does not cancel its Action Flow instance; a `card-cancelled` analytics
+    event is emitted. The behaviour is documented; the method and path are inferred by analogy with
+    dismiss and complete, and the response is unknown (modelled as a free-form object). Sources:
+    https://documentation.atomic.io/advanced/cancel-cards,
+    https://documentation.atomic.io/guide/tools/cancel-cards, https://documentation.atomic.io/api/card-
+    api
 
     Args:
         environment_id (str):
@@ -334,14 +343,17 @@ async def asyncio(
 ) -> Error | OperationResult | None:
     """Cancel cards (token: events)
 
-     Cancels the selected active cards; apart from the Workbench this is the only way to cancel cards.
-    With no selection attribute set the request matches every card. A request that matches more than one
-    card fails with 400 unless `multiple=1` is set. Each request cancels at most `limit` cards (default
-    500, maximum 1000); repeat until none remain. Cancelling a card does not cancel its Action Flow
-    instance; a `card-cancelled` analytics event is emitted. The behaviour is documented; the method and
-    path are inferred by analogy with dismiss and complete, and the response is unknown (modelled as a
-    free-form object). Sources: https://documentation.atomic.io/advanced/cancel-cards,
-    https://documentation.atomic.io/api/card-api
+     Cancels the selected open cards: cancelling moves an open card to the closed state cancelled, and
+    "Open state cards include those with a status of snoozed or embargoed" as well as active ones. Apart
+    from the Workbench this is the only way to cancel cards. With no selection attribute set the request
+    matches every card. A request that matches more than one card fails with 400 unless `multiple=1` is
+    set. Each request cancels at most `limit` cards (default 500, maximum 1000); repeat until none
+    remain. Cancelling a card does not cancel its Action Flow instance; a `card-cancelled` analytics
+    event is emitted. The behaviour is documented; the method and path are inferred by analogy with
+    dismiss and complete, and the response is unknown (modelled as a free-form object). Sources:
+    https://documentation.atomic.io/advanced/cancel-cards,
+    https://documentation.atomic.io/guide/tools/cancel-cards, https://documentation.atomic.io/api/card-
+    api
 
     Args:
         environment_id (str):

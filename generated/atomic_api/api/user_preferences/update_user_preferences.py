@@ -92,10 +92,12 @@ def sync_detailed(
 ) -> Response[Error | OperationResult]:
     """Update customers' notification preferences (token: events)
 
-     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
-    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
-    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
-    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+     Sets notification preferences for one or more customers, keyed by user id. Only an `events` key is
+    used: the User preferences page says "A credential role of events is required". Inferred: that
+    `data` is required, that each user's fields are optional, that `mon` to `fri` are valid day keys
+    besides the documented `default`, `sat` and `sun`, and that an empty array means no notifications
+    that day. The response is unknown (free-form object). Source:
+    https://documentation.atomic.io/api/user-preferences
 
     Args:
         environment_id (str):
@@ -129,10 +131,12 @@ def sync(
 ) -> Error | OperationResult | None:
     """Update customers' notification preferences (token: events)
 
-     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
-    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
-    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
-    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+     Sets notification preferences for one or more customers, keyed by user id. Only an `events` key is
+    used: the User preferences page says "A credential role of events is required". Inferred: that
+    `data` is required, that each user's fields are optional, that `mon` to `fri` are valid day keys
+    besides the documented `default`, `sat` and `sun`, and that an empty array means no notifications
+    that day. The response is unknown (free-form object). Source:
+    https://documentation.atomic.io/api/user-preferences
 
     Args:
         environment_id (str):
@@ -161,10 +165,12 @@ async def asyncio_detailed(
 ) -> Response[Error | OperationResult]:
     """Update customers' notification preferences (token: events)
 
-     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
-    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
-    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
-    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+     Sets notification preferences for one or more customers, keyed by user id. Only an `events` key is
+    used: the User preferences page says "A credential role of events is required". Inferred: that
+    `data` is required, that each user's fields are optional, that `mon` to `fri` are valid day keys
+    besides the documented `default`, `sat` and `sun`, and that an empty array means no notifications
+    that day. The response is unknown (free-form object). Source:
+    https://documentation.atomic.io/api/user-preferences
 
     Args:
         environment_id (str):
@@ -196,10 +202,12 @@ async def asyncio(
 ) -> Error | OperationResult | None:
     """Update customers' notification preferences (token: events)
 
-     Sets notification preferences for one or more customers, keyed by user id. Inferred: that `data` is
-    required, that each user's fields are optional, that `mon` to `fri` are valid day keys besides the
-    documented `default`, `sat` and `sun`, and that an empty array means no notifications that day. The
-    response is unknown (free-form object). Source: https://documentation.atomic.io/api/user-preferences
+     Sets notification preferences for one or more customers, keyed by user id. Only an `events` key is
+    used: the User preferences page says "A credential role of events is required". Inferred: that
+    `data` is required, that each user's fields are optional, that `mon` to `fri` are valid day keys
+    besides the documented `default`, `sat` and `sun`, and that an empty array means no notifications
+    that day. The response is unknown (free-form object). Source:
+    https://documentation.atomic.io/api/user-preferences
 
     Args:
         environment_id (str):

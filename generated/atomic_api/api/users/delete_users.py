@@ -89,12 +89,15 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: list[str],
 ) -> Response[Error | OperationResult]:
-    """Delete customers (token: events)
+    """Delete customers (token: events or workbench)
 
-     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and role come
-    from an unofficial third-party client. The body is undocumented: an array of user ids is inferred
-    and unverified. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/api/removing-users
+     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and the
+    `events` role come from an unofficial third-party client. The Users API page says "A credential role
+    of either events or workbench is required to interact with the Users API", so a `workbench` key is
+    accepted too (that this call belongs to that API rests on the third-party path). The body is
+    undocumented: an array of user ids is inferred and unverified. The response is unknown (free-form
+    object). Sources: https://documentation.atomic.io/api/removing-users,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -126,12 +129,15 @@ def sync(
     client: AuthenticatedClient | Client,
     body: list[str],
 ) -> Error | OperationResult | None:
-    """Delete customers (token: events)
+    """Delete customers (token: events or workbench)
 
-     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and role come
-    from an unofficial third-party client. The body is undocumented: an array of user ids is inferred
-    and unverified. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/api/removing-users
+     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and the
+    `events` role come from an unofficial third-party client. The Users API page says "A credential role
+    of either events or workbench is required to interact with the Users API", so a `workbench` key is
+    accepted too (that this call belongs to that API rests on the third-party path). The body is
+    undocumented: an array of user ids is inferred and unverified. The response is unknown (free-form
+    object). Sources: https://documentation.atomic.io/api/removing-users,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -158,12 +164,15 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: list[str],
 ) -> Response[Error | OperationResult]:
-    """Delete customers (token: events)
+    """Delete customers (token: events or workbench)
 
-     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and role come
-    from an unofficial third-party client. The body is undocumented: an array of user ids is inferred
-    and unverified. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/api/removing-users
+     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and the
+    `events` role come from an unofficial third-party client. The Users API page says "A credential role
+    of either events or workbench is required to interact with the Users API", so a `workbench` key is
+    accepted too (that this call belongs to that API rests on the third-party path). The body is
+    undocumented: an array of user ids is inferred and unverified. The response is unknown (free-form
+    object). Sources: https://documentation.atomic.io/api/removing-users,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -193,12 +202,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: list[str],
 ) -> Error | OperationResult | None:
-    """Delete customers (token: events)
+    """Delete customers (token: events or workbench)
 
-     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and role come
-    from an unofficial third-party client. The body is undocumented: an array of user ids is inferred
-    and unverified. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/api/removing-users
+     Removes customers, e.g. for GDPR requests. The capability is documented; method, path and the
+    `events` role come from an unofficial third-party client. The Users API page says "A credential role
+    of either events or workbench is required to interact with the Users API", so a `workbench` key is
+    accepted too (that this call belongs to that API rests on the third-party path). The body is
+    undocumented: an array of user ids is inferred and unverified. The response is unknown (free-form
+    object). Sources: https://documentation.atomic.io/api/removing-users,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):

@@ -93,8 +93,9 @@ def sync_detailed(
     """Get a customer and their preferences (token: events)
 
      Gets one customer, including notification preferences and segments. Note the singular path and the
-    id passed as a query parameter. Documented under the heading "Get user preferences", marked for an
-    `events` key; the Users API also accepts a `workbench` key. Source:
+    id passed as a query parameter. Documented on the User preferences page under the heading "Get user
+    preferences (token: events)"; that page says "A credential role of events is required", so only an
+    `events` key is used (unlike the Users API calls, which also take `workbench`). Source:
     https://documentation.atomic.io/api/user-preferences
 
     Args:
@@ -130,8 +131,9 @@ def sync(
     """Get a customer and their preferences (token: events)
 
      Gets one customer, including notification preferences and segments. Note the singular path and the
-    id passed as a query parameter. Documented under the heading "Get user preferences", marked for an
-    `events` key; the Users API also accepts a `workbench` key. Source:
+    id passed as a query parameter. Documented on the User preferences page under the heading "Get user
+    preferences (token: events)"; that page says "A credential role of events is required", so only an
+    `events` key is used (unlike the Users API calls, which also take `workbench`). Source:
     https://documentation.atomic.io/api/user-preferences
 
     Args:
@@ -162,8 +164,9 @@ async def asyncio_detailed(
     """Get a customer and their preferences (token: events)
 
      Gets one customer, including notification preferences and segments. Note the singular path and the
-    id passed as a query parameter. Documented under the heading "Get user preferences", marked for an
-    `events` key; the Users API also accepts a `workbench` key. Source:
+    id passed as a query parameter. Documented on the User preferences page under the heading "Get user
+    preferences (token: events)"; that page says "A credential role of events is required", so only an
+    `events` key is used (unlike the Users API calls, which also take `workbench`). Source:
     https://documentation.atomic.io/api/user-preferences
 
     Args:
@@ -197,8 +200,9 @@ async def asyncio(
     """Get a customer and their preferences (token: events)
 
      Gets one customer, including notification preferences and segments. Note the singular path and the
-    id passed as a query parameter. Documented under the heading "Get user preferences", marked for an
-    `events` key; the Users API also accepts a `workbench` key. Source:
+    id passed as a query parameter. Documented on the User preferences page under the heading "Get user
+    preferences (token: events)"; that page says "A credential role of events is required", so only an
+    `events` key is used (unlike the Users API calls, which also take `workbench`). Source:
     https://documentation.atomic.io/api/user-preferences
 
     Args:

@@ -94,12 +94,13 @@ def sync_detailed(
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Response[Error | UserList]:
-    """List customers (token: events)
+    """List customers (token: events or workbench)
 
      Lists customers, optionally only those in a segment. The documentation heads this call "List all
-    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
-    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
-    unknown. Source: https://documentation.atomic.io/api/users-api
+    customers (token: events)", and the page says "A credential role of either events or workbench is
+    required to interact with the Users API", so either key works; `events` is tried first. The type of
+    `limit` is inferred; its default and maximum, other filters and any pagination are unknown. Source:
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -134,12 +135,13 @@ def sync(
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Error | UserList | None:
-    """List customers (token: events)
+    """List customers (token: events or workbench)
 
      Lists customers, optionally only those in a segment. The documentation heads this call "List all
-    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
-    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
-    unknown. Source: https://documentation.atomic.io/api/users-api
+    customers (token: events)", and the page says "A credential role of either events or workbench is
+    required to interact with the Users API", so either key works; `events` is tried first. The type of
+    `limit` is inferred; its default and maximum, other filters and any pagination are unknown. Source:
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -169,12 +171,13 @@ async def asyncio_detailed(
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Response[Error | UserList]:
-    """List customers (token: events)
+    """List customers (token: events or workbench)
 
      Lists customers, optionally only those in a segment. The documentation heads this call "List all
-    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
-    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
-    unknown. Source: https://documentation.atomic.io/api/users-api
+    customers (token: events)", and the page says "A credential role of either events or workbench is
+    required to interact with the Users API", so either key works; `events` is tried first. The type of
+    `limit` is inferred; its default and maximum, other filters and any pagination are unknown. Source:
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -207,12 +210,13 @@ async def asyncio(
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Error | UserList | None:
-    """List customers (token: events)
+    """List customers (token: events or workbench)
 
      Lists customers, optionally only those in a segment. The documentation heads this call "List all
-    customers" and marks it for an `events` key; the Users API as a whole also accepts a `workbench`
-    key. The type of `limit` is inferred; its default and maximum, other filters and any pagination are
-    unknown. Source: https://documentation.atomic.io/api/users-api
+    customers (token: events)", and the page says "A credential role of either events or workbench is
+    required to interact with the Users API", so either key works; `events` is tried first. The type of
+    `limit` is inferred; its default and maximum, other filters and any pagination are unknown. Source:
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):

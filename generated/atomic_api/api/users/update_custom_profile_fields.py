@@ -93,12 +93,15 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: list[CustomProfileFieldDefinition],
 ) -> Response[Error | OperationResult]:
-    """Define custom profile fields (token: events)
+    """Define custom profile fields (token: events or workbench)
 
-     Defines the environment's custom profile fields. Method, path, body and role come only from an
-    unofficial third-party client; the documentation confirms a custom field holds either text or a
-    date. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/guide/customers/dashboard
+     Defines the environment's custom profile fields. Method, path, body and the `events` role come only
+    from an unofficial third-party client; the documentation confirms a custom field holds either text
+    or a date. The Users API page says "A credential role of either events or workbench is required to
+    interact with the Users API", so a `workbench` key is accepted too (that this call belongs to that
+    API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/guide/customers/dashboard,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -130,12 +133,15 @@ def sync(
     client: AuthenticatedClient | Client,
     body: list[CustomProfileFieldDefinition],
 ) -> Error | OperationResult | None:
-    """Define custom profile fields (token: events)
+    """Define custom profile fields (token: events or workbench)
 
-     Defines the environment's custom profile fields. Method, path, body and role come only from an
-    unofficial third-party client; the documentation confirms a custom field holds either text or a
-    date. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/guide/customers/dashboard
+     Defines the environment's custom profile fields. Method, path, body and the `events` role come only
+    from an unofficial third-party client; the documentation confirms a custom field holds either text
+    or a date. The Users API page says "A credential role of either events or workbench is required to
+    interact with the Users API", so a `workbench` key is accepted too (that this call belongs to that
+    API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/guide/customers/dashboard,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -162,12 +168,15 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: list[CustomProfileFieldDefinition],
 ) -> Response[Error | OperationResult]:
-    """Define custom profile fields (token: events)
+    """Define custom profile fields (token: events or workbench)
 
-     Defines the environment's custom profile fields. Method, path, body and role come only from an
-    unofficial third-party client; the documentation confirms a custom field holds either text or a
-    date. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/guide/customers/dashboard
+     Defines the environment's custom profile fields. Method, path, body and the `events` role come only
+    from an unofficial third-party client; the documentation confirms a custom field holds either text
+    or a date. The Users API page says "A credential role of either events or workbench is required to
+    interact with the Users API", so a `workbench` key is accepted too (that this call belongs to that
+    API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/guide/customers/dashboard,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):
@@ -197,12 +206,15 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: list[CustomProfileFieldDefinition],
 ) -> Error | OperationResult | None:
-    """Define custom profile fields (token: events)
+    """Define custom profile fields (token: events or workbench)
 
-     Defines the environment's custom profile fields. Method, path, body and role come only from an
-    unofficial third-party client; the documentation confirms a custom field holds either text or a
-    date. The response is unknown (free-form object). Source:
-    https://documentation.atomic.io/guide/customers/dashboard
+     Defines the environment's custom profile fields. Method, path, body and the `events` role come only
+    from an unofficial third-party client; the documentation confirms a custom field holds either text
+    or a date. The Users API page says "A credential role of either events or workbench is required to
+    interact with the Users API", so a `workbench` key is accepted too (that this call belongs to that
+    API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/guide/customers/dashboard,
+    https://documentation.atomic.io/api/users-api
 
     Args:
         environment_id (str):

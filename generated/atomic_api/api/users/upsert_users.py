@@ -93,14 +93,17 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: list[UpsertUser],
 ) -> Response[Error | OperationResult]:
-    """Create or update customers (token: events)
+    """Create or update customers (token: events or workbench)
 
      Creates or updates customers in bulk from a JSON array. The capability is documented; the method,
     path and array body come from an unofficial third-party client. The item schema is inferred from the
     Workbench CSV importer: only `id` is required, other keys are profile and custom-field values that
-    overwrite those of an existing customer with the same id. The Users API also accepts a `workbench`
-    key. The response is unknown (free-form object). Sources: https://documentation.atomic.io/api/users-
-    api, https://documentation.atomic.io/guide/customers/creating-and-updating
+    overwrite those of an existing customer with the same id. Role: the third-party client sends an
+    `events` key; the Users API page says "A credential role of either events or workbench is required
+    to interact with the Users API", so a `workbench` key is accepted too (that this call belongs to
+    that API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/api/users-api,
+    https://documentation.atomic.io/guide/customers/creating-and-updating
 
     Args:
         environment_id (str):
@@ -132,14 +135,17 @@ def sync(
     client: AuthenticatedClient | Client,
     body: list[UpsertUser],
 ) -> Error | OperationResult | None:
-    """Create or update customers (token: events)
+    """Create or update customers (token: events or workbench)
 
      Creates or updates customers in bulk from a JSON array. The capability is documented; the method,
     path and array body come from an unofficial third-party client. The item schema is inferred from the
     Workbench CSV importer: only `id` is required, other keys are profile and custom-field values that
-    overwrite those of an existing customer with the same id. The Users API also accepts a `workbench`
-    key. The response is unknown (free-form object). Sources: https://documentation.atomic.io/api/users-
-    api, https://documentation.atomic.io/guide/customers/creating-and-updating
+    overwrite those of an existing customer with the same id. Role: the third-party client sends an
+    `events` key; the Users API page says "A credential role of either events or workbench is required
+    to interact with the Users API", so a `workbench` key is accepted too (that this call belongs to
+    that API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/api/users-api,
+    https://documentation.atomic.io/guide/customers/creating-and-updating
 
     Args:
         environment_id (str):
@@ -166,14 +172,17 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: list[UpsertUser],
 ) -> Response[Error | OperationResult]:
-    """Create or update customers (token: events)
+    """Create or update customers (token: events or workbench)
 
      Creates or updates customers in bulk from a JSON array. The capability is documented; the method,
     path and array body come from an unofficial third-party client. The item schema is inferred from the
     Workbench CSV importer: only `id` is required, other keys are profile and custom-field values that
-    overwrite those of an existing customer with the same id. The Users API also accepts a `workbench`
-    key. The response is unknown (free-form object). Sources: https://documentation.atomic.io/api/users-
-    api, https://documentation.atomic.io/guide/customers/creating-and-updating
+    overwrite those of an existing customer with the same id. Role: the third-party client sends an
+    `events` key; the Users API page says "A credential role of either events or workbench is required
+    to interact with the Users API", so a `workbench` key is accepted too (that this call belongs to
+    that API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/api/users-api,
+    https://documentation.atomic.io/guide/customers/creating-and-updating
 
     Args:
         environment_id (str):
@@ -203,14 +212,17 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: list[UpsertUser],
 ) -> Error | OperationResult | None:
-    """Create or update customers (token: events)
+    """Create or update customers (token: events or workbench)
 
      Creates or updates customers in bulk from a JSON array. The capability is documented; the method,
     path and array body come from an unofficial third-party client. The item schema is inferred from the
     Workbench CSV importer: only `id` is required, other keys are profile and custom-field values that
-    overwrite those of an existing customer with the same id. The Users API also accepts a `workbench`
-    key. The response is unknown (free-form object). Sources: https://documentation.atomic.io/api/users-
-    api, https://documentation.atomic.io/guide/customers/creating-and-updating
+    overwrite those of an existing customer with the same id. Role: the third-party client sends an
+    `events` key; the Users API page says "A credential role of either events or workbench is required
+    to interact with the Users API", so a `workbench` key is accepted too (that this call belongs to
+    that API rests on the third-party path). The response is unknown (free-form object). Sources:
+    https://documentation.atomic.io/api/users-api,
+    https://documentation.atomic.io/guide/customers/creating-and-updating
 
     Args:
         environment_id (str):
