@@ -5,10 +5,12 @@ client being measured. Prints ``PORT <n>`` on stdout once it listens; stops on s
 
 Routes:
   POST /oauth2/token                 client-credentials grant (HTTP Basic) -> {"access_token", "expires_in": 3600}
-  GET  /v1/{environmentId}/cards     listCards (events role)              -> a small CardList
+  GET  /v1/env-500/cards             listCards (events role)              -> a CardList of 500 cards
+  GET  /v1/{environmentId}/cards     listCards (events role)              -> a CardList of 2 cards
   GET  /v1/{environmentId}/webhook   listWebhookSubscriptions (workbench) -> a small WebhookSubscriptionList
   GET  /_stats                       token requests per client id, API requests, requests without a bearer
-  POST /_reset?token_delay_ms=N      zero the counters and set the token endpoint's latency
+  POST /_reset?token_delay_ms=N&expires_in=S
+                                     zero the counters, set the token endpoint's latency and token lifetime
 """
 
 from __future__ import annotations
@@ -22,27 +24,36 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-CARDS = json.dumps(
-    {
-        "data": [
-            {
-                "cardInstanceId": f"card-{i}",
-                "cardTemplateId": "tmpl-1",
-                "cardTemplateName": "Welcome",
-                "lifecycleId": f"lc-{i}",
-                "eventName": "",
-                "eventSource": "live",
-                "status": "active",
-                "userId": "user-1",
-                "created": "2026-11-27T10:00:00.000Z",
-                "updated": "2026-11-27T10:05:00.000Z",
-            }
-            for i in range(2)
-        ]
-    }
-).encode()
+
+def card_list(cards: int) -> bytes:
+    """A listCards body with ``cards`` cards (every field the Card model parses: ids, enum, two dates)."""
+    return json.dumps(
+        {
+            "data": [
+                {
+                    "cardInstanceId": f"card-{i}",
+                    "cardTemplateId": "tmpl-1",
+                    "cardTemplateName": "Welcome",
+                    "lifecycleId": f"lc-{i}",
+                    "eventName": "",
+                    "eventSource": "live",
+                    "status": "active",
+                    "userId": "user-1",
+                    "created": "2026-11-27T10:00:00.000Z",
+                    "updated": "2026-11-27T10:05:00.000Z",
+                }
+                for i in range(cards)
+            ]
+        }
+    ).encode()
+
+
+CARDS = card_list(2)
+BIG_CARDS = card_list(500)
 WEBHOOKS = json.dumps({"data": [{"id": "wh-1", "types": ["card.created"], "url": "https://example.com/hook"}]}).encode()
+# First match wins: the 500-card environment before the generic one.
 ROUTES = {
+    re.compile(r"/v1/env-500/cards"): BIG_CARDS,
     re.compile(r"/v1/[^/]+/cards"): CARDS,
     re.compile(r"/v1/[^/]+/webhook"): WEBHOOKS,
 }
@@ -51,10 +62,11 @@ ROUTES = {
 class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.reset(0.0)
+        self.reset(0.0, 3600.0)
 
-    def reset(self, token_delay: float) -> None:
+    def reset(self, token_delay: float, expires_in: float) -> None:
         with self.lock:
+            self.expires_in = expires_in
             self.token_requests: dict[str, int] = {}
             self.api_requests = 0
             self.unauthorised = 0
@@ -105,14 +117,18 @@ class Handler(BaseHTTPRequestHandler):
             with STATS.lock:
                 STATS.token_requests[client_id] = STATS.token_requests.get(client_id, 0) + 1
                 STATS.issued += 1
-                n, delay = STATS.issued, STATS.token_delay
+                n, delay, expires_in = STATS.issued, STATS.token_delay, STATS.expires_in
             if delay:
                 time.sleep(delay)
-            body = json.dumps({"access_token": f"tok-{client_id}-{n}", "expires_in": 3600, "token_type": "Bearer"})
+            body = json.dumps(
+                {"access_token": f"tok-{client_id}-{n}", "expires_in": expires_in, "token_type": "Bearer"}
+            )
             self._send(200, body.encode())
         elif parts.path == "/_reset":
-            delay_ms = float(parse_qs(parts.query).get("token_delay_ms", ["0"])[0])
-            STATS.reset(delay_ms / 1000)
+            query = parse_qs(parts.query)
+            delay_ms = float(query.get("token_delay_ms", ["0"])[0])
+            # An integer lifetime: authlib only honours an integer expires_at.
+            STATS.reset(delay_ms / 1000, int(query.get("expires_in", ["3600"])[0]))
             self._send(200, b"{}")
         else:
             self._send(404, b'{"message": "not found"}')
