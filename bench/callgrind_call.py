@@ -23,6 +23,7 @@ WARM_UP = 50
 def main() -> int:
     variant, base_url, token_url, calls = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     from atomic_api.api.cards import list_cards
+    from atomic_api.client import AuthenticatedClient
     from atomic_api.models.card_list import CardList
     from atomic_sdk import AtomicClient, Credentials, Role
 
@@ -38,6 +39,9 @@ def main() -> int:
     raw = httpx.Client(
         base_url=base_url, headers={"Authorization": f"Bearer {token}", "User-Agent": sdk.user_agent}, timeout=30
     )
+    plain = AuthenticatedClient(
+        base_url=base_url, token=token, headers={"User-Agent": sdk.user_agent}, timeout=httpx.Timeout(30)
+    )
     path, params = f"/v1/{ENV_ID}/cards", {"limit": 100, "offset": 0}
 
     def sdk_call() -> None:
@@ -49,7 +53,21 @@ def main() -> int:
         assert response.status_code == 200
         response.json()
 
-    call = {"sdk": sdk_call, "raw_json": raw_json_call}[variant]
+    def raw_model_call() -> None:
+        response = raw.get(path, params=params)
+        assert response.status_code == 200
+        CardList.from_dict(response.json())
+
+    def generated_static_call() -> None:
+        response = list_cards.sync_detailed(client=plain, environment_id=ENV_ID)
+        assert response.status_code == 200 and isinstance(response.parsed, CardList)
+
+    call = {
+        "sdk": sdk_call,
+        "raw_json": raw_json_call,
+        "raw_model": raw_model_call,
+        "generated_static": generated_static_call,
+    }[variant]
     for _ in range(WARM_UP):
         call()
 
@@ -60,6 +78,7 @@ def main() -> int:
     operator.call(measured)
     sdk.close()
     raw.close()
+    plain.get_httpx_client().close()
     return 0
 
 
