@@ -15,6 +15,7 @@ from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_api.models.card import Card
 from atomic_api.models.environment_list import EnvironmentList
+from atomic_api.models.operation_result import OperationResult
 from atomic_sdk import (
     AccessToken,
     ApiError,
@@ -37,8 +38,10 @@ from atomic_sdk import (
     TokenRequestError,
     UnknownOperationError,
     apaginate,
+    atest_webhook_subscription,
     operation_roles,
     paginate,
+    test_webhook_subscription,
     token_cache_key,
 )
 
@@ -65,8 +68,10 @@ PUBLIC = {
     "UnknownOperationError",
     "__version__",
     "apaginate",
+    "atest_webhook_subscription",
     "operation_roles",
     "paginate",
+    "test_webhook_subscription",
     "token_cache_key",
 }
 
@@ -246,3 +251,21 @@ def test_consumer_token_caches(base_url: str) -> None:
     default: TokenCache = InMemoryTokenCache()
     shared: TokenCache = RedisTokenCache("redis://127.0.0.1:6379/0", lock_ttl=5.0)  # connects on first use
     assert isinstance(default, TokenCache) and isinstance(shared, TokenCache)
+
+
+def test_consumer_webhook_test_call(base_url: str) -> None:
+    client = AtomicClient(
+        credentials=Credentials("consumer-id", "consumer-secret"),
+        environment_id="env1",
+        base_url=base_url,
+        token_url=f"{base_url}/oauth2/token",
+    )
+    with client:
+        result: OperationResult = test_webhook_subscription(client, "card-published")
+    assert isinstance(result, OperationResult)
+
+    async def run() -> OperationResult:
+        async with client:
+            return await atest_webhook_subscription(client, "card-completed", environment_id="env2")
+
+    assert isinstance(asyncio.run(run()), OperationResult)

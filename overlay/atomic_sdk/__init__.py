@@ -32,6 +32,7 @@ from ._roles import Role
 from ._tokens.cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
 from ._tokens.redis import RedisTokenCache
 from ._version import sdk_version
+from ._webhooks import atest_webhook_subscription, test_webhook_subscription
 
 __version__ = sdk_version()
 
@@ -58,7 +59,9 @@ __all__ = [
     "UnknownOperationError",
     "__version__",
     "apaginate",
+    "atest_webhook_subscription",
     "operation_roles",
     "paginate",
+    "test_webhook_subscription",
     "token_cache_key",
 ]

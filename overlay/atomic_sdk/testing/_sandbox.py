@@ -5,6 +5,7 @@ import binascii
 import collections
 import json
 import math
+import re
 import secrets
 import threading
 import time
@@ -14,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._client import AtomicClient
 from .._credentials import Credentials
@@ -26,6 +27,10 @@ ALL_ROLES = "all"
 DEFAULT_ORG_ID = "sandbox"
 DEFAULT_ENVIRONMENT_ID = "4dkLrv"
 _MAX_BODY = 10 * 1024 * 1024
+#: How the Sandbox counts the webhook test call, which has no operation of its own in the spec.
+WEBHOOK_TEST_OPERATION = "testWebhookSubscription"
+# The test call's documented URL shape; matched on the request, not on the spec's path template names.
+_WEBHOOK_PATH = re.compile(r"/v1/([^/]+)/webhook")
 
 
 class _Registered:
@@ -65,6 +70,10 @@ class Sandbox:
       generated role map (403, naming the needed and the used role), a ``User-Agent`` (403 without), a
       request that conforms to the spec (400 with the validation messages); then the operation's example
       response from the spec.
+    * the webhook test call, ``POST /v1/{env}/webhook?type=<event>`` (same method and path as the subscribe
+      operation, so not an operation of the spec): the subscribe operation's token and role checks, exactly
+      one non-empty ``type`` and no body (400 otherwise), then ``{}``. Counted in ``api_requests`` as
+      ``testWebhookSubscription``; ``webhook_tests`` lists the ``(environment id, event type)`` pairs accepted.
 
     Tokens are random and never logged. The server runs in a daemon thread; use it as a context manager.
 
@@ -123,6 +132,7 @@ class Sandbox:
         self._token_times: collections.deque[float] = collections.deque()
         self._token_requests: collections.Counter[str] = collections.Counter()
         self._api_requests: collections.Counter[str] = collections.Counter()
+        self._webhook_tests: list[tuple[str, str]] = []
         self._last_headers: dict[str, str] | None = None
         self._by_role: dict[str, Credentials] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -289,6 +299,12 @@ class Sandbox:
             return dict(self._api_requests)
 
     @property
+    def webhook_tests(self) -> list[tuple[str, str]]:
+        """``(environment id, event type)`` of every accepted webhook test call, in arrival order."""
+        with self._lock:
+            return list(self._webhook_tests)
+
+    @property
     def last_request_headers(self) -> dict[str, str] | None:
         """Headers of the last API request (lower-case names), or None before the first one."""
         with self._lock:
@@ -313,6 +329,7 @@ class Sandbox:
             self._last_headers = None
             self._token_times.clear()
             self._tokens.clear()
+            self._webhook_tests.clear()
 
     # ---- request handling (called from server threads) -------------------------------------------
 
@@ -373,6 +390,8 @@ class Sandbox:
             if path_exists:
                 return 405, {"error": "method_not_allowed", "message": f"{method} is not allowed on {path}"}, {}
             return 404, {"error": "not_found", "message": f"no operation matches {method} {path}"}, {}
+        if _is_webhook_test(operation, path, query):
+            return self._handle_webhook_test(operation, path, query, headers, body)
         with self._lock:
             self._api_requests[operation.operation_id] += 1
             self._last_headers = dict(headers)
@@ -410,6 +429,44 @@ class Sandbox:
                 {},
             )
         return None
+
+    def _handle_webhook_test(
+        self, operation: SpecOperation, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        """``POST /v1/{env}/webhook?type=<event>``: the subscribe route's auth, no body, one event type."""
+        with self._lock:
+            self._api_requests[WEBHOOK_TEST_OPERATION] += 1
+            self._last_headers = dict(headers)
+        if not headers.get("user-agent", "").strip():
+            return 403, {"error": "forbidden", "message": "a User-Agent header is required"}, {}
+        refusal = self._check_token(operation, headers.get("authorization", ""))
+        if refusal is not None:
+            return refusal
+        types = parse_qs(query, keep_blank_values=True).get("type", [])
+        problems = []
+        if len(types) != 1 or not types[0].strip():
+            problems.append(f"the webhook test call takes exactly one non-empty type parameter, got {types!r}")
+        if body:
+            problems.append("the webhook test call takes no request body")
+        if problems:
+            return 400, {"error": "bad_request", "message": "; ".join(problems), "errors": problems}, {}
+        found = _WEBHOOK_PATH.fullmatch(path)
+        environment_id = unquote(found.group(1)) if found else ""
+        with self._lock:
+            self._webhook_tests.append((environment_id, types[0]))
+        # The real response is undocumented; an empty object is what the spec uses for such bodies.
+        return 200, {}, {}
+
+
+def _is_webhook_test(operation: SpecOperation, path: str, query: str) -> bool:
+    # A spec that models `type` on the subscribe operation (merged into one) is served by that operation.
+    declared = any(p.get("in") == "query" and p.get("name") == "type" for p in operation.parameters)
+    return (
+        operation.method == "POST"
+        and _WEBHOOK_PATH.fullmatch(path) is not None
+        and "type" in parse_qs(query, keep_blank_values=True)
+        and not declared
+    )
 
 
 def _last(params: Mapping[str, list[str]], name: str) -> str | None:

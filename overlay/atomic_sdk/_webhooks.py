@@ -1,0 +1,121 @@
+"""The webhook test call, which the spec cannot describe as an operation of its own.
+
+``POST /v1/{environmentId}/webhook?type=<event>`` shares method and path with createWebhookSubscription
+(OpenAPI 3.0 allows one operation per method and path), so the generator has no function for it. It goes
+through the client's own httpx pools, so it gets the same auth (the subscribe operation's role,
+``workbench``), User-Agent, retries and error mapping as every generated call.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from atomic_api.models.operation_result import OperationResult
+
+from ._client import AtomicClient
+from ._errors import ApiError, ConfigurationError, api_error, parse_body
+
+#: The name the reference index gives this call; errors raised by the API name the operation whose
+#: method and path it shares (createWebhookSubscription), as the role map knows only that one.
+OPERATION_ID = "testWebhookSubscription"
+
+
+def _check_event_type(event_type: object) -> str:
+    if not isinstance(event_type, str) or not event_type.strip():
+        raise ConfigurationError(
+            f"event_type must be a non-empty analytics event name such as 'card-published', got {event_type!r}"
+        )
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in event_type):
+        raise ConfigurationError(f"event_type must not contain spaces or control characters, got {event_type!r}")
+    return event_type
+
+
+def _request(client: object, event_type: object, environment_id: str | None) -> tuple[str, dict[str, str]]:
+    # Everything that can be wrong without I/O fails here, before a token is fetched.
+    if not isinstance(client, AtomicClient):
+        raise ConfigurationError(
+            f"client must be an AtomicClient (it adds auth and the User-Agent), got {type(client).__name__}"
+        )
+    checked = _check_event_type(event_type)
+    env = client.environment_id if environment_id is None else environment_id
+    if not isinstance(env, str) or not env:
+        raise ConfigurationError(
+            "environment_id is required: pass environment_id=... or create the client with environment_id"
+        )
+    return f"/v1/{quote(env, safe='')}/webhook", {"type": checked}
+
+
+def _result(response: httpx.Response) -> OperationResult:
+    request = response.request
+    if response.status_code >= 300:
+        # Only reached when the client was built with raise_on_error=False (the auth layer raises first
+        # otherwise): this call has no error model to return, so errors always raise.
+        raise api_error(
+            status=response.status_code,
+            method=request.method,
+            url=str(request.url),
+            operation_id=OPERATION_ID,
+            content=response.content,
+            headers=response.headers,
+        )
+    body = parse_body(response.content, response.headers.get("content-type"))
+    if body is None:
+        return OperationResult()
+    if not isinstance(body, dict):
+        raise ApiError(
+            f"{OPERATION_ID} ({request.method} {request.url}) answered {response.status_code} with a body that "
+            f"is not a JSON object ({type(body).__name__}); the response of the test call is undocumented",
+            status=response.status_code,
+            method=request.method,
+            url=str(request.url),
+            operation_id=OPERATION_ID,
+            body=body,
+        )
+    parsed: dict[str, Any] = body
+    return OperationResult.from_dict(parsed)
+
+
+def test_webhook_subscription(
+    client: AtomicClient, event_type: str, *, environment_id: str | None = None
+) -> OperationResult:
+    """Ask Atomic to send a test event of ``event_type`` to the environment's webhook subscriptions.
+
+    Sends ``POST /v1/{environment_id}/webhook?type=<event_type>`` with no body and a ``workbench`` key (the
+    role of the Webhooks API). What the call does is inferred from its name and a third-party client, and
+    its response is undocumented: the JSON object it returns (empty when there is no body) comes back as
+    an ``OperationResult``, whose ``additional_properties`` hold the fields.
+
+    ``environment_id`` defaults to the client's. Errors raise, whatever the client's ``raise_on_error``:
+    ``ApiError`` subclasses for error statuses (as for every call, an error the API returns names
+    createWebhookSubscription, whose method and path this call shares), ``MissingCredentialsError``
+    without a workbench key, ``ConfigurationError`` for a bad argument (before any request).
+
+    Example::
+
+        from atomic_sdk import AtomicClient, test_webhook_subscription
+
+        with AtomicClient.from_env() as client:
+            test_webhook_subscription(client, "card-published")
+    """
+    path, params = _request(client, event_type, environment_id)
+    response = client.get_httpx_client().post(path, params=params)
+    return _result(response)
+
+
+async def atest_webhook_subscription(
+    client: AtomicClient, event_type: str, *, environment_id: str | None = None
+) -> OperationResult:
+    """The async twin of ``test_webhook_subscription`` (same request, result and errors).
+
+    Example::
+
+        async with AtomicClient.from_env() as client:
+            await atest_webhook_subscription(client, "card-completed")
+    """
+    path, params = _request(client, event_type, environment_id)
+    response = await client.get_async_httpx_client().post(path, params=params)
+    return _result(response)
+
+
+# Its name starts with "test", and users import it into test modules: keep pytest from collecting it.
+test_webhook_subscription.__test__ = False  # type: ignore[attr-defined]
