@@ -30,6 +30,9 @@ USERS_OPS = {  # operationId -> (path, method)
 }
 ANALYTICS = "/v1/{environmentId}/analytics/batched"
 EXPECTED_ROLE_LINES = [f"{op_id}: events -> events or workbench (non-breaking)" for op_id in USERS_OPS]
+EXPECTED_LIMIT_LINES = [
+    f"{op_id}: query parameter limit: maximum 1000 removed (non-breaking)" for op_id in ("dismissCards", "completeCards")
+]
 EXPECTED_ANALYTICS_LINES = [
     "getBatchedAnalytics: query parameter from: parameter is no longer required (non-breaking)",
     "getBatchedAnalytics: query parameter to: parameter is no longer required (non-breaking)",
@@ -70,7 +73,7 @@ def test_fixture_is_the_spec_before_the_corrections() -> None:
     assert before["components"]["parameters"]["CardActionLimit"]["schema"]["maximum"] == 1000
 
 
-def test_the_corrections_alone_are_six_non_breaking_changes(
+def test_the_corrections_alone_are_eight_non_breaking_changes(
     corrected: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     current = tmp_path / "current.yaml"
@@ -79,22 +82,24 @@ def test_the_corrections_alone_are_six_non_breaking_changes(
     code = update_spec.main(["--current", str(current), "--from", str(corrected), "--check"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert entries(out) == EXPECTED_ROLE_LINES + EXPECTED_ANALYTICS_LINES
-    assert "role changes (4):" in out and "changes (2):" in out
-    assert out.rstrip().splitlines()[-2:] == ["0 breaking, 6 non-breaking", "no breaking changes"]
+    assert entries(out) == EXPECTED_ROLE_LINES + EXPECTED_LIMIT_LINES + EXPECTED_ANALYTICS_LINES
+    assert "role changes (4):" in out and "changes (4):" in out
+    assert out.rstrip().splitlines()[-2:] == ["0 breaking, 8 non-breaking", "no breaking changes"]
     assert tree_hashes(tmp_path) == before  # --check writes nothing
 
 
 def test_the_reverse_direction_is_breaking(corrected: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Taking the old spec as the newer one removes a role and makes two parameters required."""
+    """Taking the old spec as the newer one removes a role, caps two limits and makes two parameters required."""
     code = update_spec.main(["--current", str(corrected), "--from", str(BEFORE), "--check"])
     out = capsys.readouterr().out
     assert code == 1, out
     assert entries(out) == [f"{op_id}: events or workbench -> events (breaking)" for op_id in USERS_OPS] + [
+        f"{op_id}: query parameter limit: maximum 1000 added (breaking)" for op_id in ("dismissCards", "completeCards")
+    ] + [
         "getBatchedAnalytics: query parameter from: parameter is now required (breaking)",
         "getBatchedAnalytics: query parameter to: parameter is now required (breaking)",
     ]
-    assert "6 breaking, 0 non-breaking" in out
+    assert "8 breaking, 0 non-breaking" in out
 
 
 def test_live_spec_against_the_previous_spec_through_the_script(tmp_path: Path) -> None:
@@ -120,6 +125,13 @@ def test_live_spec_against_the_previous_spec_through_the_script(tmp_path: Path) 
         {"operation": "getBatchedAnalytics", "location": f"query parameter {name}", "kind": "required",
          "detail": "parameter is no longer required", "breaking": False}
         for name in ("from", "to")
+    ]
+    limits = [c for c in report["changes"] if c["operation"] in ("dismissCards", "completeCards")
+              and c["location"] == "query parameter limit"]
+    assert limits == [
+        {"operation": op_id, "location": "query parameter limit", "kind": "constraint",
+         "detail": "maximum 1000 removed", "breaking": False}
+        for op_id in ("dismissCards", "completeCards")
     ]
     assert result.returncode == (1 if report["breaking"] else 0), result.stderr
     assert current.read_bytes() == BEFORE.read_bytes()

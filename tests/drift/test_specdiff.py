@@ -139,3 +139,42 @@ def test_marker_problems_in_either_spec_raise() -> None:
 )
 def test_role_rule(old: tuple[str, ...], new: tuple[str, ...], breaking: bool) -> None:
     assert role_change_is_breaking(old, new) is breaking
+
+
+# (schema before, schema after, expected detail, breaking when in a request)
+CONSTRAINT_CASES: list[tuple[dict[str, Any], dict[str, Any], str, bool]] = [
+    ({"type": "integer", "maximum": 1000}, {"type": "integer"}, "maximum 1000 removed", False),
+    ({"type": "integer"}, {"type": "integer", "maximum": 10}, "maximum 10 added", True),
+    ({"type": "integer", "maximum": 10}, {"type": "integer", "maximum": 5}, "maximum changed from 10 to 5", True),
+    ({"type": "integer", "maximum": 5}, {"type": "integer", "maximum": 10}, "maximum changed from 5 to 10", False),
+    ({"type": "integer", "minimum": 1}, {"type": "integer", "minimum": 0}, "minimum changed from 1 to 0", False),
+    ({"type": "integer", "minimum": 0}, {"type": "integer", "minimum": 1}, "minimum changed from 0 to 1", True),
+    ({"type": "integer", "maximum": 9}, {"type": "integer", "maximum": 9, "exclusiveMaximum": True}, "exclusiveMaximum set", True),
+    ({"type": "number", "exclusiveMinimum": 0}, {"type": "number", "exclusiveMinimum": 1}, "exclusiveMinimum changed from 0 to 1", True),
+    ({"type": "string"}, {"type": "string", "maxLength": 64}, "maxLength 64 added", True),
+    ({"type": "string", "minLength": 3}, {"type": "string"}, "minLength 3 removed", False),
+    ({"type": "array", "items": {"type": "string"}, "maxItems": 5}, {"type": "array", "items": {"type": "string"}, "maxItems": 50},
+     "maxItems changed from 5 to 50", False),
+    ({"type": "string"}, {"type": "string", "pattern": "^[a-z]+$"}, "pattern '^[a-z]+$' added", True),
+    ({"type": "string", "pattern": "^a"}, {"type": "string", "pattern": "^b"}, "pattern changed from '^a' to '^b'", True),
+    ({"type": "string", "pattern": "^a"}, {"type": "string"}, "pattern '^a' removed", False),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "detail", "narrower"), CONSTRAINT_CASES, ids=[c[2] for c in CONSTRAINT_CASES])
+@pytest.mark.parametrize("request_side", [True, False], ids=["request", "response"])
+def test_value_constraints_break_callers_only_when_narrowed(
+    before: dict[str, Any], after: dict[str, Any], detail: str, narrower: bool, request_side: bool
+) -> None:
+    old = spec_with({"type": "object", "properties": {"v": before}}, request=request_side)
+    new = spec_with({"type": "object", "properties": {"v": after}}, request=request_side)
+    side = "request body" if request_side else "response 200 body"
+    breaking = narrower and request_side  # response constraints describe the server; readers never break
+    [change] = diff_specs(old, new).changes
+    assert change.describe() == f"op: {side} v: {detail} ({'breaking' if breaking else 'non-breaking'})"
+    assert change.kind == "constraint"
+
+
+def test_unchanged_constraints_are_not_reported() -> None:
+    schema = {"type": "object", "properties": {"v": {"type": "integer", "minimum": 1, "maximum": 9, "pattern": "x"}}}
+    assert diff_specs(spec_with(schema, request=True), spec_with(copy.deepcopy(schema), request=True)).empty

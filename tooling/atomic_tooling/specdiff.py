@@ -11,6 +11,9 @@ Classification follows what the regenerated SDK does to code written against the
 anything removed, narrowed or made mandatory for the caller is breaking; additions and relaxations are
 not. Required-ness and nullability depend on direction: a request field becoming required breaks the
 caller, a response field becoming optional breaks the reader (its attribute may now be unset).
+Value constraints (bounds, lengths, item counts, pattern) are reported too: narrowing what a caller may
+send is breaking, widening it is not; in responses they only describe what the server sends (the
+generated models do not enforce them), so there they are never breaking.
 Descriptions, summaries (except for their role marker) and examples are ignored.
 """
 
@@ -419,6 +422,7 @@ class _SchemaWalker:
         new_flat = _flatten(new_schema, self.new)
         if not self._scalars(old_flat, new_flat, pointer):
             return  # the type changed: what lies below is not comparable
+        self._constraints(old_flat, new_flat, pointer)
         deeper = depth + 1
         self._properties(old_flat, new_flat, pointer, stack, deeper)
         if "items" in old_flat or "items" in new_flat:
@@ -447,6 +451,36 @@ class _SchemaWalker:
             breaking = now == (self.direction == "response")
             self.report(pointer, "nullable", "now nullable" if now else "no longer nullable", breaking)
         return True
+
+    def _constraints(self, old: Schema, new: Schema, pointer: str) -> None:
+        """Bounds and pattern: a request constraint that admits fewer values breaks the caller."""
+        for keyword, upper in _BOUNDS:
+            before, after = old.get(keyword), new.get(keyword)
+            if before == after:
+                continue
+            if isinstance(before, bool) or isinstance(after, bool):
+                # OpenAPI 3.0's exclusiveMinimum/exclusiveMaximum flag: true excludes the bound itself.
+                narrower = bool(after) and not bool(before)
+                detail = f"{keyword} {'set' if after else 'cleared'}"
+            elif not _is_number(before) and not _is_number(after):
+                continue  # neither side is a usable number: nothing to compare
+            elif not _is_number(before):
+                narrower, detail = True, f"{keyword} {_show(after)} added"
+            elif not _is_number(after):
+                narrower, detail = False, f"{keyword} {_show(before)} removed"
+            else:
+                narrower = after < before if upper else after > before
+                detail = f"{keyword} changed from {_show(before)} to {_show(after)}"
+            self.report(pointer, "constraint", detail, narrower and self.direction == "request")
+        before, after = old.get("pattern"), new.get("pattern")
+        if before != after:
+            if before is None:
+                detail, narrower = f"pattern {after!r} added", True
+            elif after is None:
+                detail, narrower = f"pattern {before!r} removed", False
+            else:  # two regular expressions cannot be compared; assume the new one may refuse old values
+                detail, narrower = f"pattern changed from {before!r} to {after!r}", True
+            self.report(pointer, "constraint", detail, narrower and self.direction == "request")
 
     def _enum(self, old: Any, new: Any, pointer: str) -> None:
         if old is None and new is None:
@@ -511,6 +545,25 @@ class _SchemaWalker:
                 self.report(pointer, "variant-added", f"{keyword} variant {key} added", False)
             else:
                 self.compare(old_keys[key], schema, f"{pointer}<{keyword} {key}>", stack, depth)
+
+
+# (keyword, whether it is an upper bound): a lower upper bound or a higher lower bound admits fewer values.
+_BOUNDS: tuple[tuple[str, bool], ...] = (
+    ("minimum", False),
+    ("exclusiveMinimum", False),
+    ("maximum", True),
+    ("exclusiveMaximum", True),
+    ("minLength", False),
+    ("maxLength", True),
+    ("minItems", False),
+    ("maxItems", True),
+    ("minProperties", False),
+    ("maxProperties", True),
+)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _variant_keys(variants: list[Any]) -> dict[str, Any]:
