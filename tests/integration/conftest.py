@@ -30,8 +30,9 @@ def spec() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def calls(spec: dict[str, Any]) -> list[Call]:
-    return build_calls(spec)
+def calls(spec: dict[str, Any], session_sandbox: Sandbox) -> list[Call]:
+    # The Sandbox knows only the environments it lists; Prism accepts any id, so the same calls serve both.
+    return build_calls(spec, environment_id=session_sandbox.environment_id)
 
 
 @pytest.fixture(scope="session")

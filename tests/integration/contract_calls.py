@@ -170,7 +170,9 @@ def _body(operation_id: str, request_body: Mapping[str, Any], annotation: Any) -
     return to_python(_media_example(media), annotation)
 
 
-def build_calls(spec: Mapping[str, Any]) -> list[Call]:
+def build_calls(spec: Mapping[str, Any], environment_id: str | None = None) -> list[Call]:
+    """One call per operation; ``environmentId`` path parameters get ``environment_id`` when it is given
+    (an id the server knows: the Sandbox answers 404 for any other), else a synthesized value."""
     calls: list[Call] = []
     for path, item in spec["paths"].items():
         shared = item.get("parameters", [])
@@ -187,7 +189,10 @@ def build_calls(spec: Mapping[str, Any]) -> list[Call]:
             for param in [resolve(p, spec) for p in [*shared, *raw.get("parameters", [])]]:
                 python_name = str(PythonIdentifier(param["name"], prefix="field"))
                 assert python_name in accepted, f"{operation_id}: no argument {python_name} for {param['name']}"
-                value = synthesize(param.get("schema", {}), param["name"])
+                if environment_id is not None and (param["name"], param["in"]) == ("environmentId", "path"):
+                    value: Any = environment_id
+                else:
+                    value = synthesize(param.get("schema", {}), param["name"])
                 kwargs[python_name] = to_python(value, hints[python_name])
             if "requestBody" in raw:
                 kwargs["body"] = _body(operation_id, resolve(raw["requestBody"], spec), hints["body"])

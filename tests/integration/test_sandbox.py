@@ -126,7 +126,9 @@ def test_sdk_surfaces_a_long_rate_limit_as_a_typed_error() -> None:
 
 def test_wrong_role_token_gets_403_naming_both_roles(sandbox: Sandbox) -> None:
     token = fetch_token(sandbox, "workbench")
-    response = httpx.get(f"{sandbox.base_url}/v1/env1/cards", headers={"Authorization": f"Bearer {token}", **UA})
+    response = httpx.get(
+        f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards", headers={"Authorization": f"Bearer {token}", **UA}
+    )
     assert response.status_code == 403
     body = response.json()
     assert body["requiredRoles"] == ["events"] and body["tokenRole"] == "workbench"
@@ -136,7 +138,9 @@ def test_wrong_role_token_gets_403_naming_both_roles(sandbox: Sandbox) -> None:
 
 def test_right_role_token_passes(sandbox: Sandbox) -> None:
     token = fetch_token(sandbox, "events")
-    response = httpx.get(f"{sandbox.base_url}/v1/env1/cards", headers={"Authorization": f"Bearer {token}", **UA})
+    response = httpx.get(
+        f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards", headers={"Authorization": f"Bearer {token}", **UA}
+    )
     assert response.status_code == 200
     assert response.json()["data"][0]["status"] == "active"
 
@@ -152,7 +156,9 @@ def test_missing_user_agent_gets_403(sandbox: Sandbox) -> None:
     token = fetch_token(sandbox, "events")
     with httpx.Client() as raw:
         raw.headers.pop("User-Agent")
-        response = raw.get(f"{sandbox.base_url}/v1/env1/cards", headers={"Authorization": f"Bearer {token}"})
+        response = raw.get(
+            f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards", headers={"Authorization": f"Bearer {token}"}
+        )
     assert response.status_code == 403
     assert "User-Agent" in response.json()["message"]
     headers = sandbox.last_request_headers
@@ -193,26 +199,31 @@ def test_sdk_fetches_a_new_token_after_expiry() -> None:
 def test_nonconforming_request_gets_400_with_the_reason(sandbox: Sandbox) -> None:
     token = fetch_token(sandbox, "events")
     headers = {"Authorization": f"Bearer {token}", **UA}
-    response = httpx.put(f"{sandbox.base_url}/v1/env1/cards/cancel", params={"multiple": "2"}, headers=headers)
+    response = httpx.put(
+        f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards/cancel", params={"multiple": "2"}, headers=headers
+    )
     assert response.status_code == 400
     assert "multiple" in response.json()["message"]
-    response = httpx.post(f"{sandbox.base_url}/v1/env1/action-flow/f1/start", json={"flows": []}, headers=headers)
+    response = httpx.post(
+        f"{sandbox.base_url}/v1/{sandbox.environment_id}/action-flow/f1/start", json={"flows": []}, headers=headers
+    )
     assert response.status_code == 400
     assert "flows" in response.json()["message"] or "[]" in response.json()["message"]
-    response = httpx.get(f"{sandbox.base_url}/v1/env1/user", headers=headers)
+    response = httpx.get(f"{sandbox.base_url}/v1/{sandbox.environment_id}/user", headers=headers)
     assert response.status_code == 400
     assert "id" in response.json()["message"]
 
 
 def test_unknown_path_and_method(sandbox: Sandbox) -> None:
-    assert httpx.get(f"{sandbox.base_url}/v1/env1/nothing-here", headers=UA).status_code == 404
-    assert httpx.delete(f"{sandbox.base_url}/v1/env1/cards", headers=UA).status_code == 405
+    assert httpx.get(f"{sandbox.base_url}/v1/{sandbox.environment_id}/nothing-here", headers=UA).status_code == 404
+    assert httpx.delete(f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards", headers=UA).status_code == 405
 
 
 def test_most_literal_route_wins(sandbox: Sandbox) -> None:
     token = fetch_token(sandbox, "events")
     response = httpx.put(
-        f"{sandbox.base_url}/v1/env1/card/c1/archive", headers={"Authorization": f"Bearer {token}", **UA}
+        f"{sandbox.base_url}/v1/{sandbox.environment_id}/card/c1/archive",
+        headers={"Authorization": f"Bearer {token}", **UA},
     )
     assert response.status_code == 200
     assert sandbox.api_requests == {"archiveCardConfiguration": 1}
@@ -224,7 +235,7 @@ def test_most_literal_route_wins(sandbox: Sandbox) -> None:
 def test_client_without_a_credential_for_the_role_fails_before_any_request(sandbox: Sandbox) -> None:
     with sandbox.client(credentials={Role.WORKBENCH: sandbox.credentials["workbench"]}) as client:
         with pytest.raises(MissingCredentialsError) as raised:
-            list_cards.sync_detailed(client=client, environment_id="env1")
+            list_cards.sync_detailed(client=client, environment_id=sandbox.environment_id)
         assert "events" in str(raised.value)
     assert sandbox.token_requests == {} and sandbox.api_requests == {}
 
@@ -233,10 +244,10 @@ def test_misdeclared_role_gets_403(sandbox: Sandbox) -> None:
     # A workbench key declared as the events key: the SDK sends its token, the service refuses it.
     misdeclared = {Role.EVENTS: sandbox.credentials["workbench"]}
     with sandbox.client(credentials=misdeclared) as client, pytest.raises(PermissionDeniedError) as raised:
-        cancel_cards.sync_detailed(client=client, environment_id="env1")
+        cancel_cards.sync_detailed(client=client, environment_id=sandbox.environment_id)
     assert "workbench" in str(raised.value)
     with sandbox.client(credentials=misdeclared, raise_on_error=False) as client:
-        response = cancel_cards.sync_detailed(client=client, environment_id="env1")
+        response = cancel_cards.sync_detailed(client=client, environment_id=sandbox.environment_id)
     assert response.status_code == 403
     assert b"this token has role workbench" in response.content
     assert sandbox.api_requests == {"cancelCards": 2}
@@ -244,8 +255,11 @@ def test_misdeclared_role_gets_403(sandbox: Sandbox) -> None:
 
 def test_client_picks_the_role_per_operation(sandbox: Sandbox) -> None:
     with sandbox.client() as client:
-        assert list_cards.sync_detailed(client=client, environment_id="env1").status_code == 200
-        assert list_webhook_subscriptions.sync_detailed(client=client, environment_id="env1").status_code == 200
+        assert list_cards.sync_detailed(client=client, environment_id=sandbox.environment_id).status_code == 200
+        assert (
+            list_webhook_subscriptions.sync_detailed(client=client, environment_id=sandbox.environment_id).status_code
+            == 200
+        )
         assert list_environments.sync_detailed(client=client).status_code == 200
     # listEnvironments accepts any role and reuses the events token (first allowed role with a key).
     assert sandbox.token_requests_by_role() == {"events": 1, "workbench": 1}
@@ -253,8 +267,10 @@ def test_client_picks_the_role_per_operation(sandbox: Sandbox) -> None:
 
 def test_single_key_for_every_role() -> None:
     with Sandbox({"all": Credentials("one-key", "one-secret")}) as sb, sb.client() as client:
-        assert list_cards.sync_detailed(client=client, environment_id="env1").status_code == 200
-        assert list_webhook_subscriptions.sync_detailed(client=client, environment_id="env1").status_code == 200
+        assert list_cards.sync_detailed(client=client, environment_id=sb.environment_id).status_code == 200
+        assert (
+            list_webhook_subscriptions.sync_detailed(client=client, environment_id=sb.environment_id).status_code == 200
+        )
         assert sb.token_requests == {"one-key": 1}
 
 

@@ -25,7 +25,8 @@ EVENTS = Credentials("events-id", "events-secret")
 
 @pytest.fixture
 def keys_sandbox() -> Iterator[Sandbox]:
-    with Sandbox({Role.WORKBENCH: WORKBENCH, Role.EVENTS: EVENTS}) as sandbox:
+    # Two known environments: the Sandbox answers 404 for any environment it does not list.
+    with Sandbox({Role.WORKBENCH: WORKBENCH, Role.EVENTS: EVENTS}, environments=["4dkLrv", "other-env"]) as sandbox:
         yield sandbox
 
 

@@ -18,8 +18,17 @@ With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_p
 tokens between processes with ``RedisTokenCache``.
 """
 
+from ._formats import CHECKED_FORMATS, FormatDependencyError
 from ._redis import RedisServer, RedisServerError
 from ._sandbox import TOKEN_PATH, Sandbox
 from ._spec import SpecError
 
-__all__ = ["TOKEN_PATH", "RedisServer", "RedisServerError", "Sandbox", "SpecError"]
+__all__ = [
+    "CHECKED_FORMATS",
+    "TOKEN_PATH",
+    "FormatDependencyError",
+    "RedisServer",
+    "RedisServerError",
+    "Sandbox",
+    "SpecError",
+]

@@ -3,30 +3,42 @@
 import base64
 import binascii
 import collections
+import copy
 import json
+import logging
 import math
 import re
 import secrets
+import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from .._client import AtomicClient
 from .._credentials import Credentials
+from .._errors import ConfigurationError
 from .._roles import Role
-from ._spec import ApiDescription, SpecOperation, load_description
+from ._spec import DEFAULT_MAX_JSON_DEPTH, ApiDescription, SpecOperation, load_description
 
 TOKEN_PATH = "/oauth2/token"
 ALL_ROLES = "all"
 DEFAULT_ORG_ID = "sandbox"
 DEFAULT_ENVIRONMENT_ID = "4dkLrv"
-_MAX_BODY = 10 * 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+# The path parameter that names an environment, and the operation that lists them (fixed Atomic names).
+ENVIRONMENT_PARAMETER = "environmentId"
+LIST_ENVIRONMENTS = "listEnvironments"
+_MAX_TRAILERS = 100
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: what a method name may be
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_log = logging.getLogger("atomic_sdk.testing")
 #: How the Sandbox counts the webhook test call, which has no operation of its own in the spec.
 WEBHOOK_TEST_OPERATION = "testWebhookSubscription"
 # The test call's documented URL shape; matched on the request, not on the spec's path template names.
@@ -60,20 +72,33 @@ def _check_role(role: Role | str) -> str:
 class Sandbox:
     """A local stand-in for Atomic: a token endpoint plus every operation of the spec, on 127.0.0.1.
 
-    It checks what the real service checks and a client can get wrong, and counts what it saw:
+    It is as strict as the real service where a client can get something wrong, and counts what it saw:
 
     * ``POST /oauth2/token``: OAuth2 client credentials (HTTP Basic, ``grant_type=client_credentials``)
       checked against the registered keys; answers ``access_token`` + ``expires_in``; 400/401 with an
       OAuth error body (``{"error": "invalid_client"}`` ...) otherwise, 429 + ``Retry-After`` when more
       than ``token_rate_limit`` requests arrive within ``token_rate_window`` seconds.
-    * every operation: a live bearer token (401 otherwise), whose role the operation accepts per the
-      generated role map (403, naming the needed and the used role), a ``User-Agent`` (403 without), a
-      request that conforms to the spec (400 with the validation messages); then the operation's example
-      response from the spec.
+    * every operation, in this order: a ``User-Agent`` (403 without); a live bearer token (401); a known
+      environment (the ``environmentId`` path parameter must be one of ``environments``, 404 otherwise);
+      a token role the operation accepts per the generated role map (403, naming the needed and the used
+      role); a request that conforms to the spec (400 with the validation messages): parameters parsed as
+      JSON defines numbers and booleans, the formats in ``CHECKED_FORMATS`` always checked, JSON bodies in
+      UTF-8 without ``NaN``/``Infinity`` and at most ``max_json_depth`` levels deep. Then the operation's
+      example response from the spec (``listEnvironments`` lists exactly ``environments``).
     * the webhook test call, ``POST /v1/{env}/webhook?type=<event>`` (same method and path as the subscribe
-      operation, so not an operation of the spec): the subscribe operation's token and role checks, exactly
-      one non-empty ``type`` and no body (400 otherwise), then ``{}``. Counted in ``api_requests`` as
-      ``testWebhookSubscription``; ``webhook_tests`` lists the ``(environment id, event type)`` pairs accepted.
+      operation, so not an operation of the spec): the subscribe operation's token, environment and role
+      checks, exactly one non-empty ``type`` and no body (400 otherwise), then ``{}``. Counted in
+      ``api_requests`` as ``testWebhookSubscription``; ``webhook_tests`` lists the ``(environment id, event
+      type)`` pairs accepted.
+    * HTTP itself: a method the spec does not list for a path gets 405 with ``Allow``; bodies may be sent
+      with ``Content-Length`` or chunked; a body over ``max_body_bytes`` gets 413; bad framing (negative or
+      conflicting lengths, a bad chunk) gets 400 and a closed connection; more than one ``Authorization``
+      or ``Host`` header gets 400. Every answer is JSON; error bodies take the shape the spec documents.
+      A failure inside the Sandbox itself is answered with a JSON 500, logged to ``atomic_sdk.testing``
+      and listed in ``internal_errors``.
+
+    It does not keep state: every call of an operation gets the same example answer (a created webhook
+    is not listed afterwards, a deleted user still exists).
 
     Tokens are random and never logged. The server runs in a daemon thread; use it as a context manager.
 
@@ -83,7 +108,7 @@ class Sandbox:
         from atomic_sdk.testing import Sandbox
 
         with Sandbox() as sb, sb.client() as client:
-            cards = list_cards.sync(client=client, environment_id="env1", user_id="u1")
+            cards = list_cards.sync(client=client, environment_id=sb.environment_id, user_id="u1")
             assert sb.api_requests == {"listCards": 1}
             assert sb.token_requests_by_role() == {"events": 1}
 
@@ -97,6 +122,10 @@ class Sandbox:
         token_delay: seconds the token endpoint waits before answering (a slow identity provider widens
             races between processes in tests). ``pause_token_endpoint()`` holds answers indefinitely.
         spec: path to an OpenAPI file; by default the one ``atomic_api`` was generated from.
+        environments: the environment ids the Sandbox knows, first one = ``environment_id``; by default
+            the ids of the spec's ``listEnvironments`` example (``4dkLrv`` for Atomic's).
+        max_body_bytes: larger request bodies get 413 (default 10 MiB).
+        max_json_depth: JSON bodies nesting arrays/objects deeper than this get 400 (default 64).
         clock: seconds (monotonic) used for token expiry and the rate-limit window; inject one in tests.
         host / port: where to listen (port 0 picks a free one).
     """
@@ -111,6 +140,9 @@ class Sandbox:
         retry_after: int | None = None,
         token_delay: float = 0.0,
         spec: str | Path | None = None,
+        environments: Iterable[str] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
         clock: Callable[[], float] = time.monotonic,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -126,7 +158,13 @@ class Sandbox:
         self._host = host
         self._port = port
         self._description: ApiDescription = load_description(spec)
+        if max_body_bytes < 0 or max_json_depth < 1:
+            raise ConfigurationError("max_body_bytes must be >= 0 and max_json_depth >= 1")
+        self.max_body_bytes = max_body_bytes
+        self.max_json_depth = max_json_depth
+        self._environments, self._environment_list = _environments(self._description, environments)
         self._lock = threading.Lock()
+        self._internal_errors: list[str] = []
         self._keys: dict[str, _Registered] = {}
         self._tokens: dict[str, _Token] = {}
         self._token_times: collections.deque[float] = collections.deque()
@@ -199,11 +237,13 @@ class Sandbox:
 
     @property
     def environment_id(self) -> str:
-        """An environment id that listEnvironments returns (from the spec's example)."""
-        try:
-            return str(self._description.get("listEnvironments").example["environments"][0]["id"])
-        except (TypeError, KeyError, IndexError):
-            return DEFAULT_ENVIRONMENT_ID
+        """The first environment the Sandbox knows (the first one ``listEnvironments`` returns)."""
+        return self._environments[0]
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        """Every environment id the Sandbox knows, in ``listEnvironments`` order; other ids get 404."""
+        return self._environments
 
     @property
     def operation_ids(self) -> tuple[str, ...]:
@@ -228,7 +268,8 @@ class Sandbox:
     def client(self, **kwargs: Any) -> AtomicClient:
         """An ``AtomicClient`` pointed at this Sandbox, holding its keys unless ``credentials=`` is given.
 
-        Other keyword arguments go to ``AtomicClient`` (e.g. ``user_agent``, ``environment_id``).
+        Its default environment is ``environment_id``. Other keyword arguments go to ``AtomicClient``
+        (e.g. ``user_agent``, or ``environment_id`` to try one the Sandbox does not know).
         """
         if "credentials" not in kwargs:
             by_role = self.credentials
@@ -240,6 +281,7 @@ class Sandbox:
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("token_url", self.token_url)
         kwargs.setdefault("org_id", DEFAULT_ORG_ID)
+        kwargs.setdefault("environment_id", self.environment_id)
         return AtomicClient(**kwargs)
 
     def env(self) -> dict[str, str]:
@@ -303,6 +345,15 @@ class Sandbox:
         """``(environment id, event type)`` of every accepted webhook test call, in arrival order."""
         with self._lock:
             return list(self._webhook_tests)
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Failures inside the Sandbox itself (each answered with a JSON 500 and logged); empty if all is well.
+
+        A Sandbox bug, never your code's fault: assert it stays empty in tests that throw odd requests at it.
+        """
+        with self._lock:
+            return list(self._internal_errors)
 
     @property
     def last_request_headers(self) -> dict[str, str] | None:
@@ -385,64 +436,78 @@ class Sandbox:
     def _handle_api(
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, Any, dict[str, str]]:
-        operation, path_params, path_exists = self._description.match(method, path)
+        try:
+            operation, path_params, allowed = self._description.match(method, path)
+        except UnicodeDecodeError:
+            return 400, _error("bad_request", "the path is not valid UTF-8 once percent-decoded"), {}
         if operation is None:
-            if path_exists:
-                return 405, {"error": "method_not_allowed", "message": f"{method} is not allowed on {path}"}, {}
-            return 404, {"error": "not_found", "message": f"no operation matches {method} {path}"}, {}
-        if _is_webhook_test(operation, path, query):
-            return self._handle_webhook_test(operation, path, query, headers, body)
+            if allowed:
+                return (
+                    405,
+                    _error("method_not_allowed", f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}"),
+                    {"Allow": ", ".join(allowed)},
+                )
+            return 404, _error("not_found", f"no operation matches {method} {path}"), {}
+        webhook_test = _is_webhook_test(operation, path, query)
         with self._lock:
-            self._api_requests[operation.operation_id] += 1
+            self._api_requests[WEBHOOK_TEST_OPERATION if webhook_test else operation.operation_id] += 1
             self._last_headers = dict(headers)
-        if not headers.get("user-agent", "").strip():
-            return 403, {"error": "forbidden", "message": "a User-Agent header is required"}, {}
-        refusal = self._check_token(operation, headers.get("authorization", ""))
+        answer = self._handle_webhook_test if webhook_test else self._answer
+        status, payload, extra = answer(operation, path_params, query, headers, body)
+        if status >= 400 and isinstance(payload, Mapping):
+            payload = operation.error_body(status, payload)
+        return status, payload, extra
+
+    def _answer(
+        self,
+        operation: SpecOperation,
+        path_params: Mapping[str, str],
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> tuple[int, Any, dict[str, str]]:
+        refusal = self._admit(operation, path_params, headers)
         if refusal is not None:
             return refusal
-        problems = operation.validate(path_params, query, headers, body)
+        problems = operation.validate(path_params, query, headers, body, max_json_depth=self.max_json_depth)
         if problems:
             return 400, {"error": "bad_request", "message": "; ".join(problems), "errors": problems}, {}
+        if operation.operation_id == LIST_ENVIRONMENTS and self._environment_list is not None:
+            return operation.status, copy.deepcopy(self._environment_list), {}
         return operation.status, operation.example if operation.has_body else None, {}
 
-    def _check_token(self, operation: SpecOperation, authorization: str) -> tuple[int, Any, dict[str, str]] | None:
-        scheme, _, value = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            return 401, {"error": "unauthorized", "message": "a Bearer access token is required"}, _bearer_challenge()
-        with self._lock:
-            token = self._tokens.get(value.strip())
-        if token is None:
-            return 401, {"error": "unauthorized", "message": "unknown access token"}, _bearer_challenge()
-        if self._clock() >= token.expires_at:
-            return 401, {"error": "unauthorized", "message": "the access token has expired"}, _bearer_challenge()
-        if token.role != ALL_ROLES and token.role not in operation.roles:
-            needed = " or ".join(operation.roles)
-            return (
-                403,
-                {
-                    "error": "forbidden",
-                    "message": f"{operation.operation_id} needs a token with role {needed}; "
-                    f"this token has role {token.role}",
-                    "requiredRoles": list(operation.roles),
-                    "tokenRole": token.role,
-                },
-                {},
-            )
-        return None
+    def _admit(
+        self, operation: SpecOperation, path_params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, Any, dict[str, str]] | None:
+        """The refusal a request gets before its content is looked at, or None to go on."""
+        # The order a gateway works in: client identity, credentials, the resource, permission.
+        if not headers.get("user-agent", "").strip():
+            return 403, _error("forbidden", "a User-Agent header is required"), {}
+        token = self._authenticate(headers.get("authorization", ""))
+        if not isinstance(token, _Token):
+            return token
+        environment = path_params.get(ENVIRONMENT_PARAMETER)
+        if environment is not None and environment not in self._environments:
+            known = ", ".join(self._environments)
+            return 404, _error("not_found", f"unknown environment {environment!r}; this Sandbox knows {known}"), {}
+        return self._check_role(operation, token.role)
 
     def _handle_webhook_test(
-        self, operation: SpecOperation, path: str, query: str, headers: Mapping[str, str], body: bytes
+        self,
+        operation: SpecOperation,
+        path_params: Mapping[str, str],
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
     ) -> tuple[int, Any, dict[str, str]]:
-        """``POST /v1/{env}/webhook?type=<event>``: the subscribe route's auth, no body, one event type."""
-        with self._lock:
-            self._api_requests[WEBHOOK_TEST_OPERATION] += 1
-            self._last_headers = dict(headers)
-        if not headers.get("user-agent", "").strip():
-            return 403, {"error": "forbidden", "message": "a User-Agent header is required"}, {}
-        refusal = self._check_token(operation, headers.get("authorization", ""))
+        """``POST /v1/{env}/webhook?type=<event>``: the subscribe route's admission, no body, one event type."""
+        refusal = self._admit(operation, path_params, headers)
         if refusal is not None:
             return refusal
-        types = parse_qs(query, keep_blank_values=True).get("type", [])
+        try:
+            types = parse_qs(query, keep_blank_values=True, errors="strict").get("type", [])
+        except UnicodeDecodeError:
+            return 400, _error("bad_request", "the query string is not valid UTF-8 once percent-decoded"), {}
         problems = []
         if len(types) != 1 or not types[0].strip():
             problems.append(f"the webhook test call takes exactly one non-empty type parameter, got {types!r}")
@@ -450,12 +515,43 @@ class Sandbox:
             problems.append("the webhook test call takes no request body")
         if problems:
             return 400, {"error": "bad_request", "message": "; ".join(problems), "errors": problems}, {}
-        found = _WEBHOOK_PATH.fullmatch(path)
-        environment_id = unquote(found.group(1)) if found else ""
+        environment_id = path_params.get(ENVIRONMENT_PARAMETER, "")
         with self._lock:
             self._webhook_tests.append((environment_id, types[0]))
         # The real response is undocumented; an empty object is what the spec uses for such bodies.
         return 200, {}, {}
+
+    def _authenticate(self, authorization: str) -> "_Token | tuple[int, Any, dict[str, str]]":
+        """The live token the header carries, or the 401 answer."""
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return 401, _error("unauthorized", "a Bearer access token is required"), _bearer_challenge()
+        with self._lock:
+            token = self._tokens.get(value.strip())
+        if token is None:
+            return 401, _error("unauthorized", "unknown access token"), _bearer_challenge()
+        if self._clock() >= token.expires_at:
+            return 401, _error("unauthorized", "the access token has expired"), _bearer_challenge()
+        return token
+
+    def _check_role(self, operation: SpecOperation, role: str) -> tuple[int, Any, dict[str, str]] | None:
+        if role != ALL_ROLES and role not in operation.roles:
+            needed = " or ".join(operation.roles)
+            return (
+                403,
+                {
+                    "error": "forbidden",
+                    "message": f"{operation.operation_id} needs a token with role {needed}; this token has role {role}",
+                    "requiredRoles": list(operation.roles),
+                    "tokenRole": role,
+                },
+                {},
+            )
+        return None
+
+    def _record_internal_error(self, description: str) -> None:
+        with self._lock:
+            self._internal_errors.append(description)
 
 
 def _is_webhook_test(operation: SpecOperation, path: str, query: str) -> bool:
@@ -467,6 +563,65 @@ def _is_webhook_test(operation: SpecOperation, path: str, query: str) -> bool:
         and "type" in parse_qs(query, keep_blank_values=True)
         and not declared
     )
+
+
+def _environments(description: ApiDescription, configured: Iterable[str] | None) -> tuple[tuple[str, ...], Any | None]:
+    """The environment ids the Sandbox knows, and the listEnvironments answer that lists exactly them.
+
+    The answer is the spec's example with its list of ``{"id": ...}`` entries rewritten: entry *i* of the
+    example (or its last entry) with ``id`` replaced, so every other field keeps the spec's shape.
+    """
+    try:
+        example = description.get(LIST_ENVIRONMENTS).example
+    except KeyError:
+        example = None
+    listed = _id_list(example)
+    spec_ids = tuple(str(entry["id"]) for entry in listed[1]) if listed is not None else ()
+    if configured is None:
+        ids = spec_ids or (DEFAULT_ENVIRONMENT_ID,)
+    else:
+        if isinstance(configured, str):
+            raise ConfigurationError("environments must be a list of environment ids, not a single string")
+        ids = tuple(dict.fromkeys(configured))
+        for value in ids:
+            if not isinstance(value, str) or not value or "/" in value:
+                raise ConfigurationError(f"an environment id must be a non-empty string without '/', got {value!r}")
+        if not ids:
+            raise ConfigurationError("environments must name at least one environment")
+    if listed is None:
+        return ids, None
+    key, entries = listed
+    rewritten = [dict(copy.deepcopy(entries[min(i, len(entries) - 1)]), id=value) for i, value in enumerate(ids)]
+    answer = copy.deepcopy(example)
+    if key is None:
+        return ids, rewritten
+    answer[key] = rewritten
+    return ids, answer
+
+
+def _id_list(example: Any) -> tuple[str | None, list[Mapping[str, Any]]] | None:
+    """Where the example lists environments: (its key, or None for a bare list; the entries), if anywhere."""
+
+    def entries(value: Any) -> list[Mapping[str, Any]] | None:
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(e, Mapping) and isinstance(e.get("id"), str) for e in value)
+        ):
+            return value
+        return None
+
+    if (found := entries(example)) is not None:
+        return None, found
+    if isinstance(example, Mapping):
+        for key, value in example.items():
+            if (found := entries(value)) is not None:
+                return str(key), found
+    return None
+
+
+def _error(error: str, message: str) -> dict[str, Any]:
+    return {"error": error, "message": message}
 
 
 def _last(params: Mapping[str, list[str]], name: str) -> str | None:
@@ -498,23 +653,96 @@ def _basic(header: str) -> tuple[str | None, str | None]:
     return (client_id, secret) if sep else (None, None)
 
 
+class _Refused(Exception):
+    """A request answered with an error before it reached the API logic (framing, headers, size)."""
+
+    def __init__(self, status: int, error: str, message: str, *, close: bool) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.close = close  # the body was not (fully) read: the connection is out of sync and must close
+
+
 class _Handler(BaseHTTPRequestHandler):
+    """Every answer is JSON: http.server's HTML error pages and its 501 for unknown methods never go out."""
+
     protocol_version = "HTTP/1.1"
     server_version = "AtomicSandbox"
     timeout = 30  # an idle keep-alive connection must not pin a thread forever
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle's algorithm meets the client's delayed
+        # ACK and every kept-alive request waits ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle_one_request(self) -> None:
+        # Replaces http.server's version, which answers any method without a do_<METHOD> with an HTML 501:
+        # here every method reaches _dispatch, which knows which ones the spec allows on the path.
+        self._responded = False
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, "the request line is longer than 65536 bytes")
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            if self.request_version == "HTTP/0.9":  # a bare "GET /path" line
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/0.9 requests are not supported")
+                return
+            self._dispatch()
+            self.wfile.flush()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (bad request line, header too long, bad version) as JSON; closes."""
+        self.close_connection = True
+        # http.server assumes HTTP/0.9 until it has parsed a version, and sends 0.9 answers without a
+        # status line or headers: always answer as HTTP/1.1.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = self.protocol_version
+        status = HTTPStatus(code)
+        text = message or explain or status.description or status.phrase
+        self._send(code, _error(_slug(status), text), {"Connection": "close"})
+
     def _dispatch(self) -> None:
         sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
-        headers = {name.lower(): value for name, value in self.headers.items()}
         try:
-            length = int(headers.get("content-length", "0") or "0")
-        except ValueError:
-            self._send(400, {"error": "bad_request", "message": "invalid Content-Length"}, {})
+            self._serve(sandbox)
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - the catch-all is the point: no request may go unanswered
+            # A Sandbox bug: answer (never drop the connection), log, and keep it for tests to assert on.
+            where = urlsplit(self.path).path  # no query string: it may carry a client id or secret
+            _log.exception("atomic_sdk.testing.Sandbox failed on %s %s", self.command, where)
+            sandbox._record_internal_error(f"{self.command} {where}: {type(exc).__name__}: {exc}")
+            self.close_connection = True
+            if not self._responded:
+                self._send(
+                    500,
+                    _error("internal_error", "the Sandbox failed; see the atomic_sdk.testing log"),
+                    {"Connection": "close"},
+                )
+
+    def _serve(self, sandbox: "Sandbox") -> None:
+        try:
+            if _TOKEN.fullmatch(self.command) is None:
+                raise _Refused(400, "bad_request", "the method is not a valid HTTP token", close=True)
+            body = self._read_body(sandbox.max_body_bytes)
+            self._check_headers()
+        except _Refused as refused:
+            extra = {"Connection": "close"} if refused.close else {}
+            if refused.close:
+                self.close_connection = True
+            self._send(refused.status, _error(refused.error, refused.message), extra)
             return
-        if length > _MAX_BODY or length < 0:
-            self._send(413, {"error": "payload_too_large"}, {})
-            return
-        body = self.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
         parts = urlsplit(self.path)
         if parts.path == TOKEN_PATH:
             if self.command != "POST":
@@ -525,8 +753,80 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, extra = sandbox._handle_api(self.command, parts.path, parts.query, headers, body)
         self._send(status, payload, extra)
 
+    def _check_headers(self) -> None:
+        if len(self.headers.get_all("Authorization") or []) > 1:
+            raise _Refused(400, "bad_request", "more than one Authorization header", close=False)
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:
+            raise _Refused(400, "bad_request", "more than one Host header (RFC 9112 3.2)", close=False)
+        if not hosts and self.request_version == "HTTP/1.1":
+            raise _Refused(400, "bad_request", "an HTTP/1.1 request needs a Host header (RFC 9112 3.2)", close=False)
+
+    # ---- request bodies (RFC 9112 section 6) ------------------------------------------------------
+
+    def _read_body(self, limit: int) -> bytes:
+        encodings = self.headers.get_all("Transfer-Encoding") or []
+        lengths = [part.strip() for value in self.headers.get_all("Content-Length") or [] for part in value.split(",")]
+        if encodings:
+            codings = [part.strip().lower() for value in encodings for part in value.split(",") if part.strip()]
+            if lengths:
+                raise _Refused(
+                    400, "bad_request", "Transfer-Encoding and Content-Length together are refused", close=True
+                )
+            if self.request_version != "HTTP/1.1":
+                raise _Refused(400, "bad_request", "Transfer-Encoding needs HTTP/1.1", close=True)
+            if not codings or codings[-1] != "chunked":
+                raise _Refused(400, "bad_request", "chunked must be the final transfer coding", close=True)
+            if codings != ["chunked"]:
+                raise _Refused(501, "not_implemented", "only the chunked transfer coding is supported", close=True)
+            return self._read_chunked(limit)
+        if not lengths:
+            return b""
+        if len(set(lengths)) != 1 or _DIGITS.fullmatch(lengths[0]) is None:
+            raise _Refused(400, "bad_request", "invalid Content-Length", close=True)
+        length = int(lengths[0])
+        if length > limit:
+            raise _Refused(413, "payload_too_large", f"the body is larger than {limit} bytes", close=True)
+        return self._read_exactly(length)
+
+    def _read_exactly(self, length: int) -> bytes:
+        data = self.rfile.read(length) if length else b""
+        if len(data) < length:
+            raise _Refused(400, "bad_request", "the body is shorter than its Content-Length", close=True)
+        return data
+
+    def _read_chunked(self, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(4098)
+            if not line.endswith(b"\r\n"):
+                raise _Refused(400, "bad_request", "malformed chunk-size line", close=True)
+            size_text = line[:-2].split(b";", 1)[0].rstrip(b" \t")
+            if _CHUNK_SIZE.fullmatch(size_text) is None:
+                raise _Refused(400, "bad_request", "invalid chunk size", close=True)
+            size = int(size_text, 16)
+            if size == 0:
+                break
+            total += size
+            if total > limit:
+                raise _Refused(413, "payload_too_large", f"the body is larger than {limit} bytes", close=True)
+            chunks.append(self._read_exactly(size))
+            if self.rfile.read(2) != b"\r\n":
+                raise _Refused(400, "bad_request", "a chunk is not followed by CRLF", close=True)
+        for _ in range(_MAX_TRAILERS + 1):
+            line = self.rfile.readline(65537)
+            if line == b"\r\n":
+                return b"".join(chunks)
+            if not line.endswith(b"\r\n"):
+                raise _Refused(400, "bad_request", "malformed trailer section", close=True)
+        raise _Refused(431, "request_header_fields_too_large", "too many trailer fields", close=True)
+
+    # ---- answers ------------------------------------------------------------------------------
+
     def _send(self, status: int, payload: Any, extra: Mapping[str, str]) -> None:
         data = b"" if payload is None else json.dumps(payload).encode()
+        self._responded = True
         self.send_response(status, HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else None)
         if payload is not None:
             self.send_header("Content-Type", "application/json")
@@ -537,8 +837,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
-
     def log_message(self, format: str, *args: Any) -> None:
         # Silent on purpose: request lines and headers could carry tokens or secrets.
         return
+
+
+def _slug(status: HTTPStatus) -> str:
+    return status.phrase.lower().replace(" ", "_").replace("-", "_")

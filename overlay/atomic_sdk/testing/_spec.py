@@ -1,6 +1,7 @@
 """The API description the Sandbox serves: routes, request validation and example responses, read from the spec."""
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from email.parser import BytesParser
@@ -14,13 +15,22 @@ from urllib.parse import parse_qs, unquote
 import yaml
 from atomic_api._roles import OPERATIONS
 from attrs import frozen
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from openapi_schema_validator import OAS30Validator
+
+from .._errors import AtomicError
+from ._formats import build_format_checker
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_METHOD_ORDER = [method.upper() for method in _METHODS]
 _PARAM = re.compile(r"\{([^{}/]+)\}")
+# JSON's number grammar (RFC 8259), ASCII digits only: no "+5", "1_000", "00012", "٣" or " 5 ".
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+DEFAULT_MAX_JSON_DEPTH = 64
+_FORMATS = build_format_checker()
 
 
-class SpecError(Exception):
+class SpecError(AtomicError):
     """The spec cannot be served: a construct the Sandbox does not support, or a role map that disagrees."""
 
 
@@ -49,22 +59,91 @@ def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) ->
 
 
 def _first_error(schema: Mapping[str, Any], value: Any) -> str | None:
-    validator = OAS30Validator(dict(schema), format_checker=oas30_format_checker)
+    validator = OAS30Validator(dict(schema), format_checker=_FORMATS)
     # jsonschema (under openapi-schema-validator) ships no type information; errors are read duck-typed.
-    error: Any = next(iter(sorted(validator.iter_errors(value), key=str)), None)
-    if error is None:
+    # Sorted by location and message (not str(error), which pretty-prints the whole instance and schema).
+    errors: list[Any] = list(validator.iter_errors(value))
+    if not errors:
         return None
+    error = min(errors, key=lambda e: ("/".join(str(part) for part in e.absolute_path), e.validator, e.message))
     where = "/".join(str(part) for part in error.absolute_path)
-    return f"{error.message}" + (f" (at {where})" if where else "")
+    return f"{_shorten(error.message)}" + (f" (at {where})" if where else "")
+
+
+def _shorten(message: str, limit: int = 300) -> str:
+    # jsonschema quotes the offending value; a 10 MB string must not come back in the answer.
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+class BodyError(ValueError):
+    """The request body cannot be read as the value it claims to be (the message says why)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise BodyError(f"{name} is not a JSON value (RFC 8259 has no NaN or Infinity)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BodyError(f"the number {_shorten(text, 40)} is out of range")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_json(body: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> Any:
+    """The JSON value of a request body: UTF-8, RFC 8259 numbers only, at most ``max_depth`` levels deep."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyError(f"request body is not valid UTF-8 (bad byte at offset {exc.start})") from None
+    if text.startswith("\ufeff"):
+        raise BodyError("request body starts with a byte order mark; JSON text must not")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise BodyError(f"request body nests arrays/objects more than {max_depth} levels deep") from None
+    except BodyError as exc:
+        raise BodyError(f"request body is not valid JSON: {exc}") from None
+    except ValueError as exc:
+        raise BodyError(f"request body is not valid JSON: {_shorten(str(exc))}") from None
+    if _depth(value) > max_depth:
+        raise BodyError(f"request body nests arrays/objects more than {max_depth} levels deep")
+    return value
 
 
 def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
-    """A query/path/header string as the JSON value its schema describes (simple/form style, no explode)."""
+    """A query/path/header string as the JSON value its schema describes (simple/form style, no explode).
+
+    Numbers follow JSON's grammar exactly (ASCII digits, optional leading minus, no leading zeros, no
+    ``+``, no ``_``, no spaces); an integer has no fraction or exponent.
+    """
     kind = schema.get("type")
     if kind == "integer":
-        return int(raw)
+        if _INTEGER.fullmatch(raw) is None:
+            raise ValueError(raw)
+        return int(raw)  # more than 4300 digits raises ValueError too
     if kind == "number":
-        return float(raw)
+        if _NUMBER.fullmatch(raw) is None:
+            raise ValueError(raw)
+        if _INTEGER.fullmatch(raw) is not None:
+            return int(raw)  # exact, so minimum/maximum compare without float rounding
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError(raw)
+        return value
     if kind == "boolean":
         if raw not in ("true", "false"):
             raise ValueError(f"{raw!r} is not true or false")
@@ -102,15 +181,42 @@ class SpecOperation:
     example: Any
     has_body: bool
 
+    responses: Mapping[str, Mapping[str, Any]]
+
     def example_body(self) -> bytes:
         return json.dumps(self.example).encode() if self.has_body else b""
 
+    def error_body(self, status: int, body: Mapping[str, Any]) -> Any:
+        """``body`` if it fits the schema the spec documents for ``status`` here, else that response's example.
+
+        Keeps the Sandbox's error answers in the spec's error shape whatever the spec declares.
+        """
+        response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX")
+        if response is None:
+            response = self.responses.get("default")
+        media = (response or {}).get("content", {}).get("application/json")
+        if not isinstance(media, Mapping) or not isinstance(media.get("schema"), Mapping):
+            return dict(body)
+        if _first_error(media["schema"], dict(body)) is None:
+            return dict(body)
+        has_example, example = _example(media)
+        return example if has_example else dict(body)
+
     def validate(
-        self, path_params: Mapping[str, str], query: str, headers: Mapping[str, str], body: bytes
+        self,
+        path_params: Mapping[str, str],
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
     ) -> list[str]:
         """Every way the request breaks the spec, as messages (empty when it conforms)."""
         problems: list[str] = []
-        query_values = parse_qs(query, keep_blank_values=True)
+        try:
+            query_values = parse_qs(query, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            return ["the query string is not valid UTF-8 once percent-decoded"]
         for param in self.parameters:
             name, where = param["name"], param["in"]
             schema = param.get("schema", {})
@@ -131,14 +237,16 @@ class SpecOperation:
             try:
                 value = _coerce(raw, schema)
             except ValueError:
-                problems.append(f"{where} parameter {name!r}: {raw!r} is not of type {schema.get('type')}")
+                problems.append(
+                    f"{where} parameter {name!r}: {_shorten(repr(raw), 80)} is not of type {schema.get('type')}"
+                )
                 continue
             if (error := _first_error(schema, value)) is not None:
                 problems.append(f"{where} parameter {name!r}: {error}")
-        problems.extend(self._validate_body(headers.get("content-type", ""), body))
+        problems.extend(self._validate_body(headers.get("content-type", ""), body, max_json_depth))
         return problems
 
-    def _validate_body(self, content_type: str, body: bytes) -> list[str]:
+    def _validate_body(self, content_type: str, body: bytes, max_json_depth: int) -> list[str]:
         if self.request_body is None:
             return []
         if not body:
@@ -152,15 +260,19 @@ class SpecOperation:
         schema: Mapping[str, Any] = media.get("schema", {})
         if media_type == "application/json" or media_type.endswith("+json"):
             try:
-                value = json.loads(body)
-            except ValueError as exc:
-                return [f"request body is not valid JSON: {exc}"]
+                value = parse_json(body, max_json_depth)
+            except BodyError as exc:
+                return [str(exc)]
             error = _first_error(schema, value)
             return [] if error is None else [f"request body: {error}"]
         if media_type == "multipart/form-data":
             return self._validate_multipart(content_type, body, schema)
         if media_type == "application/x-www-form-urlencoded":
-            form = {key: values[-1] for key, values in parse_qs(body.decode("latin-1")).items()}
+            try:
+                pairs = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+            except UnicodeDecodeError:
+                return ["request body is not valid UTF-8 (raw or once percent-decoded)"]
+            form = {key: values[-1] for key, values in pairs.items()}
             error = _first_error(schema, form)
             return [] if error is None else [f"request body: {error}"]
         return []
@@ -181,8 +293,14 @@ class SpecOperation:
             payload = part.get_payload(decode=True)
             data = payload if isinstance(payload, bytes) else b""
             prop = properties.get(name, {})
-            # Binary parts are opaque; other parts are text validated against their property schema.
-            fields[name] = "<binary>" if prop.get("format") == "binary" else data.decode("utf-8", "replace")
+            # Binary parts are opaque; other parts are UTF-8 text validated against their property schema.
+            if prop.get("format") == "binary":
+                fields[name] = "<binary>"
+                continue
+            try:
+                fields[name] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return [f"multipart part {name!r} is not valid UTF-8 text"]
         error = _first_error(schema, fields)
         return [] if error is None else [f"request body: {error}"]
 
@@ -257,6 +375,12 @@ class ApiDescription:
         if media is not None and not has_body:
             has_body, example = True, {}
         roles = role_map[operation_id][2] if operation_id in role_map else ()
+        # Keys as the spec writes them, with ranges in one case ("4xx" -> "4XX"); "default" stays lower-case.
+        resolved_responses = {
+            (str(code) if str(code) == "default" else str(code).upper()): _resolve(value, document)
+            for code, value in responses.items()
+            if isinstance(value, Mapping)
+        }
         return SpecOperation(
             operation_id=operation_id,
             method=method.upper(),
@@ -267,24 +391,33 @@ class ApiDescription:
             status=int(success[0]),
             example=example,
             has_body=has_body,
+            responses=resolved_responses,
         )
 
     def get(self, operation_id: str) -> SpecOperation:
         return self._by_id[operation_id]
 
-    def match(self, method: str, raw_path: str) -> tuple[SpecOperation | None, dict[str, str], bool]:
-        """(operation, decoded path parameters, whether the path exists for some other method)."""
-        path_exists = False
+    def match(self, method: str, raw_path: str) -> tuple[SpecOperation | None, dict[str, str], tuple[str, ...]]:
+        """(operation, decoded path parameters, the methods the spec allows on this path).
+
+        Raises ``UnicodeDecodeError`` when a path parameter is not UTF-8 once percent-decoded.
+        """
+        allowed: list[str] = []
+        found_op: SpecOperation | None = None
+        values: dict[str, str] = {}
         for _, regex, op in self._routes:
             found = regex.fullmatch(raw_path)
             if found is None:
                 continue
-            if op.method != method.upper():
-                path_exists = True
-                continue
-            values = {name: unquote(found.group(_group(name))) for name in _PARAM.findall(op.path_template)}
-            return op, values, True
-        return None, {}, path_exists
+            if op.method not in allowed:
+                allowed.append(op.method)
+            if found_op is None and op.method == method.upper():
+                found_op = op
+                values = {
+                    name: unquote(found.group(_group(name)), errors="strict")
+                    for name in _PARAM.findall(op.path_template)
+                }
+        return found_op, values, tuple(sorted(allowed, key=_METHOD_ORDER.index))
 
 
 def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:

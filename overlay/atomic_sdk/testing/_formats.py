@@ -1,0 +1,160 @@
+"""The ``format`` checks the Sandbox applies, the same on every machine.
+
+jsonschema registers a format check only when an optional package happens to be importable (and picks
+``rfc3987`` over ``rfc3986-validator`` for ``uri`` when both are), so its default checker is as strict as
+the user's environment. Here every known format has exactly one check, backed by a dependency of the
+``testing`` extra; a missing dependency is an error, never a silently skipped check. Formats not listed in
+``CHECKED_FORMATS`` are annotations only, as JSON Schema defines unknown formats.
+"""
+
+import base64
+import binascii
+import importlib
+import ipaddress
+import re
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from .._errors import AtomicError
+
+# Each module here is a dependency of the `testing` extra (pyproject.toml), pinned for the dev venv.
+_REQUIRED = {"date-time": "rfc3339_validator", "uri": "rfc3986_validator", "uri-reference": "rfc3986_validator"}
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# One "@", something on each side, no whitespace: what a mail gateway accepts at the very least.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+class FormatDependencyError(AtomicError, ImportError):
+    """A package the Sandbox's format checks need is not installed (install the ``testing`` extra)."""
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise FormatDependencyError(
+            f"the Sandbox checks formats with {name.replace('_', '-')}, which is not installed; "
+            'install the testing extra: pip install "atomic-sdk[testing]"'
+        ) from exc
+
+
+def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
+    # A format constrains strings only; other types are the `type` keyword's business.
+    def wrapped(instance: object) -> bool:
+        return not isinstance(instance, str) or check(instance)
+
+    return wrapped
+
+
+def _integers_within(bits: int) -> Callable[[object], bool]:
+    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+    def check(instance: object) -> bool:
+        if isinstance(instance, bool) or not isinstance(instance, int):
+            return True
+        return low <= instance <= high
+
+    return check
+
+
+def _is_date(value: str) -> bool:
+    if _DATE.fullmatch(value) is None:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_ip(version: int) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        return address.version == version and "%" not in value
+
+    return check
+
+
+def _is_byte(value: str) -> bool:
+    if _BASE64.fullmatch(value) is None:
+        return False
+    try:
+        base64.b64decode(value, validate=True)
+    except binascii.Error:
+        return False
+    return True
+
+
+def _is_regex(value: str) -> bool:
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def _is_uuid(value: str) -> bool:
+    if _UUID.fullmatch(value) is None:
+        return False
+    uuid.UUID(value)
+    return True
+
+
+def build_format_checker() -> Any:
+    """A FormatChecker with exactly the checks in ``CHECKED_FORMATS`` (raises if a dependency is missing)."""
+    rfc3339 = _module(_REQUIRED["date-time"])
+    rfc3986 = _module(_REQUIRED["uri"])
+
+    # Both validators anchor with `$`, which also matches before a final newline: refuse newlines first.
+    def is_date_time(value: str) -> bool:
+        return "\n" not in value and bool(rfc3339.validate_rfc3339(value.upper()))
+
+    def is_uri(value: str) -> bool:
+        return "\n" not in value and bool(rfc3986.validate_rfc3986(value, rule="URI"))
+
+    def is_uri_reference(value: str) -> bool:
+        return "\n" not in value and bool(rfc3986.validate_rfc3986(value, rule="URI_reference"))
+
+    checks: dict[str, Callable[[object], bool]] = {
+        "date-time": _strings_only(is_date_time),
+        "date": _strings_only(_is_date),
+        "uri": _strings_only(is_uri),
+        "uri-reference": _strings_only(is_uri_reference),
+        "email": _strings_only(lambda value: _EMAIL.fullmatch(value) is not None),
+        "uuid": _strings_only(_is_uuid),
+        "ipv4": _strings_only(_is_ip(4)),
+        "ipv6": _strings_only(_is_ip(6)),
+        "byte": _strings_only(_is_byte),
+        "regex": _strings_only(_is_regex),
+        "int32": _integers_within(32),
+        "int64": _integers_within(64),
+    }
+    # jsonschema ships no type information; its FormatChecker is used through this one call.
+    checker = importlib.import_module("jsonschema").FormatChecker(formats=())
+    for name, check in checks.items():
+        checker.checks(name)(check)
+    return checker
+
+
+#: The ``format`` values the Sandbox checks; any other format is an annotation only.
+CHECKED_FORMATS = (
+    "date-time",
+    "date",
+    "uri",
+    "uri-reference",
+    "email",
+    "uuid",
+    "ipv4",
+    "ipv6",
+    "byte",
+    "regex",
+    "int32",
+    "int64",
+)
