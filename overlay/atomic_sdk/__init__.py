@@ -9,6 +9,8 @@ Example::
     cards = list_cards.sync(client=client, environment_id="env1", user_id="u1")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import AtomicClient
 from ._credentials import Credentials
 from ._errors import (
@@ -30,11 +32,11 @@ from ._operations import operation_roles
 from ._pagination import apaginate, paginate
 from ._roles import Role
 from ._tokens.cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
-from ._tokens.redis import RedisTokenCache
-from ._version import sdk_version
+from ._version import __version__
 from ._webhooks import atest_webhook_subscription, test_webhook_subscription
 
-__version__ = sdk_version()
+if TYPE_CHECKING:
+    from ._tokens.redis import RedisTokenCache
 
 __all__ = [
     "AccessToken",
@@ -65,3 +67,21 @@ __all__ = [
     "test_webhook_subscription",
     "token_cache_key",
 ]
+
+# Imported on first access (PEP 562): only programs that share tokens through Redis pay for that module.
+_LAZY = {"RedisTokenCache": "._tokens.redis"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'atomic_sdk' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

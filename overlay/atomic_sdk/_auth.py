@@ -15,6 +15,10 @@ from ._tokens.provider import Clock, TokenProvider
 
 logger = logging.getLogger("atomic_sdk")
 
+# Resolved (method, scheme, host, port, path) entries kept per client. Paths carry ids (users, cards), so the
+# cache is bounded; past the bound new paths are resolved every time (correct, just not cached).
+_RESOLVED_MAX = 1024
+
 
 class AtomicAuth(httpx.Auth):
     """Authorises requests sent through an AtomicClient's httpx clients.
@@ -44,11 +48,36 @@ class AtomicAuth(httpx.Auth):
         self._operations = operations
         self._raise_on_error = raise_on_error
         self._clock = clock
+        self._resolved: dict[tuple[str, str, bytes, int | None, bytes], tuple[Operation, Role, Credentials]] = {}
 
     def __repr__(self) -> str:
         return f"AtomicAuth(credentials={self._credentials!r})"
 
     def _resolve(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
+        # The hot path: the same few paths are called over and over, and matching one (origin check,
+        # regex scan of the role map, role pick) costs several times this dict lookup. The key has the
+        # path without its query; scheme, host and port keep requests to other origins out of the entry
+        # (the cheapest public URL attributes: ``netloc`` and ``str(url)`` rebuild strings each time).
+        url = request.url
+        key = (request.method, url.scheme, url.raw_host, url.port, url.raw_path.split(b"?", 1)[0])
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._match(request)
+            if len(self._resolved) < _RESOLVED_MAX:
+                self._resolved[key] = resolved
+        operation, role, credentials = resolved
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
+            )
+        # For the retry transport's log lines and for anyone inspecting the request.
+        extensions = request.extensions
+        extensions["atomic_operation_id"] = operation.operation_id
+        extensions["atomic_role"] = role.value
+        return resolved
+
+    def _match(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
+        """Operation, role and credentials for a request not seen before; raises before any I/O."""
         url = request.url
         path = url.raw_path.split(b"?", 1)[0].decode("ascii")
         if (url.scheme, url.raw_host, url.port) != self._origin or not (
@@ -62,13 +91,6 @@ class AtomicAuth(httpx.Auth):
             )
         operation = self._operations.match(request.method, path[len(self._prefix) :])
         role, credentials = self._credentials.select(operation)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
-            )
-        # For the retry transport's log lines and for anyone inspecting the request.
-        request.extensions["atomic_operation_id"] = operation.operation_id
-        request.extensions["atomic_role"] = role.value
         return operation, role, credentials
 
     @staticmethod

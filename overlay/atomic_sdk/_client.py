@@ -1,6 +1,5 @@
 """AtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth, User-Agent, pool)."""
 
-import asyncio
 import math
 import os
 import re
@@ -14,6 +13,7 @@ import httpx
 from atomic_api.client import AuthenticatedClient
 from attrs import define, evolve, field
 
+from . import _aio
 from ._auth import AtomicAuth
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
@@ -135,7 +135,7 @@ class AtomicClient(AuthenticatedClient):
         raise_on_error: bool = True,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
-        async_sleep: AsyncSleep = asyncio.sleep,
+        async_sleep: AsyncSleep = _aio.sleep,
         verify_ssl: str | bool | ssl.SSLContext = True,
         httpx_args: Mapping[str, Any] | None = None,
         token_cache: TokenCache | None = None,

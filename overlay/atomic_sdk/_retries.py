@@ -4,7 +4,6 @@ Because the auth flow sits above the transport, every attempt of one request car
 Authorization header, and a 401 reaches the auth flow (which replays once) instead of being retried here.
 """
 
-import asyncio
 import logging
 import random
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 from attrs import frozen
 
+from . import _aio
 from ._retry_after import parse_retry_after
 from ._tokens.provider import AsyncSleep, Clock, Sleep
 
@@ -46,7 +46,7 @@ class RetryPolicy:
     max_retries: int = DEFAULT_MAX_RETRIES
     clock: Clock = time.time
     sleep: Sleep = time.sleep
-    async_sleep: AsyncSleep = asyncio.sleep
+    async_sleep: AsyncSleep = _aio.sleep
     jitter: Callable[[], float] = random.random
     backoff_base: float = BACKOFF_BASE
     max_backoff: float = MAX_BACKOFF

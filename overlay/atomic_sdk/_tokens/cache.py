@@ -1,13 +1,20 @@
 """Where access tokens live between requests: the TokenCache seam and the default in-process cache."""
 
+# Annotations stay strings: asyncio and concurrent.futures are imported only when a token is fetched
+# (see _aio), not by every ``import atomic_sdk``.
+from __future__ import annotations
+
 import abc
-import asyncio
 import hashlib
 import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from attrs import frozen
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future
 
 from .._errors import TokenRequestError
 
@@ -132,6 +139,9 @@ class InMemoryTokenCache(TokenCache):
                 if current is not None and now < current.expires_at:
                     return current, None, False
                 return None, slot.inflight, False
+            # A fetch happens once per key and token lifetime: the import is off the hot path.
+            from concurrent.futures import Future
+
             future: Future[AccessToken] = Future()
             # RUNNING futures cannot be cancelled, so one cancelled asyncio waiter cannot fail the others.
             future.set_running_or_notify_cancel()
@@ -176,6 +186,8 @@ class InMemoryTokenCache(TokenCache):
         if current is not None:
             return current
         assert future is not None
+        import asyncio  # loaded by now in any async program; here only to keep it off `import atomic_sdk`
+
         if owner:
             # The fetch runs as its own task so cancelling this caller does not strand the other waiters.
             task = asyncio.get_running_loop().create_task(self._run_async_fetch(slot, future, fetch))

@@ -1,6 +1,5 @@
 """OAuth2 client-credentials tokens: cache per key, refresh ahead of expiry, one fetch at a time, 429 backoff."""
 
-import asyncio
 import logging
 import math
 import random
@@ -13,6 +12,7 @@ from typing import Any
 import httpx
 from attrs import field, frozen
 
+from .. import _aio
 from .._credentials import Credentials
 from .._errors import TokenRateLimitedError, TokenRequestError
 from .._retry_after import parse_retry_after
@@ -29,6 +29,9 @@ BACKOFF_BASE = 0.5
 MAX_RETRY_AFTER = 60.0
 
 Clock = Callable[[], float]
+# (credentials, cache key, fetch, afetch) for one credential object.
+_Bound = tuple[Credentials, str, Callable[[], AccessToken], Callable[[], Awaitable[AccessToken]]]
+_BOUND_MAX = 64
 Sleep = Callable[[float], None]
 AsyncSleep = Callable[[float], Awaitable[None]]
 
@@ -57,7 +60,7 @@ class TokenProvider:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
-        async_sleep: AsyncSleep = asyncio.sleep,
+        async_sleep: AsyncSleep = _aio.sleep,
         jitter: Callable[[], float] = random.random,
         backoff_base: float = BACKOFF_BASE,
         max_retry_after: float = MAX_RETRY_AFTER,
@@ -78,6 +81,11 @@ class TokenProvider:
         self._verify = verify
         self._cache: TokenCache = InMemoryTokenCache() if cache is None else cache
         self._keys: dict[str, str] = {}
+        # Per credential object: its cache key and the two fetch callables the cache may call, built once
+        # so a request with a cached token allocates nothing here (no functools.partial per call). Keyed by
+        # id() because hashing an attrs Credentials runs Python code; the entry holds the object itself,
+        # so its id cannot be reused by another object while the entry exists.
+        self._bound: dict[int, _Bound] = {}
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
         self._async_client: httpx.AsyncClient | None = None
@@ -99,13 +107,30 @@ class TokenProvider:
             key = self._keys[client_id] = token_cache_key(client_id, self.token_url)
         return key
 
+    def _bind(self, credentials: Credentials) -> _Bound:
+        bound = self._bound.get(id(credentials))
+        if bound is None or bound[0] is not credentials:
+            bound = (
+                credentials,
+                self._key(credentials),
+                partial(self.fetch, credentials),
+                partial(self.afetch, credentials),
+            )
+            # A client has a handful of credentials; callers passing fresh objects each time are not cached.
+            if len(self._bound) < _BOUND_MAX:
+                # Racing threads may each build one; they are equivalent and the last store wins harmlessly.
+                self._bound[id(credentials)] = bound
+        return bound
+
     def token(self, credentials: Credentials) -> AccessToken:
         """A valid token for ``credentials``, fetching one (blocking) if the cache has none."""
-        return self._cache.get_or_fetch(self._key(credentials), partial(self.fetch, credentials), self._clock)
+        bound = self._bind(credentials)
+        return self._cache.get_or_fetch(bound[1], bound[2], self._clock)
 
     async def atoken(self, credentials: Credentials) -> AccessToken:
         """A valid token for ``credentials``; waiting never blocks the event loop."""
-        return await self._cache.aget_or_fetch(self._key(credentials), partial(self.afetch, credentials), self._clock)
+        bound = self._bind(credentials)
+        return await self._cache.aget_or_fetch(bound[1], bound[3], self._clock)
 
     def invalidate(self, credentials: Credentials, token: AccessToken) -> None:
         """Forget ``token`` (after the API rejected it) unless it was already replaced."""

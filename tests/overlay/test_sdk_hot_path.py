@@ -1,0 +1,232 @@
+"""The per-call fast paths (issue 17): resolved operations are cached without loosening any check,
+token lookups reuse their fetch callables, and `import atomic_sdk` leaves out what only some users need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import atomic_sdk
+import httpx
+import pytest
+import respx
+from atomic_api.api.card_configuration import get_card_configuration
+from atomic_api.api.cards import list_cards
+from atomic_sdk import (
+    AtomicClient,
+    Credentials,
+    InMemoryTokenCache,
+    MissingCredentialsError,
+    NotFoundError,
+    Role,
+    UnknownOperationError,
+)
+from atomic_sdk._auth import _RESOLVED_MAX
+from atomic_sdk._tokens.cache import AccessToken, AsyncFetch, Clock, Fetch
+from support.atomic_server import TOKEN_MARK, raises_clean, secret
+from support.clock import FakeClock
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "https://my-org.customer-api.atomic.io"
+TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"
+EVENTS = Credentials("ev-id", secret("ev"))
+WORKBENCH = Credentials("wb-id", secret("wb"))
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        counter = iter(range(1, 10_000))
+
+        def issue(request: httpx.Request) -> httpx.Response:
+            client_id = request.url.params["client_id"]
+            return httpx.Response(
+                200, json={"access_token": f"{TOKEN_MARK}{next(counter)}-{client_id}", "expires_in": 3600}
+            )
+
+        router.post(TOKEN_URL, name="token").mock(side_effect=issue)
+        router.get(url__regex=rf"{BASE}/v1/[^/]+/cards").mock(return_value=httpx.Response(200, json={"data": []}))
+        router.get(url__regex=rf"{BASE}/v1/[^/]+/card/[^/]+").mock(return_value=httpx.Response(404, json={}))
+        yield router
+
+
+def make(clock: FakeClock, **kwargs: Any) -> AtomicClient:
+    kwargs.setdefault("credentials", {Role.EVENTS: EVENTS, Role.WORKBENCH: WORKBENCH})
+    return AtomicClient(org_id="my-org", clock=clock, **kwargs)
+
+
+def api_calls(mock: respx.MockRouter) -> list[httpx.Request]:
+    return [call.request for call in mock.calls if call.request.url.host != httpx.URL(TOKEN_URL).host]
+
+
+# -- the resolve cache ------------------------------------------------------------------------------
+
+
+def test_cached_resolution_keeps_role_extensions_and_query(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock) as client:
+        for user in ("u1", "u2", "u3"):
+            list_cards.sync(client=client, environment_id="env1", user_id=user)
+        resolved = dict(client._auth._resolved)
+    requests = api_calls(mock)
+    # One entry for the path (the query is not part of the key), each request sent with its own query.
+    assert list(resolved) == [("GET", "https", b"my-org.customer-api.atomic.io", None, b"/v1/env1/cards")]
+    assert [r.url.params["userId"] for r in requests] == ["u1", "u2", "u3"]
+    assert [r.extensions["atomic_operation_id"] for r in requests] == ["listCards"] * 3
+    assert [r.extensions["atomic_role"] for r in requests] == ["events"] * 3
+    assert all(r.headers["Authorization"].endswith("-ev-id") for r in requests)
+    assert mock["token"].call_count == 1
+
+
+def test_cache_never_lets_another_origin_through(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock) as client:
+        http = client.get_httpx_client()
+        assert http.get("/v1/env1/cards").status_code == 200
+        # Same method and path as the cached entry, but another host, scheme or port: still refused, unsent.
+        for url in (
+            "https://elsewhere.example/v1/env1/cards",
+            "http://my-org.customer-api.atomic.io/v1/env1/cards",
+            "https://my-org.customer-api.atomic.io:8443/v1/env1/cards",
+        ):
+            with raises_clean(UnknownOperationError, match="outside the API base URL"):
+                http.get(url)
+        # And another method on the same path is matched on its own (no POST listCards).
+        with raises_clean(UnknownOperationError, match="no operation in the role map matches DELETE"):
+            http.delete("/v1/env1/cards")
+    assert len(api_calls(mock)) == 1
+
+
+def test_missing_credentials_are_not_cached(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock, credentials={Role.WORKBENCH: WORKBENCH}) as client:
+        for _ in range(2):
+            with raises_clean(MissingCredentialsError):
+                list_cards.sync(client=client, environment_id="env1")
+        assert client._auth._resolved == {}
+    assert len(mock.calls) == 0
+
+
+def test_cache_is_bounded_and_stays_correct_past_the_bound(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock) as client:
+        ids = [f"card-{i}" for i in range(_RESOLVED_MAX + 5)]
+        for card_id in ids:
+            with raises_clean(NotFoundError):
+                get_card_configuration.sync(client=client, environment_id="env1", card_id=card_id)
+        assert len(client._auth._resolved) == _RESOLVED_MAX
+    requests = api_calls(mock)
+    assert [r.url.path.rsplit("/", 1)[1] for r in requests] == ids
+    assert {r.extensions["atomic_operation_id"] for r in requests} == {"getCardConfiguration"}
+    assert all(r.headers["Authorization"].endswith("-ev-id") for r in requests)
+    assert mock["token"].call_count == 1
+
+
+# -- token lookups -------------------------------------------------------------------------------------
+
+
+class RecordingCache(InMemoryTokenCache):
+    """Records the fetch callables the provider hands over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches: list[object] = []
+
+    def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
+        self.fetches.append(fetch)
+        return super().get_or_fetch(key, fetch, clock)
+
+    async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
+        self.fetches.append(fetch)
+        return await super().aget_or_fetch(key, fetch, clock)
+
+
+def test_token_lookup_reuses_one_fetch_callable_per_credential(mock: respx.MockRouter, clock: FakeClock) -> None:
+    cache = RecordingCache()
+    with make(clock, token_cache=cache) as client:
+        for _ in range(3):
+            list_cards.sync(client=client, environment_id="env1")
+        tokens = client._tokens
+        tokens.token(EVENTS)
+        tokens.token(WORKBENCH)
+    assert len(cache.fetches) == 5
+    events_fetch = cache.fetches[0]
+    assert all(f is events_fetch for f in cache.fetches[:4])  # built once, not a partial per call
+    assert cache.fetches[4] is not events_fetch
+    assert mock["token"].call_count == 2  # one per key
+
+
+def test_equal_but_distinct_credentials_get_their_own_binding(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock) as client:
+        tokens = client._tokens
+        first = tokens.token(EVENTS)
+        # An equal Credentials object maps to the same cache key, so it shares the cached token.
+        twin = Credentials("ev-id", EVENTS.client_secret)
+        assert tokens.token(twin) is first
+    assert mock["token"].call_count == 1
+
+
+async def test_async_token_lookup_reuses_its_fetch_callable(mock: respx.MockRouter, clock: FakeClock) -> None:
+    cache = RecordingCache()
+    async with make(clock, token_cache=cache) as client:
+        for _ in range(3):
+            await list_cards.asyncio(client=client, environment_id="env1")
+    assert len(cache.fetches) == 3 and cache.fetches[0] is cache.fetches[1] is cache.fetches[2]
+    assert mock["token"].call_count == 1
+
+
+# -- import cost -----------------------------------------------------------------------------------------
+
+_PROBE = """
+import json, sys
+import atomic_sdk
+after_import = sorted(m for m in {names} if m in sys.modules)
+import httpx
+from atomic_api.api.cards import list_cards
+from atomic_sdk import AccessToken, AtomicClient, Credentials, InMemoryTokenCache, token_cache_key
+
+# A token already in the cache (no token endpoint here); the API answers through a MockTransport.
+cache = InMemoryTokenCache()
+cache.get_or_fetch(token_cache_key("id", "https://auth.example/token"), lambda: AccessToken("t", 4e9, 4e9), lambda: 0.0)
+client = AtomicClient(
+    base_url="https://api.example", token_url="https://auth.example/token", token_cache=cache,
+    credentials=Credentials("id", "secret"),
+    httpx_args={{"transport": httpx.MockTransport(lambda request: httpx.Response(200, json={{"data": []}}))}},
+)
+assert list_cards.sync(client=client, environment_id="env1").data == []
+# The first token fetch creates a concurrent.futures.Future (for waiters); asyncio stays out.
+after_call = sorted(m for m in {names} if m in sys.modules and m != "concurrent.futures")
+from atomic_sdk import RedisTokenCache
+print(json.dumps([after_import, after_call, RedisTokenCache.__module__]))
+"""
+
+# Loaded by `import atomic_sdk` before issue 17; none of them is needed by a synchronous program.
+_LAZY = ["asyncio", "concurrent.futures", "importlib.metadata", "atomic_sdk._tokens.redis", "atomic_sdk.cli"]
+
+
+def test_import_and_a_sync_call_leave_out_what_only_some_users_need() -> None:
+    code = _PROBE.format(names=repr(_LAZY))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    after_import, after_call, redis_module = json.loads(done.stdout)
+    assert after_import == []
+    assert after_call == []
+    # Asking for RedisTokenCache loads its module on demand (PEP 562).
+    assert redis_module == "atomic_sdk._tokens.redis"
+
+
+def test_lazy_exports_behave_like_attributes() -> None:
+    assert "RedisTokenCache" in dir(atomic_sdk)
+    assert atomic_sdk.RedisTokenCache.__name__ == "RedisTokenCache"
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        atomic_sdk.NoSuchThing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_version_is_one_constant_and_matches_the_installed_metadata() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in pyproject["project"] and pyproject["project"]["dynamic"] == ["version"]
+    assert pyproject["tool"]["hatch"]["version"]["path"] == "overlay/atomic_sdk/_version.py"
+    assert atomic_sdk.__version__ == version("atomic-sdk")
+    assert atomic_sdk.__version__.count(".") == 2
