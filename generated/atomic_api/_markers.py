@@ -98,12 +98,44 @@ def parse_marker(summary: str) -> tuple[str, ...]:
     return tuple(roles)
 
 
+class PathItemRefError(ValueError):
+    """A path item's `$ref` cannot be followed (not local, or pointing nowhere)."""
+
+
+def resolve_path_item(spec: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str, Any]:
+    """The path item `item` stands for: a `$ref` (OpenAPI 3.1 `components/pathItems`) is followed.
+
+    Sibling fields of the `$ref` (3.1 allows `summary`, `description`) win over the referenced ones.
+    """
+    resolved: dict[str, Any] = dict(item)
+    seen: list[str] = []
+    while isinstance(resolved.get("$ref"), str):
+        ref = resolved.pop("$ref")
+        if not ref.startswith("#/"):
+            raise PathItemRefError(f"path item $ref {ref!r} is not local to the document ('#/...')")
+        if ref in seen:
+            raise PathItemRefError(f"path item $ref {ref!r} refers to itself")
+        seen.append(ref)
+        target: Any = spec
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or part not in target:
+                raise PathItemRefError(f"path item $ref {ref!r} points nowhere")
+            target = target[part]
+        if not isinstance(target, Mapping):
+            raise PathItemRefError(f"path item $ref {ref!r} is not a path item")
+        resolved = {**target, **resolved}
+    return resolved
+
+
 def iter_raw_operations(spec: Mapping[str, Any]) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
-    """Yield (METHOD, path, operation object) in the spec's own order."""
+    """Yield (METHOD, path, operation object) in the spec's own order; `$ref` path items are followed."""
     paths = spec.get("paths") or {}
     for path, item in paths.items():
         if not isinstance(item, Mapping):
             continue
+        if "$ref" in item:
+            item = resolve_path_item(spec, item)
         for method in HTTP_METHODS:
             operation = item.get(method)
             if isinstance(operation, Mapping):

@@ -1,37 +1,47 @@
 """Rebuild generated/atomic_api from an OpenAPI spec, or check that the committed copy is current.
 
 Steps, each of which stops the run before anything under the output folder is touched:
-  1. read the spec (YAML or JSON) and validate it with openapi-spec-validator;
+  1. read the spec (JSON with json, YAML with PyYAML's C loader when present), refuse anything that is not
+     OpenAPI 3.0/3.1 (Swagger 2.0 included) and validate it with openapi-spec-validator;
   2. read every operation's `(token: <role>)` marker (see markers.py);
-  3. run openapi-python-client into a scratch folder with the committed config;
-  4. add `_roles.py` (the role map), `_markers.py` (a byte-for-byte copy of markers.py, so the installed
-     package parses role markers with the very grammar that generated it) and `GENERATED.json`
-     (provenance) to the scratch copy;
-  5. write: swap the scratch copy into place / check: compare it with the committed copy.
+  3. prepare a working copy for the generator (prepare.py: `$ref` path items, colliding module names,
+     colliding enum member names, unsupported media types) and run openapi-python-client on it, in
+     this process, into a scratch folder with the committed config and templates;
+  4. account for every operation: generated (a module with its method and path) or skipped (with the
+     generator's reason in plain words); nothing is dropped silently;
+  5. add `_roles.py` (the role map of the generated operations), `_markers.py` (a byte-for-byte copy of
+     markers.py, so the installed package parses role markers with the very grammar that generated it),
+     the spec in its own format and `GENERATED.json` (provenance, skipped and renamed operations);
+  6. write: swap the scratch copy into place / check: compare it with the committed copy.
 
-Exit codes: 0 ok, 1 drift found (--check), 2 spec unreadable or invalid, 3 role markers,
-4 generator failed, 5 toolchain differs from the one recorded in GENERATED.json (--check).
+Exit codes: 0 ok, 1 drift found (--check), 2 spec unreadable, not OpenAPI 3.x or invalid, 3 role markers,
+4 generator failed, 5 toolchain differs from the one recorded in GENERATED.json (--check),
+6 --strict and at least one operation could not be generated.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from atomic_tooling.markers import ROLE_NAMES, Operation, RoleMarkerError, extract_operations
+from atomic_tooling.markers import ROLE_NAMES, Operation, PathItemRefError, RoleMarkerError, extract_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = ROOT / "spec" / "atomic-api.yaml"
@@ -40,13 +50,16 @@ CONFIG = ROOT / "tooling" / "generator-config.yaml"
 TEMPLATES = ROOT / "tooling" / "templates"
 # The role-marker grammar; shipped verbatim as atomic_api/_markers.py (one source of truth).
 MARKERS = Path(__file__).with_name("markers.py")
+PREPARE = Path(__file__).with_name("prepare.py")
 PACKAGE = "atomic_api"
 TOOLS = ("openapi-python-client", "ruff", "openapi-spec-validator")
 # Bump when _roles.py, _markers.py or GENERATED.json change shape, so a stale generation is detected.
-# 2: atomic_api/_markers.py added.
-FORMAT_VERSION = 2
+# 2: atomic_api/_markers.py added. 3: GENERATED.json records skipped/renamed operations; the spec is
+# packaged in its own format (openapi.json or openapi.yaml).
+FORMAT_VERSION = 3
 
-EXIT_OK, EXIT_DRIFT, EXIT_SPEC, EXIT_MARKERS, EXIT_GENERATOR, EXIT_TOOLCHAIN = 0, 1, 2, 3, 4, 5
+EXIT_OK, EXIT_DRIFT, EXIT_SPEC, EXIT_MARKERS, EXIT_GENERATOR, EXIT_TOOLCHAIN, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5, 6
+SPEC_FILES = ("openapi.json", "openapi.yaml")
 
 
 class GenerationError(Exception):
@@ -62,10 +75,23 @@ class LoadedSpec:
     path: Path
     raw: bytes
     document: dict[str, Any]
+    """The parsed spec. The generator consumes it (prepares and then clears it): read it before."""
+    format: str
+    """"json" or "yaml": how the file was read, and the format it is packaged in."""
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def packaged_name(self) -> str:
+        return "openapi.json" if self.format == "json" else "openapi.yaml"
+
+
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    # libyaml's loader is ~10x faster and much leaner on large specs; PyYAML without it still works.
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 def load_spec(path: Path) -> LoadedSpec:
@@ -73,33 +99,134 @@ def load_spec(path: Path) -> LoadedSpec:
         raw = path.read_bytes()
     except OSError as exc:
         raise GenerationError(f"cannot read spec {path}: {exc.strerror}", EXIT_SPEC) from exc
-    try:
-        document = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise GenerationError(f"spec {path} is not valid YAML/JSON:\n{exc}", EXIT_SPEC) from exc
+    looks_json = path.suffix.lower() == ".json" or raw.lstrip()[:1] in (b"{", b"[")
+    document: Any = None
+    fmt = "yaml"
+    if looks_json:
+        try:
+            document, fmt = json.loads(raw), "json"
+        except ValueError:
+            document = None  # JSON-looking YAML (flow style) is still YAML; the YAML error is the useful one
+    if document is None:
+        try:
+            document = yaml.load(raw, Loader=_yaml_loader())
+        except yaml.YAMLError as exc:
+            raise GenerationError(f"spec {path} is not valid YAML/JSON:\n{exc}", EXIT_SPEC) from exc
     if not isinstance(document, dict):
         raise GenerationError(f"spec {path} is not an OpenAPI document (top level is not a mapping)", EXIT_SPEC)
-    return LoadedSpec(path=path, raw=raw, document=document)
+    check_version(path, document)
+    return LoadedSpec(path=path, raw=raw, document=document, format=fmt)
 
 
-def validate_spec(spec: LoadedSpec) -> None:
+def check_version(path: Path, document: Mapping[str, Any]) -> None:
+    """Only OpenAPI 3.0 and 3.1 go further; Swagger 2.0 and the rest stop with exit 2."""
+    if "swagger" in document:
+        raise GenerationError(
+            f"spec {path} is Swagger {document.get('swagger')} (a 'swagger' field), not OpenAPI 3.x: convert it "
+            "first (for example with the swagger2openapi npm package), then generate from the 3.0 result",
+            EXIT_SPEC,
+        )
+    version = document.get("openapi")
+    if not isinstance(version, str) or not re.fullmatch(r"3\.[01]\.\d+(-[\w.]+)?", version):
+        shown = "no 'openapi' field" if version is None else f"'openapi: {version}'"
+        raise GenerationError(
+            f"spec {path} is not OpenAPI 3.x ({shown}); scripts/generate takes OpenAPI 3.0.x and 3.1.x documents", EXIT_SPEC
+        )
+
+
+def validate_spec(spec: LoadedSpec) -> list[str]:
+    """Stop on a structural fault; return the faults that cannot affect generation, as warnings.
+
+    A `default` that does not match its schema is such a fault: real vendor specs have them, and the
+    generator either ignores the default or reports the parameter (the operation is then accounted for).
+    """
     from jsonschema_path import SchemaPath
     from openapi_spec_validator.shortcuts import get_validator_cls
     from openapi_spec_validator.validation.exceptions import ValidatorDetectError
+    from openapi_spec_validator.validation.keywords import ValueValidator
 
     try:
         validator_cls = get_validator_cls(spec.document)
     except ValidatorDetectError as exc:
         raise GenerationError(f"spec {spec.path}: no 'openapi' version field, not an OpenAPI 3 document", EXIT_SPEC) from exc
+    warnings: list[str] = []
+
+    class DefaultsAsWarnings(validator_cls.keyword_validators["default"]):  # type: ignore[misc,name-defined]
+        def __call__(self, schema: Any, value: Any) -> Iterator[Exception]:
+            for error in ValueValidator.__call__(self, schema, value):
+                warnings.append(f"a default value does not match its schema: {_one_line(error)}")
+            return iter(())
+
+    lenient = type("Lenient", (validator_cls,), {"keyword_validators": {**validator_cls.keyword_validators, "default": DefaultsAsWarnings}})
     schema_path = SchemaPath.from_dict(spec.document, base_uri=spec.path.resolve().as_uri())
     try:
-        errors: list[Exception] = list(validator_cls(schema_path).iter_errors())
+        errors: list[Exception] = list(lenient(schema_path).iter_errors())
     except Exception as exc:  # noqa: BLE001 - the validator raises instead of reporting some faults (a dangling $ref)
         errors = [exc]
     if errors:
         shown = "\n".join(f"  - {_one_line(err)}" for err in errors[:20])
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
         raise GenerationError(f"spec {spec.path} is not a valid OpenAPI document ({len(errors)} error(s)):\n{shown}{more}", EXIT_SPEC)
+    return sorted(set(warnings))
+
+
+class BackgroundValidation:
+    """`validate_spec` in a forked child while this process generates (Linux; elsewhere it runs inline).
+
+    Validation costs about as much as the generator itself on a large spec; run side by side the pipeline
+    takes about as long as openapi-python-client alone. Nothing is installed before `result()` says the
+    spec is valid, so a bad spec still stops the run before the output folder is touched.
+    """
+
+    def __init__(self, spec: LoadedSpec) -> None:
+        self._inline: list[str] | GenerationError | None = None
+        self._pid = 0
+        self._read = -1
+        if sys.platform != "linux" or os.environ.get("ATOMIC_GENERATE_SERIAL") == "1":
+            self._inline = self._run(spec)
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: validate, send the outcome, leave without running the parent's cleanups
+            status = 0
+            try:
+                os.close(read)
+                outcome = self._run(spec)
+                payload = (
+                    {"error": str(outcome), "exit": outcome.exit_code} if isinstance(outcome, GenerationError) else {"warnings": outcome}
+                )
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(json.dumps(payload).encode())
+            except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the parent's code
+                status = 1
+            os._exit(status)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    @staticmethod
+    def _run(spec: LoadedSpec) -> list[str] | GenerationError:
+        try:
+            return validate_spec(spec)
+        except GenerationError as exc:
+            return exc
+
+    def result(self) -> list[str]:
+        """The warnings of a valid spec; raises the GenerationError (exit 2) of an invalid one."""
+        if self._pid:
+            with os.fdopen(self._read, "rb") as pipe:
+                data = pipe.read()
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+            try:
+                payload = json.loads(data)
+            except ValueError:
+                payload = {"error": "the spec validator stopped without an answer", "exit": EXIT_SPEC}
+            self._inline = (
+                GenerationError(payload["error"], int(payload["exit"])) if "error" in payload else list(payload["warnings"])
+            )
+        if isinstance(self._inline, GenerationError):
+            raise self._inline
+        return list(self._inline or [])
 
 
 def _one_line(error: Exception) -> str:
@@ -116,14 +243,248 @@ def tool_versions() -> dict[str, str]:
 def config_sha256() -> str:
     """Hash of everything besides the spec and the tools that shapes the output."""
     digest = hashlib.sha256()
-    inputs = [CONFIG, Path(__file__), MARKERS]
+    inputs = [CONFIG, Path(__file__), MARKERS, PREPARE]
+    inputs += sorted(p for p in Path(__file__).parent.glob("*.py") if p not in inputs and p.name != "__init__.py")
     if TEMPLATES.is_dir():
         inputs += sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
-    for path in inputs:
+    for path in dict.fromkeys(inputs):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     digest.update(f"format={FORMAT_VERSION}".encode())
     return digest.hexdigest()
+
+
+# --- accounting ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Generated:
+    """An operation of the spec that has a module: atomic_api.api.<tag>.<module>."""
+
+    operation: Operation
+    tag: str
+    module: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An operation of the spec that has no function, and why (in words a user can act on)."""
+
+    key: str
+    method: str
+    path: str
+    reason: str
+
+    def record(self) -> dict[str, str]:
+        return {"method": self.method, "operation": self.key, "path": self.path, "reason": self.reason}
+
+
+@dataclass
+class Accounting:
+    """Every operation of the spec, either generated or skipped; renamed modules and fallbacks noted."""
+
+    generated: list[Generated] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    renamed: list[Any] = field(default_factory=list)
+    fallbacks: list[Any] = field(default_factory=list)
+    spec_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def operations(self) -> list[Operation]:
+        """The operations that really have a function (what the role map and renderers may list)."""
+        return [g.operation for g in self.generated]
+
+    def summary(self) -> str:
+        return f"{len(self.generated)} generated, {len(self.skipped)} skipped"
+
+
+@dataclass
+class GeneratorRun:
+    """What openapi-python-client produced: endpoints by (METHOD, path), problems by (METHOD, path)."""
+
+    endpoints: dict[tuple[str, str], tuple[str, str]]
+    problems: dict[tuple[str, str], list[str]]
+    warnings: dict[tuple[str, str], list[str]]
+    general: list[str]
+    seconds: float
+
+
+_ENDPOINT_HEADER = re.compile(r"^WARNING parsing (?P<method>[A-Z]+) (?P<path>.*) within (?P<tags>.*?)\.(?P<skipped> Endpoint will not be generated\.)?$")
+_PATH_PARAM = re.compile(r"\{[^{}]*\}")
+
+
+def _plain(detail: str | None, data: Any = None) -> str:
+    """The generator's detail as one readable sentence."""
+    text = " ".join((detail or "").split())
+    ref = getattr(data, "ref", None)
+    if ref is not None:
+        ref_text = ref.get_untrusted_value() if hasattr(ref, "get_untrusted_value") else str(ref)
+        if "Could not find reference" in text or not text:
+            return f"it uses {ref_text}, a schema the generator could not build (see the schema warnings above)"
+        text = f"{text} ({ref_text})"
+    replacements = {
+        "Unsupported content type": "its request body is only available in a media type the generator cannot send:",
+        "Endpoint requires a body, but none were parseable.": "its request body could not be generated:",
+    }
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text or "openapi-python-client could not generate it (no detail given)"
+
+
+@contextlib.contextmanager
+def _generator_environment() -> Iterator[None]:
+    """PATH with this interpreter's tools (the ruff post-hooks) and no caches, for the generator's run."""
+    saved = {name: os.environ.get(name) for name in ("PATH", "RUFF_NO_CACHE", "PYTHONDONTWRITEBYTECODE")}
+    os.environ.update(_tool_env())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, Any]:
+    """Prepare the working copy and run openapi-python-client in this process into `destination`.
+
+    In-process (the generator's Python API, as its CLI uses it) rather than a subprocess: the document is
+    parsed once, and the generator's own endpoint list and structured errors drive the accounting instead
+    of scraped console output.
+    """
+    from openapi_python_client import Project
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser import GeneratorData
+    from openapi_python_client.parser.errors import GeneratorError
+    from openapi_python_client.strings import PythonIdentifier
+
+    from atomic_tooling.prepare import prepare
+
+    config_file = ConfigFile.load_from_path(CONFIG)
+    config = Config.from_sources(config_file, MetaType.NONE, spec.path.resolve(), "utf-8", False, destination)
+    document = spec.document  # the working copy: build() no longer needs the original once markers are read
+    preparation = prepare(document, config.field_prefix, dict(config.content_type_overrides))
+    config.content_type_overrides = preparation.content_type_overrides
+    problems: dict[tuple[str, str], list[str]] = {}
+    general: list[str] = []
+    started = time.perf_counter()
+    console = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(console), _generator_environment():
+            openapi = GeneratorData.from_dict(document, config=config)
+            if isinstance(openapi, GeneratorError):
+                # The document model rejected parts of some operations: set exactly those aside, retry once.
+                removed = _drop_unreadable_operations(document)
+                if not removed:
+                    raise GenerationError(f"openapi-python-client cannot read the spec: {openapi.header}\n{openapi.detail}", EXIT_GENERATOR)
+                for where, reason in removed.items():
+                    problems.setdefault(where, []).append(reason)
+                openapi = GeneratorData.from_dict(document, config=config)
+                if isinstance(openapi, GeneratorError):
+                    raise GenerationError(f"openapi-python-client cannot read the spec: {openapi.header}\n{openapi.detail}", EXIT_GENERATOR)
+            # The generator keeps what it needs; dropping the document now keeps the peak where the stock
+            # generator has it (its CLI lets the document go before it renders, too).
+            document.clear()
+            project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES if TEMPLATES.is_dir() else None)
+            errors = project.build()
+    except GenerationError:
+        raise
+    except Exception as exc:  # a generator crash must become exit 4 with a readable message
+        raise GenerationError(f"openapi-python-client failed: {type(exc).__name__}: {exc}", EXIT_GENERATOR) from exc
+    seconds = time.perf_counter() - started
+    if not (destination / "__init__.py").is_file():
+        raise GenerationError(f"openapi-python-client wrote no package:\n{console.getvalue().strip()}", EXIT_GENERATOR)
+
+    endpoints: dict[tuple[str, str], tuple[str, str]] = {}
+    for tag, collection in openapi.endpoint_collections_by_tag.items():
+        for endpoint in collection.endpoints:
+            where = (endpoint.method.upper(), _shape(endpoint.path.get_untrusted_value()))
+            endpoints.setdefault(where, (str(tag), str(PythonIdentifier(endpoint.name, config.field_prefix))))
+    warnings: dict[tuple[str, str], list[str]] = {}
+    for error in errors:
+        match = _ENDPOINT_HEADER.match(error.header or "")
+        reason = _plain(error.detail, getattr(error, "data", None))
+        if match is None:
+            if getattr(error, "level", None) is not None and error.level.value == "ERROR" and error.header:
+                raise GenerationError(f"openapi-python-client failed: {error.header}\n{error.detail or ''}".strip(), EXIT_GENERATOR)
+            general.append(f"{error.header.strip()} {reason}".strip())
+            continue
+        where = (match["method"], _shape(match["path"]))
+        target = problems if match["skipped"] else warnings
+        if reason not in target.get(where, []):
+            target.setdefault(where, []).append(reason)
+    run = GeneratorRun(endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds)
+    return run, preparation
+
+
+def _drop_unreadable_operations(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """Remove the operations the generator's document model rejects; returns (METHOD, path) -> reason.
+
+    Only errors located inside one operation are handled; anything else is left for the caller to report.
+    """
+    from openapi_python_client import schema as oai
+    from pydantic import ValidationError
+
+    try:
+        oai.OpenAPI.model_validate(document)
+    except ValidationError as exc:
+        located: dict[tuple[str, str], str] = {}
+        for error in exc.errors():
+            loc = error.get("loc", ())
+            if len(loc) < 3 or loc[0] != "paths" or str(loc[2]).lower() not in _METHODS:
+                return {}
+            where = (str(loc[2]).upper(), str(loc[1]))
+            inner = ".".join(str(part) for part in loc[3:] if part not in ("other",))
+            located.setdefault(where, f"the generator cannot read this operation's {inner or 'definition'}: {error.get('msg')}")
+        for method, path in located:
+            document["paths"][path].pop(method.lower(), None)
+        return {(method, _shape(path)): reason for (method, path), reason in located.items()}
+    return {}
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _shape(path: str) -> str:
+    """A path template with its parameter names blanked: the generator renames them to Python names."""
+    return _PATH_PARAM.sub("{}", path)
+
+
+def _module_matches(source: str, method: str, path: str) -> bool:
+    """The module's _get_kwargs sends `method` to `path` (path parameters renamed to Python names)."""
+    wanted = _PATH_PARAM.sub("{}", path)
+    for found in re.finditer(r'"url":\s*"((?:[^"\\]|\\.)*)"', source):
+        url = found.group(1).encode().decode("unicode_escape") if "\\" in found.group(1) else found.group(1)
+        if _PATH_PARAM.sub("{}", url) == wanted:
+            return f'"method": "{method.lower()}"' in source
+    return False
+
+
+def account(operations: list[Operation], run: GeneratorRun, package: Path, preparation: Any) -> Accounting:
+    """Every spec operation is generated (a module with its method and path) or skipped with a reason."""
+    result = Accounting(renamed=list(preparation.renamed), fallbacks=list(preparation.fallbacks))
+    claimed: dict[Path, str] = {}
+    for op in operations:
+        where = (op.method, _shape(op.path))
+        target = run.endpoints.get(where)
+        if target is None:
+            reasons = run.problems.get(where) or ["openapi-python-client did not generate it and gave no reason"]
+            result.skipped.append(Skipped(op.key, op.method, op.path, "; ".join(reasons)))
+            continue
+        tag, module = target
+        file = package / "api" / tag / f"{module}.py"
+        if not file.is_file():
+            result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was not written"))
+            continue
+        if file in claimed or not _module_matches(file.read_text(encoding="utf-8"), op.method, op.path):
+            other = claimed.get(file, "another operation")
+            result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was overwritten by {other}"))
+            continue
+        claimed[file] = op.key
+        result.generated.append(Generated(op, tag, module, tuple(run.warnings.get(where, ()))))
+    return result
 
 
 def render_roles(operations: list[Operation]) -> str:
@@ -131,6 +492,7 @@ def render_roles(operations: list[Operation]) -> str:
         '"""Role map: which credential roles each operation accepts.',
         "",
         "Generated by scripts/generate from the `(token: <role>)` marker in each operation's summary.",
+        "Only operations that have a generated function are listed (GENERATED.json names the skipped ones).",
         "Do not edit: change the spec and regenerate.",
         '"""',
         "",
@@ -148,12 +510,18 @@ def render_roles(operations: list[Operation]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_provenance(spec: LoadedSpec, operations: list[Operation]) -> str:
+def render_provenance(spec: LoadedSpec, accounting: Accounting) -> str:
     record = {
         "config_sha256": config_sha256(),
         "format": FORMAT_VERSION,
         "generator": "openapi-python-client",
-        "operations": len(operations),
+        "operations": len(accounting.generated),
+        "renamed": [
+            {"method": r.method, "module": r.module, "operation": r.key, "path": r.path, "reason": f"'{r.collides_with}' has the original module name"}
+            for r in accounting.renamed
+        ],
+        "skipped": [s.record() for s in accounting.skipped],
+        "spec": spec.packaged_name,
         "spec_sha256": spec.sha256,
         "tools": tool_versions(),
     }
@@ -167,30 +535,6 @@ def _tool_env() -> dict[str, str]:
     env["RUFF_NO_CACHE"] = "true"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
-
-
-def run_generator(spec: LoadedSpec, destination: Path) -> float:
-    """Generate the package into `destination` (must not exist); returns seconds spent."""
-    command = [
-        str(Path(sys.executable).parent / "openapi-python-client"),
-        "generate",
-        "--path", str(spec.path.resolve()),
-        "--config", str(CONFIG),
-        "--meta", "none",
-        "--output-path", str(destination),
-        "--fail-on-warning",
-    ]
-    if TEMPLATES.is_dir():
-        command += ["--custom-template-path", str(TEMPLATES)]
-    started = time.perf_counter()
-    result = subprocess.run(
-        command, capture_output=True, text=True, env=_tool_env(), cwd=destination.parent, check=False
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0 or not (destination / "__init__.py").is_file():
-        output = (result.stdout + result.stderr).strip()
-        raise GenerationError(f"openapi-python-client failed (exit {result.returncode}):\n{output}", EXIT_GENERATOR)
-    return elapsed
 
 
 def _format(paths: list[Path]) -> None:
@@ -209,28 +553,47 @@ def _remove_caches(tree: Path) -> None:
             shutil.rmtree(found, ignore_errors=True)
 
 
-def build(spec: LoadedSpec, scratch: Path) -> tuple[Path, list[Operation], float]:
-    """Validate, extract roles and generate into `scratch`/atomic_api. Touches nothing else."""
-    validate_spec(spec)
+def build(spec: LoadedSpec, scratch: Path) -> tuple[Path, Accounting, float]:
+    """Validate, extract roles, generate into `scratch`/atomic_api and account for every operation.
+
+    Touches nothing outside `scratch`.
+    """
+    validation = BackgroundValidation(spec)
     try:
-        operations = extract_operations(spec.document)
-    except RoleMarkerError as exc:
-        raise GenerationError(str(exc), EXIT_MARKERS) from exc
-    if not operations:
-        raise GenerationError(f"spec {spec.path} has no operations", EXIT_SPEC)
-    package = scratch / PACKAGE
-    seconds = run_generator(spec, package)
-    (package / "_roles.py").write_text(render_roles(operations), encoding="utf-8")
+        try:
+            operations = extract_operations(spec.document)
+        except RoleMarkerError as exc:
+            raise GenerationError(str(exc), EXIT_MARKERS) from exc
+        except PathItemRefError as exc:
+            raise GenerationError(f"spec {spec.path}: {exc}", EXIT_SPEC) from exc
+        if not operations:
+            raise GenerationError(f"spec {spec.path} has no operations", EXIT_SPEC)
+        package = scratch / PACKAGE
+        run, preparation = run_generator(spec, package)
+    except GenerationError:
+        validation.result()  # an invalid spec is the first thing to report (exit 2), whatever failed after
+        raise
+    spec_warnings = validation.result()
+    accounting = account(operations, run, package, preparation)
+    accounting.spec_warnings = spec_warnings + run.general
+    write_package_files(spec, package, accounting)
+    _remove_caches(scratch)
+    return package, accounting, run.seconds
+
+
+def write_package_files(spec: LoadedSpec, package: Path, accounting: Accounting) -> None:
+    """Our additions to the generated package. Renderers of our own plug in here, after the accounting,
+    and take `accounting.generated` (never the spec's operations: a skipped one has no function)."""
+    (package / "_roles.py").write_text(render_roles(accounting.operations), encoding="utf-8")
     # Verbatim (not reformatted): the drift check then also catches a grammar edit without regeneration.
     (package / "_markers.py").write_bytes(MARKERS.read_bytes())
     # openapi-python-client writes py.typed only with project metadata; typed consumers need it.
     (package / "py.typed").write_text("", encoding="utf-8")
-    # The exact spec this client was made from, for atomic_sdk.testing.Sandbox and other tools.
-    (package / "openapi.yaml").write_bytes(spec.raw)
-    (package / "GENERATED.json").write_text(render_provenance(spec, operations), encoding="utf-8")
+    # The exact spec this client was made from (its own bytes and format), for atomic_sdk.testing.Sandbox
+    # and other tools; GENERATED.json names the file.
+    (package / spec.packaged_name).write_bytes(spec.raw)
+    (package / "GENERATED.json").write_text(render_provenance(spec, accounting), encoding="utf-8")
     _format([package / "_roles.py"])
-    _remove_caches(scratch)
-    return package, operations, seconds
 
 
 def tree_files(root: Path) -> dict[str, bytes]:
@@ -294,11 +657,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="OpenAPI file to generate from (default: spec/atomic-api.yaml)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder that holds atomic_api/ (default: generated/)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the output folder differs from a fresh generation")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 6 and write nothing when any operation cannot be generated (always on for the default spec)",
+    )
     args = parser.parse_args(argv)
+    strict = args.strict or args.spec.resolve() == DEFAULT_SPEC.resolve()
     try:
         spec = load_spec(args.spec)
         with tempfile.TemporaryDirectory(prefix="atomic-gen-") as scratch:
-            package, operations, seconds = build(spec, Path(scratch))
+            package, accounting, seconds = build(spec, Path(scratch))
+            report(accounting, sys.stderr)
+            if strict and accounting.skipped:
+                raise GenerationError(
+                    f"--strict: {len(accounting.skipped)} operation(s) of {args.spec} cannot be generated (listed above)",
+                    EXIT_SKIPPED,
+                )
             if args.check:
                 return _check(package, args.output / PACKAGE)
             install(package, args.output)
@@ -306,8 +681,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scripts/generate: {exc}", file=sys.stderr)
         print(f"scripts/generate: {args.output} was not changed.", file=sys.stderr)
         return exc.exit_code
-    print(f"generated {args.output / PACKAGE} from {args.spec}: {len(operations)} operations, generator {seconds:.2f}s")
+    print(f"generated {args.output / PACKAGE} from {args.spec}: {accounting.summary()} (generator {seconds:.2f}s)")
     return EXIT_OK
+
+
+def report(accounting: Accounting, stream: Any) -> None:
+    """Name every skipped and renamed operation, every fallback and every warning."""
+    for warning in accounting.spec_warnings:
+        print(f"  warning   {warning}", file=stream)
+    for fallback in accounting.fallbacks:
+        print(f"  fallback  {fallback.describe()}", file=stream)
+    for renamed in accounting.renamed:
+        print(f"  renamed   {renamed.describe()}", file=stream)
+    for generated in accounting.generated:
+        for warning in generated.warnings:
+            print(f"  partial   {generated.operation.method} {generated.operation.path} ({generated.operation.key}): {warning}", file=stream)
+    for skipped in accounting.skipped:
+        print(f"  skipped   {skipped.method} {skipped.path} ({skipped.key}): {skipped.reason}", file=stream)
+    if accounting.skipped:
+        print(f"scripts/generate: {accounting.summary()}", file=stream)
 
 
 def _check(fresh: Path, committed: Path) -> int:

@@ -1,0 +1,311 @@
+"""Make a real-world spec digestible for openapi-python-client without losing or inventing operations.
+
+scripts/generate hands the generator a *working copy* of the document (the committed/packaged spec is the
+original bytes). Each fix here is one the generator would otherwise answer with a crash or a silently
+missing operation; every fix that changes what a user sees is returned as a note so it can be reported:
+
+- path items given as `$ref` (OpenAPI 3.1 `components/pathItems`) are inlined: the generator ignores them;
+- operations whose Python module names collide after snake-casing (`listEnvironments` / `list_environments`
+  in one tag) are disambiguated deterministically: the first in spec order keeps the name, later ones get
+  `_2`, `_3`, … (reported as "renamed");
+- enum values that collide after the generator derives member names (`ASC` / `asc`, `GMT0` / `GMT-0`) get
+  explicit, distinct member names through `x-enum-varnames` (`ASC`, `ASC_2`); repeated identical values
+  are listed once;
+- media types the generator cannot handle fall back where that is safe (see `fallback_content_types`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from openapi_python_client.parser.openapi import generate_operation_id
+from openapi_python_client.schema.untrusted_string import UntrustedString
+from openapi_python_client.strings import PythonIdentifier, get_content_type, snake_case
+
+from atomic_tooling.markers import HTTP_METHODS, resolve_path_item
+
+# Request bodies the generator sends, and response bodies it reads (0.29.1: bodies.py, responses.py).
+_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "application/octet-stream")
+_WILDCARDS = ("*/*", "application/*")
+BINARY = {"type": "string", "format": "binary"}
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """An operation whose module name had to change because another operation already had it."""
+
+    key: str
+    method: str
+    path: str
+    module: str
+    collides_with: str
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path} ({self.key}): module renamed to {self.module}, '{self.collides_with}' has the original name"
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A body whose media type the generator does not support, and what it is generated as instead."""
+
+    method: str
+    path: str
+    where: str
+    content_type: str
+    treated_as: str
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path}: {self.where} {self.content_type!r} is treated as {self.treated_as}"
+
+
+@dataclass
+class Preparation:
+    """What `prepare` changed in the working copy, and the content-type overrides for the generator's config."""
+
+    renamed: list[Renamed]
+    fallbacks: list[Fallback]
+    content_type_overrides: dict[str, str]
+    enum_renames: int
+
+
+def iter_operations(document: MutableMapping[str, Any]) -> Iterator[tuple[str, str, MutableMapping[str, Any]]]:
+    paths = document.get("paths") or {}
+    for path, item in paths.items():
+        if not isinstance(item, MutableMapping):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, MutableMapping):
+                yield method, str(path), operation
+
+
+def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overrides: dict[str, str]) -> Preparation:
+    """Apply every fix to `document` in place (it is the generator's working copy)."""
+    inline_path_items(document)
+    renamed = disambiguate_modules(document, field_prefix)
+    enum_renames = name_enum_members(document)
+    fallbacks, overrides = fallback_content_types(document, config_overrides)
+    return Preparation(renamed=renamed, fallbacks=fallbacks, content_type_overrides=overrides, enum_renames=enum_renames)
+
+
+def inline_path_items(document: MutableMapping[str, Any]) -> None:
+    paths = document.get("paths")
+    if not isinstance(paths, MutableMapping):
+        return
+    for path, item in list(paths.items()):
+        if isinstance(item, MutableMapping) and "$ref" in item:
+            paths[path] = resolve_path_item(document, item)
+
+
+def module_of(method: str, path: str, operation: MutableMapping[str, Any], field_prefix: str) -> tuple[str, str]:
+    """(tag package, module) the generator writes this operation to: api/<tag>/<module>.py."""
+    tags = operation.get("tags") or ["default"]
+    tag = PythonIdentifier(str(tags[0]), "tag")
+    operation_id = operation.get("operationId")
+    if operation_id:
+        name = PythonIdentifier(str(operation_id), field_prefix)
+    else:
+        name = generate_operation_id(path=UntrustedString(path), method=method, prefix=field_prefix)
+    return str(tag), str(PythonIdentifier(str(name), field_prefix))
+
+
+def disambiguate_modules(document: MutableMapping[str, Any], field_prefix: str) -> list[Renamed]:
+    taken: dict[tuple[str, str], str] = {}
+    planned: list[tuple[str, str, MutableMapping[str, Any], str, str]] = []
+    for method, path, operation in iter_operations(document):
+        tag, module = module_of(method, path, operation, field_prefix)
+        key = str(operation.get("operationId") or f"{method.upper()} {path}")
+        if (tag, module) not in taken:
+            taken[(tag, module)] = key
+        else:
+            planned.append((method, path, operation, tag, module))
+    renamed: list[Renamed] = []
+    for method, path, operation, tag, module in planned:
+        key = str(operation.get("operationId") or f"{method.upper()} {path}")
+        number = 2
+        while (tag, f"{module}_{number}") in taken:
+            number += 1
+        new = f"{module}_{number}"
+        taken[(tag, new)] = key
+        operation["operationId"] = new
+        renamed.append(Renamed(key, method.upper(), path, f"{tag}.{new}", taken[(tag, module)]))
+    return renamed
+
+
+def _default_member_name(value: str | int, index: int, var_name: str | None) -> str:
+    # openapi-python-client 0.29.1 EnumProperty.values_from_list, which raises on (or, after sanitising,
+    # silently merges) duplicates; the names computed here are what it would produce.
+    if isinstance(value, int):
+        if var_name is not None:
+            return snake_case(var_name).upper()
+        return f"VALUE_NEGATIVE_{-value}" if value < 0 else f"VALUE_{value}"
+    if var_name is not None:
+        key = var_name
+    elif value and value[0].isalpha():
+        key = value.upper()
+    else:
+        key = f"VALUE_{index}"
+    return snake_case(key).upper()
+
+
+def _iter_schemas(node: Any) -> Iterator[MutableMapping[str, Any]]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MutableMapping):
+            if isinstance(current.get("enum"), list):
+                yield current
+            for key, value in current.items():
+                # Examples are data, not schemas: an example object may well have an "enum" field.
+                if key not in ("example", "examples", "default", "const") and isinstance(value, MutableMapping | list):
+                    stack.append(value)
+        elif isinstance(current, list):
+            stack.extend(item for item in current if isinstance(item, MutableMapping | list))
+
+
+def name_enum_members(document: MutableMapping[str, Any]) -> int:
+    """Give enums whose derived member names collide explicit distinct names; returns how many enums changed."""
+    changed = 0
+    for schema in _iter_schemas(document):
+        values = schema["enum"]
+        kinds = {type(v) for v in values if v is not None}
+        if not values or len(kinds) != 1 or not kinds <= {str, int}:
+            continue
+        unique: list[Any] = []
+        for value in values:
+            if value not in unique:
+                unique.append(value)
+        given = schema.get("x-enum-varnames")
+        var_names = [str(v) for v in given] if isinstance(given, list) and len(given) == len(values) else None
+        if var_names is not None and len(unique) != len(values):
+            var_names = [var_names[values.index(v)] for v in unique]
+        concrete = [v for v in unique if v is not None]
+        names = [_default_member_name(v, i, None if var_names is None else var_names[unique.index(v)]) for i, v in enumerate(concrete)]
+        if len(set(names)) == len(names) and len(unique) == len(values):
+            continue
+        if len(unique) != len(values):
+            schema["enum"] = unique
+        if len(set(names)) != len(names):
+            used: set[str] = set()
+            distinct: list[str] = []
+            for name in names:
+                base = name or "VALUE"
+                candidate, number = base, 2
+                while candidate in used:
+                    candidate, number = f"{base}_{number}", number + 1
+                used.add(candidate)
+                distinct.append(candidate)
+            by_value = dict(zip(concrete, distinct, strict=True))
+            # x-enum-varnames is positional over `enum`; a null entry never becomes a member.
+            schema["x-enum-varnames"] = [by_value.get(v, "NONE") for v in unique]
+        changed += 1
+    return changed
+
+
+def _is_binary(schema: Any) -> bool:
+    return not isinstance(schema, MutableMapping) or not schema or (
+        schema.get("type") == "string" and schema.get("format") in ("binary", "byte")
+    )
+
+
+def _resolve_local(document: MutableMapping[str, Any], node: Any) -> Any:
+    seen = 0
+    while isinstance(node, MutableMapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/") and seen < 32:
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, MutableMapping) or part not in target:
+                return node
+            target = target[part]
+        node, seen = target, seen + 1
+    return node
+
+
+def _simple(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def fallback_content_types(
+    document: MutableMapping[str, Any], config_overrides: dict[str, str]
+) -> tuple[list[Fallback], dict[str, str]]:
+    """Media types openapi-python-client cannot handle, turned into ones it can where that is safe.
+
+    Only a body with *no* supported media type is touched (otherwise the generator uses the supported one):
+    - a wildcard (`*/*`, `application/*`) with a structured schema is JSON; with a binary or no schema, bytes;
+    - a response in any other type (`image/png`, `application/pdf`, `multipart/mixed`, `application/xml`, …)
+      is returned as raw bytes (a `File`), never parsed;
+    - a request body in another non-text type is sent as raw bytes that the caller supplies (a `File`),
+      with the spec's own Content-Type header (via the generator's `content_type_overrides`);
+    - a request body only in `text/*` stays unsupported: the override would also turn that type's text
+      responses into bytes. The operation is then skipped with the generator's reason.
+    """
+    fallbacks: list[Fallback] = []
+    overrides = dict(config_overrides)
+    config = _Overrides(overrides)
+
+    def request_supported(ct: str) -> bool:
+        simple = get_content_type(ct, config)  # type: ignore[arg-type]
+        return simple is not None and (simple in _BODY_TYPES or simple.endswith("+json"))
+
+    def response_supported(ct: str) -> bool:
+        simple = get_content_type(ct, config)  # type: ignore[arg-type]
+        return simple is not None and (
+            simple in ("application/json", "application/octet-stream") or simple.endswith("+json") or simple.startswith("text/")
+        )
+
+    bodies: list[tuple[str, str, str, MutableMapping[str, Any]]] = []
+    for method, path, operation in iter_operations(document):
+        body = _resolve_local(document, operation.get("requestBody"))
+        if isinstance(body, MutableMapping) and isinstance(body.get("content"), MutableMapping):
+            bodies.append((method.upper(), path, "request body", body["content"]))
+        responses = operation.get("responses")
+        if isinstance(responses, MutableMapping):
+            for code, response in responses.items():
+                resolved = _resolve_local(document, response)
+                if isinstance(resolved, MutableMapping) and isinstance(resolved.get("content"), MutableMapping):
+                    bodies.append((method.upper(), path, f"response {code}", resolved["content"]))
+
+    done: set[int] = set()
+    for method, path, where, content in bodies:
+        if id(content) in done or not content:
+            continue
+        done.add(id(content))
+        is_request = where == "request body"
+        supported = request_supported if is_request else response_supported
+        if any(supported(str(ct)) for ct in content):
+            continue
+        for ct in list(content):
+            media = content[ct] if isinstance(content[ct], MutableMapping) else {}
+            simple = _simple(str(ct))
+            schema = _resolve_local(document, media.get("schema"))
+            if simple in _WILDCARDS:
+                target = "application/octet-stream" if _is_binary(schema) else "application/json"
+                if target not in content:
+                    content[target] = content.pop(ct)
+                    fallbacks.append(Fallback(method, path, where, str(ct), "JSON" if target == "application/json" else "raw bytes"))
+                    break
+            elif is_request and simple.startswith("text/"):
+                continue
+            else:
+                if not is_request and simple.startswith("text/"):
+                    continue
+                content[ct] = {**media, "schema": dict(BINARY)}
+                overrides.setdefault(str(ct), "application/octet-stream")
+                fallbacks.append(Fallback(method, path, where, str(ct), "raw bytes (File)"))
+                break
+    # An override applies to every use of that media type; elsewhere it must describe bytes as well.
+    added = set(overrides) - set(config_overrides)
+    for _, _, _, content in bodies:
+        for ct in content:
+            if ct in added and isinstance(content[ct], MutableMapping):
+                content[ct] = {**content[ct], "schema": dict(BINARY)}
+    return fallbacks, overrides
+
+
+class _Overrides:
+    """The one attribute of the generator's Config that `get_content_type` reads."""
+
+    def __init__(self, content_type_overrides: dict[str, str]) -> None:
+        self.content_type_overrides = content_type_overrides
