@@ -154,7 +154,7 @@ def validate_spec(spec: LoadedSpec) -> list[str]:
     class DefaultsAsWarnings(validator_cls.keyword_validators["default"]):  # type: ignore[misc,name-defined]
         def __call__(self, schema: Any, value: Any) -> Iterator[Exception]:
             for error in ValueValidator.__call__(self, schema, value):
-                warnings.append(f"a default value does not match its schema: {_one_line(error)}")
+                warnings.append(f"a default value does not match its schema (the client ignores it): {_one_line(error)}")
             return iter(())
 
     lenient = type("Lenient", (validator_cls,), {"keyword_validators": {**validator_cls.keyword_validators, "default": DefaultsAsWarnings}})
@@ -314,16 +314,21 @@ _ENDPOINT_HEADER = re.compile(r"^WARNING parsing (?P<method>[A-Z]+) (?P<path>.*)
 _PATH_PARAM = re.compile(r"\{[^{}]*\}")
 
 
+_SCHEMA_HEADER = re.compile(r"^Unable to (?:parse|process) schema (?P<name>/components/schemas/[^\s:]+)")
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
 def _plain(detail: str | None, data: Any = None) -> str:
-    """The generator's detail as one readable sentence."""
-    text = " ".join((detail or "").split())
+    """The generator's detail as one readable sentence (no object reprs: GENERATED.json is deterministic)."""
+    text = _OBJECT_REPR.sub("(a value the generator does not show)", " ".join((detail or "").split()))
     ref = getattr(data, "ref", None)
     if ref is not None:
         ref_text = ref.get_untrusted_value() if hasattr(ref, "get_untrusted_value") else str(ref)
         if "Could not find reference" in text or not text:
-            return f"it uses {ref_text}, a schema the generator could not build (see the schema warnings above)"
+            return f"it uses {ref_text}, a schema the generator could not build (see the schema warnings)"
         text = f"{text} ({ref_text})"
     replacements = {
+        "Unable to parse this part of your OpenAPI document: : ": "",
         "Unsupported content type": "its request body is only available in a media type the generator cannot send:",
         "Endpoint requires a body, but none were parseable.": "its request body could not be generated:",
     }
@@ -366,6 +371,7 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
     config = Config.from_sources(config_file, MetaType.NONE, spec.path.resolve(), "utf-8", False, destination)
     document = spec.document  # the working copy: build() no longer needs the original once markers are read
     preparation = prepare(document, config.field_prefix, dict(config.content_type_overrides))
+    graph = SchemaGraph.of(document)
     config.content_type_overrides = preparation.content_type_overrides
     problems: dict[tuple[str, str], list[str]] = {}
     general: list[str] = []
@@ -403,9 +409,16 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
             where = (endpoint.method.upper(), _shape(endpoint.path.get_untrusted_value()))
             endpoints.setdefault(where, (str(tag), str(PythonIdentifier(endpoint.name, config.field_prefix))))
     warnings: dict[tuple[str, str], list[str]] = {}
+    broken_schemas: dict[str, str] = {}
+    for error in errors:
+        found = _SCHEMA_HEADER.match(error.header or "")
+        if found and f"#{found['name']}" not in broken_schemas:
+            broken_schemas[f"#{found['name']}"] = _plain(error.detail).split(" Failure to process schema")[0]
     for error in errors:
         match = _ENDPOINT_HEADER.match(error.header or "")
         reason = _plain(error.detail, getattr(error, "data", None))
+        if match is not None and "Could not find reference" in reason:
+            reason = graph.explain((match["method"], _shape(match["path"])), broken_schemas)
         if match is None:
             if getattr(error, "level", None) is not None and error.level.value == "ERROR" and error.header:
                 raise GenerationError(f"openapi-python-client failed: {error.header}\n{error.detail or ''}".strip(), EXIT_GENERATOR)
@@ -417,6 +430,63 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
             target.setdefault(where, []).append(reason)
     run = GeneratorRun(endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds)
     return run, preparation
+
+
+def _direct_refs(node: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    stack: list[Any] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Mapping):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/") and ref not in names:
+                names.append(ref)
+            stack.extend(v for k, v in current.items() if k not in ("example", "examples"))
+        elif isinstance(current, list):
+            stack.extend(current)
+    return tuple(sorted(names))
+
+
+@dataclass(frozen=True)
+class SchemaGraph:
+    """Which component schemas each operation and each schema names: to say *which* schema broke a skip."""
+
+    operations: dict[tuple[str, str], tuple[str, ...]]
+    schemas: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any]) -> SchemaGraph:
+        operations: dict[tuple[str, str], tuple[str, ...]] = {}
+        for path, item in (document.get("paths") or {}).items():
+            if isinstance(item, Mapping):
+                for method in _METHODS:
+                    if isinstance(item.get(method), Mapping):
+                        operations[(method.upper(), _shape(str(path)))] = _direct_refs(item[method])
+        components = (document.get("components") or {}).get("schemas") or {}
+        schemas = {f"#/components/schemas/{name}": _direct_refs(schema) for name, schema in components.items()}
+        return cls(operations, schemas)
+
+    def explain(self, where: tuple[str, str], broken: Mapping[str, str]) -> str:
+        direct = self.operations.get(where, ())
+        seen: dict[str, str | None] = dict.fromkeys(direct)  # schema -> the operation's schema it was reached from
+        queue = list(direct)
+        origin = {ref: ref for ref in direct}
+        while queue:
+            ref = queue.pop(0)
+            for child in self.schemas.get(ref, ()):
+                if child not in seen:
+                    seen[child] = ref
+                    origin[child] = origin[ref]
+                    queue.append(child)
+        found = [ref for ref in seen if ref in broken]
+        if not found:
+            return "a schema it uses could not be built by the generator (see the schema warnings)"
+        parts = []
+        for ref in found[:3]:
+            via = "" if origin[ref] == ref else f" (through {origin[ref]})"
+            parts.append(f"it uses {ref}{via}, which the generator could not build: {broken[ref]}")
+        more = f"; and {len(found) - 3} more such schema(s)" if len(found) > 3 else ""
+        return "; ".join(parts) + more
 
 
 def _drop_unreadable_operations(document: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -519,6 +589,15 @@ def render_provenance(spec: LoadedSpec, accounting: Accounting) -> str:
         "renamed": [
             {"method": r.method, "module": r.module, "operation": r.key, "path": r.path, "reason": f"'{r.collides_with}' has the original module name"}
             for r in accounting.renamed
+        ],
+        "fallbacks": [
+            {"content_type": f.content_type, "method": f.method, "path": f.path, "treated_as": f.treated_as, "where": f.where}
+            for f in accounting.fallbacks
+        ],
+        "partial": [
+            {"method": g.operation.method, "operation": g.operation.key, "path": g.operation.path, "reason": warning}
+            for g in accounting.generated
+            for warning in g.warnings
         ],
         "skipped": [s.record() for s in accounting.skipped],
         "spec": spec.packaged_name,

@@ -11,7 +11,10 @@ missing operation; every fix that changes what a user sees is returned as a note
 - enum values that collide after the generator derives member names (`ASC` / `asc`, `GMT0` / `GMT-0`) get
   explicit, distinct member names through `x-enum-varnames` (`ASC`, `ASC_2`); repeated identical values
   are listed once;
-- media types the generator cannot handle fall back where that is safe (see `fallback_content_types`).
+- media types the generator cannot handle fall back where that is safe (see `fallback_content_types`);
+- a `default` that does not fit its own schema (`default: "ten"` on an integer, a default outside the
+  enum) is dropped: the generator would otherwise skip the whole operation over it. The validator lists
+  each one as a warning.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class Preparation:
     fallbacks: list[Fallback]
     content_type_overrides: dict[str, str]
     enum_renames: int
+    defaults_dropped: int = 0
 
 
 def iter_operations(document: MutableMapping[str, Any]) -> Iterator[tuple[str, str, MutableMapping[str, Any]]]:
@@ -87,7 +91,35 @@ def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overri
     renamed = disambiguate_modules(document, field_prefix)
     enum_renames = name_enum_members(document)
     fallbacks, overrides = fallback_content_types(document, config_overrides)
-    return Preparation(renamed=renamed, fallbacks=fallbacks, content_type_overrides=overrides, enum_renames=enum_renames)
+    dropped = drop_unfit_defaults(document)
+    return Preparation(renamed, fallbacks, overrides, enum_renames, dropped)
+
+
+_FITS = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+}
+
+
+def drop_unfit_defaults(document: MutableMapping[str, Any]) -> int:
+    """Remove defaults that contradict their schema's type or enum; returns how many."""
+    dropped = 0
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MutableMapping):
+            if "default" in node and node["default"] is not None and isinstance(node.get("type"), str):
+                fits = _FITS.get(node["type"])
+                enum = node.get("enum")
+                if (fits is not None and not fits(node["default"])) or (isinstance(enum, list) and node["default"] not in enum):
+                    del node["default"]
+                    dropped += 1
+            stack.extend(v for k, v in node.items() if k not in ("example", "examples", "default", "const") and isinstance(v, MutableMapping | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, MutableMapping | list))
+    return dropped
 
 
 def inline_path_items(document: MutableMapping[str, Any]) -> None:

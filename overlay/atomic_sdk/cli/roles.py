@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from atomic_api._markers import RoleMarkerError, extract_operations
+from atomic_api._markers import PathItemRefError, RoleMarkerError, extract_operations
 from atomic_api._roles import OPERATIONS
 
 from .output import EXIT_OK, CliError, write_json, write_table
@@ -62,7 +62,7 @@ def operations_of_spec(path: Path) -> list[dict[str, Any]]:
     document = load_document(path)
     try:
         operations = extract_operations(document)
-    except RoleMarkerError as exc:
+    except (RoleMarkerError, PathItemRefError) as exc:
         raise CliError(f"spec {path}: {exc}") from None
     return [
         {"operation_id": op.key, "method": op.method, "path": op.path, "roles": list(op.roles)} for op in operations

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import yaml
+from atomic_api._markers import resolve_path_item
 from atomic_api._roles import OPERATIONS
 from attrs import frozen
 from openapi_schema_validator import OAS30Validator
@@ -34,9 +35,17 @@ class SpecError(AtomicError):
     """The spec cannot be served: a construct the Sandbox does not support, or a role map that disagrees."""
 
 
+_BUNDLED_NAMES = ("openapi.json", "openapi.yaml")
+
+
 def bundled_spec_path() -> Path:
-    """The spec the installed ``atomic_api`` package was generated from."""
-    return Path(str(resources.files("atomic_api") / "openapi.yaml"))
+    """The spec the installed ``atomic_api`` package was generated from (kept in its own format)."""
+    package = resources.files("atomic_api")
+    for name in _BUNDLED_NAMES:
+        candidate = package / name
+        if candidate.is_file():
+            return Path(str(candidate))
+    return Path(str(package / _BUNDLED_NAMES[-1]))
 
 
 def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) -> Any:
@@ -323,10 +332,17 @@ def _group(name: str) -> str:
 class ApiDescription:
     """All operations of a spec, matched by method and path template (most literal segments first)."""
 
-    def __init__(self, document: Mapping[str, Any], role_map: Mapping[str, tuple[str, str, tuple[str, ...]]]) -> None:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        role_map: Mapping[str, tuple[str, str, tuple[str, ...]]],
+        skipped: frozenset[str] = frozenset(),
+    ) -> None:
         operations: list[SpecOperation] = []
         paths: Mapping[str, Any] = document.get("paths", {})
         for template, item in paths.items():
+            if "$ref" in item:  # an OpenAPI 3.1 path item in components/pathItems
+                item = resolve_path_item(document, item)
             shared = list(item.get("parameters", []))
             for method in _METHODS:
                 raw = item.get(method)
@@ -334,10 +350,12 @@ class ApiDescription:
                     continue
                 operations.append(self._operation(document, template, method, shared, raw, role_map))
         spec_ids = {op.operation_id for op in operations}
-        if spec_ids != set(role_map):
+        # Operations the generator skipped (GENERATED.json) are in the spec but, having no function, not in the
+        # role map; the Sandbox still serves them (with no role to check).
+        if spec_ids - skipped != set(role_map):
             raise SpecError(
                 "the spec and the generated role map disagree; regenerate atomic_api "
-                f"(only in spec: {sorted(spec_ids - set(role_map))}, only in role map: {sorted(set(role_map) - spec_ids)})"
+                f"(only in spec: {sorted(spec_ids - skipped - set(role_map))}, only in role map: {sorted(set(role_map) - spec_ids)})"
             )
         self.operations: tuple[SpecOperation, ...] = tuple(operations)
         self._by_id = {op.operation_id: op for op in operations}
@@ -429,8 +447,23 @@ def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:
 @lru_cache(maxsize=8)
 def _load(path: str) -> ApiDescription:
     with open(path, "rb") as handle:
-        document = yaml.safe_load(handle)
-    return ApiDescription(document, OPERATIONS)
+        raw = handle.read()
+    document: Any
+    if path.endswith(".json") or raw.lstrip()[:1] == b"{":
+        document = json.loads(raw)
+    else:
+        document = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return ApiDescription(document, OPERATIONS, _skipped_operations())
+
+
+def _skipped_operations() -> frozenset[str]:
+    """Keys of the operations the installed atomic_api was generated without (GENERATED.json "skipped")."""
+    record = resources.files("atomic_api") / "GENERATED.json"
+    try:
+        skipped = json.loads(record.read_text(encoding="utf-8")).get("skipped", [])
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(str(entry["operation"]) for entry in skipped if isinstance(entry, dict) and "operation" in entry)
 
 
 def load_description(path: str | Path | None = None) -> ApiDescription:
