@@ -331,6 +331,8 @@ def _plain(detail: str | None, data: Any = None) -> str:
         "Unable to parse this part of your OpenAPI document: : ": "",
         "Unsupported content type": "its request body is only available in a media type the generator cannot send:",
         "Endpoint requires a body, but none were parseable.": "its request body could not be generated:",
+        "Cannot take allOf a non-object": "its schema combines (allOf) an object with a non-object schema, which openapi-python-client cannot express",
+        "Invalid property in union (a value the generator does not show)": "one alternative of a oneOf/anyOf could not be built",
     }
     for old, new in replacements.items():
         text = text.replace(old, new)
@@ -411,13 +413,17 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
     warnings: dict[tuple[str, str], list[str]] = {}
     broken_schemas: dict[str, str] = {}
     for error in errors:
-        found = _SCHEMA_HEADER.match(error.header or "")
+        found = _SCHEMA_HEADER.match((error.header or "").strip())
         if found and f"#{found['name']}" not in broken_schemas:
             broken_schemas[f"#{found['name']}"] = _plain(error.detail).split(" Failure to process schema")[0]
     for error in errors:
-        match = _ENDPOINT_HEADER.match(error.header or "")
+        match = _ENDPOINT_HEADER.match((error.header or "").strip())
         reason = _plain(error.detail, getattr(error, "data", None))
-        if match is not None and "Could not find reference" in reason:
+        ref = getattr(getattr(error, "data", None), "ref", None)
+        ref_text = str(ref.get_untrusted_value()) if ref is not None and hasattr(ref, "get_untrusted_value") else None
+        if match is not None and ref_text in broken_schemas:
+            reason = f"it uses {ref_text}, which the generator could not build: {broken_schemas[ref_text]}"
+        elif match is not None and "Could not find reference" in reason:
             reason = graph.explain((match["method"], _shape(match["path"])), broken_schemas)
         if match is None:
             if getattr(error, "level", None) is not None and error.level.value == "ERROR" and error.header:

@@ -12,6 +12,10 @@ missing operation; every fix that changes what a user sees is returned as a note
   explicit, distinct member names through `x-enum-varnames` (`ASC`, `ASC_2`); repeated identical values
   are listed once;
 - media types the generator cannot handle fall back where that is safe (see `fallback_content_types`);
+- component schemas whose `title`s give the same class name (Box: four schemas titled "AI agent basic
+  text tool") make the generator drop all but one, and every operation using the others; the later ones
+  are named after their component key instead (their title is set aside in the working copy);
+- an empty `enum: []` (no value is valid, so nothing can be generated for it) is read as no enum;
 - a `default` that does not fit its own schema (`default: "ten"` on an integer, a default outside the
   enum) is dropped: the generator would otherwise skip the whole operation over it. The validator lists
   each one as a warning.
@@ -25,7 +29,7 @@ from typing import Any
 
 from openapi_python_client.parser.openapi import generate_operation_id
 from openapi_python_client.schema.untrusted_string import UntrustedString
-from openapi_python_client.strings import PythonIdentifier, get_content_type, snake_case
+from openapi_python_client.strings import ClassName, PythonIdentifier, get_content_type, snake_case
 
 from atomic_tooling.markers import HTTP_METHODS, resolve_path_item
 
@@ -72,6 +76,8 @@ class Preparation:
     content_type_overrides: dict[str, str]
     enum_renames: int
     defaults_dropped: int = 0
+    titles_dropped: int = 0
+    empty_enums: int = 0
 
 
 def iter_operations(document: MutableMapping[str, Any]) -> Iterator[tuple[str, str, MutableMapping[str, Any]]]:
@@ -88,11 +94,49 @@ def iter_operations(document: MutableMapping[str, Any]) -> Iterator[tuple[str, s
 def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overrides: dict[str, str]) -> Preparation:
     """Apply every fix to `document` in place (it is the generator's working copy)."""
     inline_path_items(document)
+    titles = untitle_colliding_components(document, field_prefix)
+    empty = drop_empty_enums(document)
     renamed = disambiguate_modules(document, field_prefix)
     enum_renames = name_enum_members(document)
     fallbacks, overrides = fallback_content_types(document, config_overrides)
     dropped = drop_unfit_defaults(document)
-    return Preparation(renamed, fallbacks, overrides, enum_renames, dropped)
+    return Preparation(renamed, fallbacks, overrides, enum_renames, dropped, titles, empty)
+
+
+def untitle_colliding_components(document: MutableMapping[str, Any], field_prefix: str) -> int:
+    """Give component schemas whose class names collide (by title or key) distinct names; returns how many.
+
+    The generator names a component's class after its `title`, else its key; two components with one class
+    name make it drop the later one. The later one is named after its key, or its key plus a number.
+    """
+    schemas = (document.get("components") or {}).get("schemas")
+    if not isinstance(schemas, MutableMapping):
+        return 0
+    taken: set[str] = set()
+    renamed = 0
+    for key, schema in schemas.items():
+        if not isinstance(schema, MutableMapping):
+            continue
+        title = schema.get("title") if isinstance(schema.get("title"), str) and schema.get("title") else None
+        name = str(ClassName(title or str(key), field_prefix))
+        if name in taken:
+            base = str(ClassName(str(key), field_prefix))
+            name, number = base, 2
+            while name in taken:
+                name, number = f"{base}{number}", number + 1
+            schema["title"] = name
+            renamed += 1
+        taken.add(name)
+    return renamed
+
+
+def drop_empty_enums(document: MutableMapping[str, Any]) -> int:
+    dropped = 0
+    for schema in _iter_schemas(document):
+        if schema["enum"] == []:
+            del schema["enum"]
+            dropped += 1
+    return dropped
 
 
 _FITS = {
