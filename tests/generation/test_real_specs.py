@@ -203,3 +203,47 @@ def test_sandbox_description_loads_a_json_packaged_spec(tmp_path: Path) -> None:
     description = load_description(as_json)
     assert len(description.operations) == 33
     assert description.get("listCards").path_template == "/v1/{environmentId}/cards"
+
+
+def test_required_body_in_several_media_types_generates_importable_code(tmp_path: Path) -> None:
+    # openapi-python-client 0.29.1 writes `| Unset` without importing it for such a body (Discord: 7 calls).
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/v1/messages": {"post": {
+            "operationId": "createMessage",
+            "summary": "Send (token: workbench)",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Message"}},
+                "multipart/form-data": {"schema": {"$ref": "#/components/schemas/Upload"}},
+            }},
+            "responses": {"204": {"description": "sent"}},
+        }}},
+        "components": {"schemas": {
+            "Message": {"type": "object", "properties": {"text": {"type": "string"}}},
+            "Upload": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+        }},
+    }
+    path = tmp_path / "multi.json"
+    path.write_text(json.dumps(spec))
+    result = run_generate("--spec", path, "--output", tmp_path / "out", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "  fallback  POST /v1/messages: request body 'application/json, multipart/form-data' is treated as "
+        "an optional argument (several media types)"
+    ) in result.stderr
+    sent = _probe(tmp_path / "out", """
+import json
+from atomic_api.api.default import create_message
+from atomic_api.models.message import Message
+print(json.dumps(create_message._get_kwargs(body=Message(text="hi"))["json"]))
+""")
+    assert sent == {"text": "hi"}
+
+
+def test_generated_module_that_cannot_import_is_found(tmp_path: Path) -> None:
+    package = tmp_path / "atomic_api"
+    (package / "api" / "things").mkdir(parents=True)
+    (package / "api" / "things" / "good.py").write_text("from typing import Any\n\n\ndef f(x: Any) -> Any:\n    return x\n")
+    (package / "api" / "things" / "bad.py").write_text("def f(x: Unset) -> None:\n    pass\n")
+    assert generate.broken_files(package) == {"api/things/bad.py": "line 1: Undefined name `Unset`"}

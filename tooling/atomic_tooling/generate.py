@@ -538,9 +538,33 @@ def _module_matches(source: str, method: str, path: str) -> bool:
     return False
 
 
+def broken_files(package: Path) -> dict[str, str]:
+    """Generated files that cannot run: syntax errors or undefined names (ruff F821), by relative path.
+
+    openapi-python-client occasionally writes a module that does not import (0.29.1: a request body offered
+    in several media types annotates `Unset` without importing it); such a module is no function at all.
+    """
+    ruff = str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run(
+        [ruff, "check", "--isolated", "--no-cache", "--select", "F821", "--output-format", "json", "--exit-zero", str(package)],
+        capture_output=True, text=True, env=_tool_env(), check=True,
+    )
+    broken: dict[str, str] = {}
+    for finding in json.loads(result.stdout or "[]"):
+        name = Path(finding["filename"]).resolve().relative_to(package.resolve()).as_posix()
+        line = finding.get("location", {}).get("row", "?")
+        broken.setdefault(name, f"line {line}: {finding.get('message', finding.get('code'))}")
+    return broken
+
+
 def account(operations: list[Operation], run: GeneratorRun, package: Path, preparation: Any) -> Accounting:
     """Every spec operation is generated (a module with its method and path) or skipped with a reason."""
     result = Accounting(renamed=list(preparation.renamed), fallbacks=list(preparation.fallbacks))
+    broken = broken_files(package)
+    elsewhere = {name: problem for name, problem in broken.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
+    if elsewhere:
+        shown = "\n".join(f"  - {name} {problem}" for name, problem in sorted(elsewhere.items()))
+        raise GenerationError(f"openapi-python-client wrote a package that cannot be imported:\n{shown}", EXIT_GENERATOR)
     claimed: dict[Path, str] = {}
     for op in operations:
         where = (op.method, _shape(op.path))
@@ -553,6 +577,13 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
         file = package / "api" / tag / f"{module}.py"
         if not file.is_file():
             result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was not written"))
+            continue
+        if f"api/{tag}/{module}.py" in broken:
+            problem = broken[f"api/{tag}/{module}.py"]
+            file.unlink()  # a module that fails on import must not ship (importing the tag would fail too)
+            result.skipped.append(
+                Skipped(op.key, op.method, op.path, f"openapi-python-client wrote code for it that cannot run (api/{tag}/{module}.py {problem})")
+            )
             continue
         if file in claimed or not _module_matches(file.read_text(encoding="utf-8"), op.method, op.path):
             other = claimed.get(file, "another operation")

@@ -99,8 +99,36 @@ def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overri
     renamed = disambiguate_modules(document, field_prefix)
     enum_renames = name_enum_members(document)
     fallbacks, overrides = fallback_content_types(document, config_overrides)
+    fallbacks += optional_multi_media_bodies(document, overrides)
     dropped = drop_unfit_defaults(document)
     return Preparation(renamed, fallbacks, overrides, enum_renames, dropped, titles, empty)
+
+
+def optional_multi_media_bodies(document: MutableMapping[str, Any], overrides: dict[str, str]) -> list[Fallback]:
+    """A required request body offered in several media types becomes an optional argument.
+
+    openapi-python-client 0.29.1 types such a body `A | B | Unset = UNSET` whatever `required` says, and
+    imports `Unset` only for an optional body: a required one yields a module that does not import.
+    """
+    config = _Overrides(overrides)
+    notes: list[Fallback] = []
+    seen: set[int] = set()
+    for method, path, operation in iter_operations(document):
+        body = _resolve_local(document, operation.get("requestBody"))
+        if not isinstance(body, MutableMapping) or not body.get("required") or not isinstance(body.get("content"), MutableMapping):
+            continue
+        usable = []
+        for ct in body["content"]:
+            simple = get_content_type(str(ct), config)  # type: ignore[arg-type]
+            if simple is not None and (simple in _BODY_TYPES or simple.endswith("+json")):
+                usable.append(str(ct))
+        if len(usable) < 2:
+            continue
+        if id(body) not in seen:
+            seen.add(id(body))
+            body["required"] = False
+        notes.append(Fallback(method.upper(), path, "request body", ", ".join(usable), "an optional argument (several media types)"))
+    return notes
 
 
 def untitle_colliding_components(document: MutableMapping[str, Any], field_prefix: str) -> int:
