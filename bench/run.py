@@ -784,11 +784,100 @@ def _generate(spec: Path, scratch: Path) -> tuple[float, float, int]:
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"generation of {spec} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
-    match = re.search(r"(\d+) operations, generator ([\d.]+)s", done.stdout)
+    match = re.search(r"(\d+) generated, \d+ skipped \(generator ([\d.]+)s\)", done.stdout)
     if not match:
         raise RuntimeError(f"unexpected generate output: {done.stdout!r}")
     shutil.rmtree(output, ignore_errors=True)
     return float(match[2]), wall, int(match[1])
+
+
+# -- 9. generation against stock openapi-python-client -----------------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as handle:
+                    queue.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _measured_run(command: list[str]) -> tuple[float, int, int, int]:
+    """(wall s, peak RSS of the largest process of the tree in KB, peak summed PSS of the tree in KB, exit)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    peak_pss = 0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        # PSS splits pages shared between processes (the forked validator shares the parsed spec with its
+        # parent), so the sum is the tree's real footprint; RSS would count shared pages twice.
+        peak_pss = max(peak_pss, sum(_pss_kb(child) for child in _tree(process.pid)))
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return wall, int(usage.ru_maxrss), peak_pss, process.returncode
+
+
+def bench_generation(specs: list[Path], repeats: int) -> dict[str, Any]:
+    """Ours (scripts/generate pipeline) and stock openapi-python-client, same spec/config/templates, interleaved."""
+    scratch = Path(tempfile.mkdtemp(prefix="atomic-bench-gen-"))
+    tool_bin = Path(PY).parent
+    results: dict[str, Any] = {"repeats": repeats, "specs": {}}
+    try:
+        if not specs:
+            synthetic = scratch / "synthetic-450.yaml"
+            synthetic.write_text(yaml.safe_dump(synthetic_spec(450), sort_keys=False), encoding="utf-8")
+            specs = [synthetic]
+        for spec in specs:
+            sides: dict[str, list[tuple[float, int, int, int]]] = {"stock": [], "ours": []}
+            for rep in range(repeats):
+                for side in (("stock", "ours") if rep % 2 == 0 else ("ours", "stock")):
+                    out = scratch / f"{side}-{rep}"
+                    if side == "stock":
+                        command = [
+                            str(tool_bin / "openapi-python-client"), "generate", "--path", str(spec), "--meta", "none",
+                            "--output-path", str(out), "--config", str(ROOT / "tooling" / "generator-config.yaml"),
+                            "--custom-template-path", str(ROOT / "tooling" / "templates"),
+                        ]
+                    else:
+                        command = [PY, "-m", "atomic_tooling.generate", "--spec", str(spec), "--output", str(out)]
+                    env_command = ["env", f"PATH={tool_bin}:{os.environ.get('PATH', '')}", f"PYTHONPATH={ROOT / 'tooling'}", *command]
+                    wall, rss, pss, code = _measured_run(env_command)
+                    shutil.rmtree(out, ignore_errors=True)
+                    if code != 0 and side == "ours":
+                        raise RuntimeError(f"generation of {spec} failed (exit {code}): {' '.join(command)}")
+                    sides[side].append((wall, rss, pss, code))
+            results["specs"][spec.name] = {
+                side: {
+                    "wall": median([v[0] for v in values]),
+                    "rss_kb": median([v[1] for v in values]),
+                    "pss_kb": median([v[2] for v in values]),
+                    "exit": max(v[3] for v in values),
+                }
+                for side, values in sides.items()
+            }
+        return results
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def bench_regeneration(repeats: int) -> dict[str, Any]:
@@ -1042,6 +1131,24 @@ def report(results: dict[str, Any], elapsed: float) -> str:
             f"| synthetic ({s['operations']} ops): {s['generator']:.2f} s / {s['wall']:.2f} s "
             f"| {fmt_ratio(s['wall'] / o['wall'])} (synthetic/ours, wall) | (info) |"
         )
+    if "generation" in results:
+        r = results["generation"]
+        for name, sides in r["specs"].items():
+            st, mine = sides["stock"], sides["ours"]
+            if st["exit"] != 0:
+                out.append(
+                    f"| 9 | `{name}`, median of {r['repeats']}: wall / peak RSS / peak PSS | stock openapi-python-client "
+                    f"fails (exit {st['exit']}) after {st['wall']:.2f} s | scripts/generate: {mine['wall']:.2f} s / "
+                    f"{mine['rss_kb'] / 1024:.0f} MB / {mine['pss_kb'] / 1024:.0f} MB | (no ratio) | (info) |"
+                )
+                continue
+            out.append(
+                f"| 9 | `{name}`, median of {r['repeats']}: wall / peak RSS (largest process) / peak PSS (process tree) | "
+                f"stock openapi-python-client: {st['wall']:.2f} s / {st['rss_kb'] / 1024:.0f} MB / {st['pss_kb'] / 1024:.0f} MB "
+                f"| scripts/generate: {mine['wall']:.2f} s / {mine['rss_kb'] / 1024:.0f} MB / {mine['pss_kb'] / 1024:.0f} MB "
+                f"| {fmt_ratio(mine['wall'] / st['wall'])} wall, {fmt_ratio(mine['rss_kb'] / st['rss_kb'])} RSS, "
+                f"{fmt_ratio(mine['pss_kb'] / max(st['pss_kb'], 1))} PSS | {goal(mine['wall'] <= 1.1 * st['wall'] and mine['rss_kb'] <= 1.1 * st['rss_kb'])} |"
+            )
     if "processes" in results:
         r = results["processes"]
         calls = r["processes"] * r["workers"]
@@ -1082,7 +1189,7 @@ def report(results: dict[str, Any], elapsed: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="comma-separated sections to run (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated sections to run (default: all)")
     parser.add_argument("--processes", type=int, default=8, help="worker processes in section 6")
     parser.add_argument("--calls", type=int, default=300, help="calls per repeat in section 1")
     parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats in section 1")
@@ -1090,6 +1197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--callgrind-calls", type=int, default=20, help="calls counted in section 8")
     parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per side in section 4")
     parser.add_argument("--regen-runs", type=int, default=3, help="generations per spec in section 5")
+    parser.add_argument(
+        "--generation-spec",
+        type=Path,
+        action="append",
+        default=[],
+        help="section 9: a spec (with role markers) to generate with stock openapi-python-client and with "
+        "scripts/generate (repeatable; default: a synthetic 450-operation spec)",
+    )
     parser.add_argument("--write", type=Path, help="also write the report into this markdown file")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
@@ -1125,6 +1240,9 @@ def main(argv: list[str] | None = None) -> int:
     if "5" in only:
         print("==> 5. regeneration", file=sys.stderr, flush=True)
         results["regen"] = bench_regeneration(args.regen_runs)
+    if "9" in only:
+        print("==> 9. generation against stock openapi-python-client", file=sys.stderr, flush=True)
+        results["generation"] = bench_generation(args.generation_spec, args.regen_runs)
     text = report(results, time.perf_counter() - started)
     print(text)
     if args.write:

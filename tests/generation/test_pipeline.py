@@ -43,12 +43,36 @@ def _seed(output: Path) -> dict[str, bytes]:
 )
 def test_bad_spec_is_refused_and_output_is_untouched(tmp_path: Path, fixture: str, exit_code: int, expected_lines: list[str]) -> None:
     before = _seed(tmp_path)
-    result = run_generate("--spec", FIXTURES / fixture, "--output", tmp_path)
+    # --strict: openapi-spec-validator's full check (the default checks what generation needs, see below).
+    result = run_generate("--spec", FIXTURES / fixture, "--output", tmp_path, "--strict")
     assert result.returncode == exit_code, result.stderr
     for line in expected_lines:
         assert line in result.stderr
     assert f"{tmp_path} was not changed." in result.stderr
     assert tree_files(tmp_path) == before
+
+
+def test_without_strict_an_operation_the_generator_cannot_read_is_skipped_not_fatal(tmp_path: Path) -> None:
+    before = _seed(tmp_path)
+    result = run_generate("--spec", FIXTURES / "invalid.yaml", "--output", tmp_path)
+    # Its only operation has no responses: skipped with the reason, and a package of nothing is refused.
+    assert "  skipped   GET /v1/a (getA): the generator cannot read this operation's responses: Field required" in result.stderr
+    assert result.returncode == 4
+    assert "none of the 1 operation(s) of" in result.stderr
+    assert tree_files(tmp_path) == before
+
+
+def test_without_strict_a_dangling_ref_still_stops_with_exit_2(tmp_path: Path) -> None:
+    spec = tmp_path / "dangling.yaml"
+    spec.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /v1/a:\n    get:\n"
+        "      summary: 'A (token: events)'\n      responses:\n        '200':\n          description: ok\n"
+        "          content: {application/json: {schema: {$ref: '#/components/schemas/Nope'}}}\n"
+    )
+    result = run_generate("--spec", spec, "--output", tmp_path / "out")
+    assert result.returncode == 2
+    assert "  - $ref '#/components/schemas/Nope' points nowhere in the document" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_unreadable_and_non_yaml_specs_exit_2(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -168,6 +169,55 @@ def validate_spec(spec: LoadedSpec) -> list[str]:
         more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
         raise GenerationError(f"spec {spec.path} is not a valid OpenAPI document ({len(errors)} error(s)):\n{shown}{more}", EXIT_SPEC)
     return sorted(set(warnings))
+
+
+class QuickValidation:
+    """What generation itself needs of a spec: every local `$ref` points somewhere (exit 2 otherwise)."""
+
+    def __init__(self, spec: LoadedSpec) -> None:
+        dangling: list[str] = []
+        cache: dict[str, bool] = {}
+        stack: list[Any] = [spec.document]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#") and ref not in cache:
+                    cache[ref] = _points_somewhere(spec.document, ref)
+                    if not cache[ref]:
+                        dangling.append(ref)
+                stack.extend(value for value in node.values() if isinstance(value, dict | list))
+            elif isinstance(node, list):
+                stack.extend(value for value in node if isinstance(value, dict | list))
+        self._error: GenerationError | None = None
+        if dangling:
+            shown = "\n".join(f"  - $ref {ref!r} points nowhere in the document" for ref in sorted(dangling)[:20])
+            self._error = GenerationError(
+                f"spec {spec.path} is not a valid OpenAPI document ({len(dangling)} error(s)):\n{shown}", EXIT_SPEC
+            )
+
+    def result(self) -> list[str]:
+        if self._error is not None:
+            raise self._error
+        return []
+
+
+def _points_somewhere(document: Mapping[str, Any], ref: str) -> bool:
+    """Whether the local reference `ref` ("#/a/b~1c", percent-encoding allowed) resolves in `document`."""
+    if ref == "#":
+        return True
+    if not ref.startswith("#/"):
+        return False
+    target: Any = document
+    for raw_part in ref[2:].split("/"):
+        part = unquote(raw_part).replace("~1", "/").replace("~0", "~")
+        if isinstance(target, Mapping) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return False
+    return True
 
 
 class BackgroundValidation:
@@ -384,7 +434,7 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
             openapi = GeneratorData.from_dict(document, config=config)
             if isinstance(openapi, GeneratorError):
                 # The document model rejected parts of some operations: set exactly those aside, retry once.
-                removed = _drop_unreadable_operations(document)
+                removed = _drop_unreadable_operations(spec.path, document)
                 if not removed:
                     raise GenerationError(f"openapi-python-client cannot read the spec: {openapi.header}\n{openapi.detail}", EXIT_GENERATOR)
                 for where, reason in removed.items():
@@ -495,10 +545,11 @@ class SchemaGraph:
         return "; ".join(parts) + more
 
 
-def _drop_unreadable_operations(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+def _drop_unreadable_operations(spec_path: Path, document: dict[str, Any]) -> dict[tuple[str, str], str]:
     """Remove the operations the generator's document model rejects; returns (METHOD, path) -> reason.
 
-    Only errors located inside one operation are handled; anything else is left for the caller to report.
+    A fault outside any operation (info, components, a path item's own fields) makes the whole document
+    unreadable: that stops the run with exit 2, listing every fault.
     """
     from openapi_python_client import schema as oai
     from pydantic import ValidationError
@@ -507,13 +558,20 @@ def _drop_unreadable_operations(document: dict[str, Any]) -> dict[tuple[str, str
         oai.OpenAPI.model_validate(document)
     except ValidationError as exc:
         located: dict[tuple[str, str], str] = {}
+        outside: list[str] = []
         for error in exc.errors():
             loc = error.get("loc", ())
+            inner = ".".join(str(part) for part in loc[3:] if part not in ("other", "Reference"))
             if len(loc) < 3 or loc[0] != "paths" or str(loc[2]).lower() not in _METHODS:
-                return {}
+                where_text = ".".join(str(part) for part in loc if part not in ("other", "Reference")) or "(top level)"
+                outside.append(f"{where_text}: {error.get('msg')}")
+                continue
             where = (str(loc[2]).upper(), str(loc[1]))
-            inner = ".".join(str(part) for part in loc[3:] if part not in ("other",))
             located.setdefault(where, f"the generator cannot read this operation's {inner or 'definition'}: {error.get('msg')}")
+        if outside:
+            shown = "\n".join(f"  - {line}" for line in outside[:20])
+            more = f"\n  … and {len(outside) - 20} more" if len(outside) > 20 else ""
+            raise GenerationError(f"spec {spec_path} is not a valid OpenAPI document ({len(outside)} error(s)):\n{shown}{more}", EXIT_SPEC)
         for method, path in located:
             document["paths"][path].pop(method.lower(), None)
         return {(method, _shape(path)): reason for (method, path), reason in located.items()}
@@ -669,12 +727,15 @@ def _remove_caches(tree: Path) -> None:
             shutil.rmtree(found, ignore_errors=True)
 
 
-def build(spec: LoadedSpec, scratch: Path) -> tuple[Path, Accounting, float]:
+def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, Accounting, float]:
     """Validate, extract roles, generate into `scratch`/atomic_api and account for every operation.
 
     Touches nothing outside `scratch`.
     """
-    validation = BackgroundValidation(spec)
+    # Strict runs (Atomic's own spec, CI) get openapi-spec-validator's full check; by default a vendor spec
+    # is checked for what generation needs (local $refs here, the document model in run_generator), which
+    # costs almost nothing next to the generator, and an operation the model rejects is skipped, with why.
+    validation = BackgroundValidation(spec) if strict else QuickValidation(spec)
     try:
         try:
             operations = extract_operations(spec.document)
@@ -691,7 +752,7 @@ def build(spec: LoadedSpec, scratch: Path) -> tuple[Path, Accounting, float]:
         raise
     spec_warnings = validation.result()
     accounting = account(operations, run, package, preparation)
-    accounting.spec_warnings = spec_warnings + run.general
+    accounting.spec_warnings = sorted(set(spec_warnings) | set(preparation.defaults_dropped)) + run.general
     write_package_files(spec, package, accounting)
     _remove_caches(scratch)
     return package, accounting, run.seconds
@@ -783,8 +844,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         spec = load_spec(args.spec)
         with tempfile.TemporaryDirectory(prefix="atomic-gen-") as scratch:
-            package, accounting, seconds = build(spec, Path(scratch))
+            package, accounting, seconds = build(spec, Path(scratch), strict)
             report(accounting, sys.stderr)
+            if not accounting.generated:
+                raise GenerationError(
+                    f"none of the {len(accounting.skipped)} operation(s) of {args.spec} could be generated (listed above)",
+                    EXIT_GENERATOR,
+                )
             if strict and accounting.skipped:
                 raise GenerationError(
                     f"--strict: {len(accounting.skipped)} operation(s) of {args.spec} cannot be generated (listed above)",

@@ -24,7 +24,7 @@ missing operation; every fix that changes what a user sees is returned as a note
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_python_client.parser.openapi import generate_operation_id
@@ -75,7 +75,7 @@ class Preparation:
     fallbacks: list[Fallback]
     content_type_overrides: dict[str, str]
     enum_renames: int
-    defaults_dropped: int = 0
+    defaults_dropped: list[str] = field(default_factory=list)
     titles_dropped: int = 0
     empty_enums: int = 0
 
@@ -175,9 +175,9 @@ _FITS = {
 }
 
 
-def drop_unfit_defaults(document: MutableMapping[str, Any]) -> int:
-    """Remove defaults that contradict their schema's type or enum; returns how many."""
-    dropped = 0
+def drop_unfit_defaults(document: MutableMapping[str, Any]) -> list[str]:
+    """Remove defaults that contradict their schema's type or enum; returns a warning for each."""
+    dropped: list[str] = []
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()
@@ -185,9 +185,13 @@ def drop_unfit_defaults(document: MutableMapping[str, Any]) -> int:
             if "default" in node and node["default"] is not None and isinstance(node.get("type"), str):
                 fits = _FITS.get(node["type"])
                 enum = node.get("enum")
-                if (fits is not None and not fits(node["default"])) or (isinstance(enum, list) and node["default"] not in enum):
+                value = node["default"]
+                if fits is not None and not fits(value):
+                    dropped.append(f"a default value does not match its schema (the client ignores it): {value!r} is not of type {node['type']!r}")
                     del node["default"]
-                    dropped += 1
+                elif isinstance(enum, list) and value not in enum:
+                    dropped.append(f"a default value does not match its schema (the client ignores it): {value!r} is not one of {enum!r}")
+                    del node["default"]
             stack.extend(v for k, v in node.items() if k not in ("example", "examples", "default", "const") and isinstance(v, MutableMapping | list))
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, MutableMapping | list))
