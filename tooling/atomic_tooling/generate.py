@@ -2,7 +2,9 @@
 
 Steps, each of which stops the run before anything under the output folder is touched:
   1. read the spec (JSON with json, YAML with PyYAML's C loader when present), refuse anything that is not
-     OpenAPI 3.0/3.1 (Swagger 2.0 included) and validate it with openapi-spec-validator;
+     OpenAPI 3.0/3.1 (Swagger 2.0 included); --strict (always for our own spec) validates it fully with
+     openapi-spec-validator, in a forked child beside the generator; by default only what generation
+     needs is checked (local $refs resolve; the generator's document model reads it);
   2. read every operation's `(token: <role>)` marker (see markers.py);
   3. prepare a working copy for the generator (prepare.py: `$ref` path items, colliding module names,
      colliding enum member names, unsupported media types) and run openapi-python-client on it, in
