@@ -581,3 +581,56 @@ def test_webhook_test_call_checks_the_environment_too(sandbox: Sandbox, token: s
     assert response.status_code == 404
     assert response.json()["message"] == "unknown environment 'no-such-env'; this Sandbox knows 4dkLrv"
     assert sandbox.api_requests == {"testWebhookSubscription": 1} and sandbox.webhook_tests == []
+
+
+# ---- more of what a real server refuses -----------------------------------------------------------------
+
+
+def test_methods_are_case_sensitive(raw: Raw, sandbox: Sandbox, token: str) -> None:
+    raw.request("get", f"/v1/{sandbox.environment_id}/cards", auth(token))
+    status, headers, _ = raw.response()
+    assert (status, headers["allow"]) == (405, "GET")
+    assert sandbox.api_requests == {}
+
+
+def test_raw_non_ascii_in_the_request_target_is_400(raw: Raw, sandbox: Sandbox, token: str) -> None:
+    raw.send(f"GET /v1/{sandbox.environment_id}/card/caf\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    status, headers, body = raw.response()
+    assert status == 400
+    assert assert_json_error(headers, body, "bad_request")["message"].startswith("the request target must be ASCII")
+    assert raw.closed_by_server()
+    # Percent-encoded, the same id is fine.
+    ok = httpx.get(f"{sandbox.base_url}/v1/{sandbox.environment_id}/card/caf%C3%A9", headers=auth(token))
+    assert ok.status_code == 200
+
+
+def test_a_single_valued_query_parameter_given_twice_is_400(sandbox: Sandbox, token: str) -> None:
+    response = httpx.get(f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards?limit=5&limit=6", headers=auth(token))
+    assert response.status_code == 400
+    assert response.json()["message"] == "query parameter 'limit' is given 2 times; it takes one value"
+
+
+def test_duplicate_content_type_is_400(raw: Raw, sandbox: Sandbox, token: str) -> None:
+    body = json.dumps(FLOW).encode()
+    raw.send(
+        (
+            f"POST /v1/{sandbox.environment_id}/action-flow/f1/start HTTP/1.1\r\nHost: x\r\nUser-Agent: {UA}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+    )
+    status, _, answer = raw.response()
+    assert status == 400 and json.loads(answer)["message"] == "more than one Content-Type header"
+
+
+def test_expect_continue_for_an_oversized_body_gets_413_instead_of_100() -> None:
+    with Sandbox(max_body_bytes=100) as sb:
+        raw = Raw(sb)
+        try:
+            raw.request("POST", f"/v1/{sb.environment_id}/event", {"Content-Length": "101", "Expect": "100-continue"})
+            status, headers, body = raw.response()  # the first line is the final answer, not "100 Continue"
+            assert status == 413 and headers["connection"] == "close"
+            assert json.loads(body)["error"] == "payload_too_large"
+        finally:
+            raw.close()

@@ -36,6 +36,8 @@ ENVIRONMENT_PARAMETER = "environmentId"
 LIST_ENVIRONMENTS = "listEnvironments"
 _MAX_TRAILERS = 100
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: what a method name may be
+_TARGET = re.compile(r"[\x21-\x7e]+")  # a request target is visible ASCII (RFC 3986 / RFC 9112 3.2)
+_SINGLETON_HEADERS = ("Authorization", "Host", "Content-Type")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _log = logging.getLogger("atomic_sdk.testing")
@@ -734,6 +736,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if _TOKEN.fullmatch(self.command) is None:
                 raise _Refused(400, "bad_request", "the method is not a valid HTTP token", close=True)
+            if _TARGET.fullmatch(self.path) is None:
+                raise _Refused(
+                    400, "bad_request", "the request target must be ASCII (percent-encode the rest)", close=True
+                )
             body = self._read_body(sandbox.max_body_bytes)
             self._check_headers()
         except _Refused as refused:
@@ -754,13 +760,22 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, extra)
 
     def _check_headers(self) -> None:
-        if len(self.headers.get_all("Authorization") or []) > 1:
-            raise _Refused(400, "bad_request", "more than one Authorization header", close=False)
-        hosts = self.headers.get_all("Host") or []
-        if len(hosts) > 1:
-            raise _Refused(400, "bad_request", "more than one Host header (RFC 9112 3.2)", close=False)
-        if not hosts and self.request_version == "HTTP/1.1":
+        for name in _SINGLETON_HEADERS:
+            if len(self.headers.get_all(name) or []) > 1:
+                raise _Refused(400, "bad_request", f"more than one {name} header", close=False)
+        if self.headers.get("Host") is None and self.request_version == "HTTP/1.1":
             raise _Refused(400, "bad_request", "an HTTP/1.1 request needs a Host header (RFC 9112 3.2)", close=False)
+
+    def handle_expect_100(self) -> bool:
+        # Refuse a body that will be refused before the client sends it, instead of "100 Continue".
+        sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
+        length = (self.headers.get("Content-Length") or "").strip()
+        if _DIGITS.fullmatch(length) is not None and int(length) > sandbox.max_body_bytes:
+            self.close_connection = True
+            message = f"the body is larger than {sandbox.max_body_bytes} bytes"
+            self._send(413, _error("payload_too_large", message), {"Connection": "close"})
+            return False
+        return super().handle_expect_100()
 
     # ---- request bodies (RFC 9112 section 6) ------------------------------------------------------
 
