@@ -634,3 +634,24 @@ def test_expect_continue_for_an_oversized_body_gets_413_instead_of_100() -> None
             assert json.loads(body)["error"] == "payload_too_large"
         finally:
             raw.close()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_large_upload_reads_its_413_instead_of_a_reset(chunked: bool) -> None:
+    # The Sandbox stops reading at the limit; draining the rest before closing keeps the answer readable.
+    with Sandbox(max_body_bytes=1000) as sb:
+        token = sb.issue_token("all")
+        body = b"x" * 8_000_000
+
+        def pieces() -> Iterator[bytes]:
+            for start in range(0, len(body), 65536):
+                yield body[start : start + 65536]
+
+        response = httpx.post(
+            f"{sb.base_url}/v1/{sb.environment_id}/event",
+            content=pieces() if chunked else body,
+            headers=auth(token, **{"Content-Type": "application/json"}),
+            timeout=20,
+        )
+        assert response.status_code == 413
+        assert response.json() == {"error": "payload_too_large", "message": "the body is larger than 1000 bytes"}

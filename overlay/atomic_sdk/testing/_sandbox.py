@@ -35,6 +35,7 @@ DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 ENVIRONMENT_PARAMETER = "environmentId"
 LIST_ENVIRONMENTS = "listEnvironments"
 _MAX_TRAILERS = 100
+_LINGER_IDLE, _LINGER_TOTAL, _LINGER_BYTES = 0.2, 2.0, 64 * 1024 * 1024
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token: what a method name may be
 _TARGET = re.compile(r"[\x21-\x7e]+")  # a request target is visible ASCII (RFC 3986 / RFC 9112 3.2)
 _SINGLETON_HEADERS = ("Authorization", "Host", "Content-Type")
@@ -747,6 +748,8 @@ class _Handler(BaseHTTPRequestHandler):
             if refused.close:
                 self.close_connection = True
             self._send(refused.status, _error(refused.error, refused.message), extra)
+            if refused.close:
+                self._linger()
             return
         headers = {name.lower(): value for name, value in self.headers.items()}
         parts = urlsplit(self.path)
@@ -776,6 +779,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, _error("payload_too_large", message), {"Connection": "close"})
             return False
         return super().handle_expect_100()
+
+    def _linger(self) -> None:
+        """Read and drop what the client is still sending before the connection closes.
+
+        Closing a socket with unread input makes the kernel answer with a reset, which can destroy the
+        refusal before the client reads it (a 413 for a large upload would surface as a connection error).
+        Bounded: stops after a short silence, 2 s or 64 MiB, whichever comes first.
+        """
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(_LINGER_IDLE)
+            deadline, drained = time.monotonic() + _LINGER_TOTAL, 0
+            while time.monotonic() < deadline and drained < _LINGER_BYTES:
+                chunk = self.connection.recv(65536)
+                if not chunk:
+                    return
+                drained += len(chunk)
+        except OSError:
+            return
 
     # ---- request bodies (RFC 9112 section 6) ------------------------------------------------------
 
