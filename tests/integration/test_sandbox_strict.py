@@ -655,3 +655,17 @@ def test_a_large_upload_reads_its_413_instead_of_a_reset(chunked: bool) -> None:
         )
         assert response.status_code == 413
         assert response.json() == {"error": "payload_too_large", "message": "the body is larger than 1000 bytes"}
+
+
+def test_a_failure_while_parsing_the_request_is_a_json_500_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atomic_sdk.testing import _sandbox
+
+    def broken(self: object) -> bool:
+        raise ValueError("parser broke")
+
+    with Sandbox() as sb:
+        monkeypatch.setattr(_sandbox._Handler, "parse_request", broken)
+        response = httpx.get(f"{sb.base_url}/v1/environments", headers={"User-Agent": UA})
+        assert response.status_code == 500
+        assert response.json()["error"] == "internal_error"
+        assert sb.internal_errors == ["- : ValueError: parser broke"]

@@ -176,7 +176,7 @@ class Sandbox:
         self._webhook_tests: list[tuple[str, str]] = []
         self._last_headers: dict[str, str] | None = None
         self._by_role: dict[str, Credentials] = {}
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         if credentials is None:
             for role in Role:
@@ -191,9 +191,7 @@ class Sandbox:
         """Start serving (idempotent); ``with Sandbox() as sb`` does this for you."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self._host, self._port), _Handler)
-        server.daemon_threads = True
-        server.block_on_close = False
+        server = _Server((self._host, self._port), _Handler)
         server.sandbox = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="atomic-sandbox", daemon=True)
@@ -656,6 +654,16 @@ def _basic(header: str) -> tuple[str | None, str | None]:
     return (client_id, secret) if sep else (None, None)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Reached only outside a request's handling (a client that went away while its answer was flushed):
+        # not worth socketserver's traceback on stderr.
+        _log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
 class _Refused(Exception):
     """A request answered with an error before it reached the API logic (framing, headers, size)."""
 
@@ -682,26 +690,55 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         # Replaces http.server's version, which answers any method without a do_<METHOD> with an HTML 501:
-        # here every method reaches _dispatch, which knows which ones the spec allows on the path.
+        # here every method reaches _serve, which knows which ones the spec allows on the path.
         self._responded = False
+        # What an answer needs even when parsing fails half-way (parse_request sets them as it goes).
+        self.command, self.path, self.requestline, self.request_version = "", "", "", self.protocol_version
         try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
-                self.requestline = self.request_version = self.command = ""
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, "the request line is longer than 65536 bytes")
-                return
-            if not self.raw_requestline:
-                self.close_connection = True
-                return
-            if not self.parse_request():
-                return
-            if self.request_version == "HTTP/0.9":  # a bare "GET /path" line
-                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/0.9 requests are not supported")
-                return
-            self._dispatch()
-            self.wfile.flush()
+            self._handle_one()
         except (TimeoutError, ConnectionError):
             self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - the catch-all is the point: no request may go unanswered
+            self._fail(exc)
+
+    def _handle_one(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, "the request line is longer than 65536 bytes")
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            return
+        if self.request_version == "HTTP/0.9":  # a bare "GET /path" line
+            self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP/0.9 requests are not supported")
+            return
+        self._serve(self.server.sandbox)  # type: ignore[attr-defined]
+        self.wfile.flush()
+
+    def _fail(self, exc: Exception) -> None:
+        # A Sandbox bug: answer (never drop the connection), log, and keep it for tests to assert on.
+        sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
+        where = urlsplit(self.path or "").path  # no query string: it may carry a client secret
+        command = self.command or "-"
+        _log.error("atomic_sdk.testing.Sandbox failed on %s %s", command, where, exc_info=exc)
+        sandbox._record_internal_error(f"{command} {where}: {type(exc).__name__}: {exc}")
+        self.close_connection = True
+        if self._responded:
+            return
+        if self.request_version == "HTTP/0.9":
+            self.request_version = self.protocol_version
+        try:
+            self._send(
+                500,
+                _error("internal_error", "the Sandbox failed; see the atomic_sdk.testing log"),
+                {"Connection": "close"},
+            )
+            self.wfile.flush()
+        except Exception:  # noqa: BLE001 - nothing more can be done for this connection; it is closed
+            return
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (bad request line, header too long, bad version) as JSON; closes."""
@@ -713,25 +750,6 @@ class _Handler(BaseHTTPRequestHandler):
         status = HTTPStatus(code)
         text = message or explain or status.description or status.phrase
         self._send(code, _error(_slug(status), text), {"Connection": "close"})
-
-    def _dispatch(self) -> None:
-        sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
-        try:
-            self._serve(sandbox)
-        except (TimeoutError, ConnectionError):
-            self.close_connection = True
-        except Exception as exc:  # noqa: BLE001 - the catch-all is the point: no request may go unanswered
-            # A Sandbox bug: answer (never drop the connection), log, and keep it for tests to assert on.
-            where = urlsplit(self.path).path  # no query string: it may carry a client id or secret
-            _log.exception("atomic_sdk.testing.Sandbox failed on %s %s", self.command, where)
-            sandbox._record_internal_error(f"{self.command} {where}: {type(exc).__name__}: {exc}")
-            self.close_connection = True
-            if not self._responded:
-                self._send(
-                    500,
-                    _error("internal_error", "the Sandbox failed; see the atomic_sdk.testing log"),
-                    {"Connection": "close"},
-                )
 
     def _serve(self, sandbox: "Sandbox") -> None:
         try:
