@@ -95,8 +95,9 @@ class Sandbox:
       type)`` pairs accepted.
     * HTTP itself: a method the spec does not list for a path gets 405 with ``Allow``; bodies may be sent
       with ``Content-Length`` or chunked; a body over ``max_body_bytes`` gets 413; bad framing (negative or
-      conflicting lengths, a bad chunk) gets 400 and a closed connection; more than one ``Authorization``
-      or ``Host`` header gets 400. Every answer is JSON; error bodies take the shape the spec documents.
+      conflicting lengths, a bad chunk) gets 400 and a closed connection; more than one ``Authorization``,
+      ``Host`` or ``Content-Type`` header gets 400; methods are case-sensitive; the request target must be
+      ASCII. Every answer is JSON; error bodies take the shape the spec documents.
       A failure inside the Sandbox itself is answered with a JSON 500, logged to ``atomic_sdk.testing``
       and listed in ``internal_errors``.
 
@@ -352,6 +353,7 @@ class Sandbox:
         """Failures inside the Sandbox itself (each answered with a JSON 500 and logged); empty if all is well.
 
         A Sandbox bug, never your code's fault: assert it stays empty in tests that throw odd requests at it.
+        ``reset()`` keeps them.
         """
         with self._lock:
             return list(self._internal_errors)
