@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from atomic_sdk.testing import Sandbox
-from atomic_sdk.testing._spec import bundled_spec_path
+from atomic_sdk.testing._spec import SpecOperation, bundled_spec_path
 
 CHECKS = (
     "not_a_server_error",
@@ -60,7 +60,9 @@ def fuzzed_sandbox() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def run_schemathesis(sandbox: Sandbox, workdir: Path) -> tuple[dict[str, Any], str]:
+def run_schemathesis(
+    sandbox: Sandbox, workdir: Path, *extra: str, max_examples: int = MAX_EXAMPLES
+) -> tuple[dict[str, Any], str]:
     config = workdir / "schemathesis.toml"
     config.write_text(CONFIG.format(environment=sandbox.environment_id), encoding="utf-8")
     report = workdir / "report.json"
@@ -84,7 +86,7 @@ def run_schemathesis(sandbox: Sandbox, workdir: Path) -> tuple[dict[str, Any], s
         "--phases",
         "examples,coverage,fuzzing",
         "--max-examples",
-        str(MAX_EXAMPLES),
+        str(max_examples),
         "--seed",
         str(SEED),
         "--workers",
@@ -98,6 +100,7 @@ def run_schemathesis(sandbox: Sandbox, workdir: Path) -> tuple[dict[str, Any], s
         "json",
         "--report-json-path",
         str(report),
+        *extra,
     ]
     completed = subprocess.run(
         command,
@@ -139,3 +142,17 @@ def test_schemathesis_finds_nothing(fuzzed_sandbox: Sandbox, tmp_path: Path) -> 
     # The catch-all never had to answer: no request made the Sandbox itself fail.
     assert fuzzed_sandbox.internal_errors == []
     print(f"schemathesis: {result['test_cases']['generated']} cases in {elapsed:.1f}s")
+
+
+def test_the_run_catches_a_sandbox_that_lets_invalid_data_pass(
+    fuzzed_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same run against a Sandbox that skips request validation must fail: the zero above means something.
+    monkeypatch.setattr(SpecOperation, "validate", lambda self, *args, **kwargs: [])
+    result, output = run_schemathesis(
+        fuzzed_sandbox, tmp_path, "--include-operation-id", "cancelCards", "--phases", "coverage", max_examples=5
+    )
+    assert result["process_exit_code"] == 1, output[-4000:]
+    assert result["operations"]["tested"] == 1
+    found = {(failure["type"], tuple(failure["operations"])) for failure in result["failures"]}
+    assert found == {("AcceptedNegativeData", ("PUT /v1/{environmentId}/cards/cancel",))}, result["failures"]
