@@ -1,4 +1,4 @@
-"""Five real vendor specs generate, and every one of their operations is accounted for (issue 20).
+"""Six real vendor specs generate, and every one of their operations is accounted for (issue 20).
 
 Each test: markers injected into a temporary copy (the corpus files stay as published, checked by
 sha256), `scripts/generate` run on it, then every operation of the spec checked against the role map,
@@ -32,6 +32,7 @@ EXPECTED = {
     "adyen-management-v3.yaml": ("c0d0fe2107b614b30bb3bd6ddb853e192d0d9267a91f7e56f9cdae39c455a68d", 134, 0),
     "box-platform.json": ("70adf696ed3955729f9c75d11f34658477c0ee143d9ff6252928f5bc0fa6d499", 290, 6),
     "discord-v10.json": ("8c1d0707ccdf8e380a86dfba04058820a66435c1b69d5ed82e04dd8c0520dd73", 242, 0),
+    "okta-management.yaml": ("b3520baa5262a2d1ef5b2280731f2f54848922e0d6fde5da342c5580ecd6a027", 710, 22),
 }
 _URL = re.compile(r'"method":\s*"(?P<method>[a-z]+)",\s*"url":\s*"(?P<url>(?:[^"\\]|\\.)*)"')
 _PARAM = re.compile(r"\{[^{}]*\}")

@@ -247,3 +247,67 @@ def test_generated_module_that_cannot_import_is_found(tmp_path: Path) -> None:
     (package / "api" / "things" / "good.py").write_text("from typing import Any\n\n\ndef f(x: Any) -> Any:\n    return x\n")
     (package / "api" / "things" / "bad.py").write_text("def f(x: Unset) -> None:\n    pass\n")
     assert generate.broken_files(package) == {"api/things/bad.py": "line 1: Undefined name `Unset`"}
+
+
+def test_vendor_quirks_keep_their_operations(tmp_path: Path) -> None:
+    # Twilio: `StartTime`, `StartTime<`, `StartTime>` have one Python name (the generator skipped the call);
+    # Okta: a path parameter without `required: true`, and `$ref`s to examples that were stripped out.
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/v1/calls": {"get": {
+                "operationId": "listCalls",
+                "summary": "Calls (token: events)",
+                "parameters": [
+                    {"name": "StartTime", "in": "query", "schema": {"type": "string"}},
+                    {"name": "StartTime<", "in": "query", "schema": {"type": "string"}},
+                    {"name": "StartTime>", "in": "query", "schema": {"type": "string"}},
+                    {"name": "PageSize", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"type": "object"}, "examples": {"one": {"$ref": "#/components/examples/Gone"}}}}}},
+            }},
+            "/v1/keys/{id}": {"get": {
+                "operationId": "getKey",
+                "summary": "Key (token: auth)",
+                "parameters": [{"name": "id", "in": "path", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok"}},
+            }},
+        },
+    }
+    path = tmp_path / "quirks.json"
+    path.write_text(json.dumps(spec))
+    result = run_generate("--spec", path, "--output", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "2 generated, 0 skipped" in result.stdout
+    assert "warning   $ref '#/components/examples/Gone' points nowhere (an example or link; the client does not use it)" in result.stderr
+    assert _record(tmp_path / "out")["partial"] == [
+        {"method": "GET", "operation": "listCalls", "path": "/v1/calls",
+         "reason": f"query parameter {name!r} (its Python name collides with 'StartTime') is left out of the call"}
+        for name in ("StartTime<", "StartTime>")
+    ]
+    sent = _probe(tmp_path / "out", """
+import json
+from atomic_api.api.default import get_key, list_calls
+print(json.dumps([list_calls._get_kwargs(start_time="a", page_size=2)["params"], get_key._get_kwargs("k")["url"]]))
+""")
+    assert sent == [{"StartTime": "a", "PageSize": 2}, "/v1/keys/k"]
+
+
+def test_modules_needing_a_model_the_generator_dropped_are_found(tmp_path: Path) -> None:
+    # Okta: an inline `User.type` object and the `UserType` component share a class name; the generator
+    # drops one and still writes endpoints importing it.
+    package = tmp_path / "atomic_api"
+    (package / "api" / "users").mkdir(parents=True)
+    (package / "models").mkdir()
+    (package / "models" / "user.py").write_text("def f():\n    from ..models.user_type import UserType\n")
+    (package / "models" / "group.py").write_text("X = 1\n")
+    (package / "api" / "users" / "get_type.py").write_text("from ...models.user_type import UserType\n")
+    (package / "api" / "users" / "get_user.py").write_text("from ...models.user import User\n")
+    (package / "api" / "users" / "get_group.py").write_text("from ...models.group import Group\n")
+    broken, degraded = generate.missing_models(package)
+    assert broken == {"api/users/get_type.py": "imports models/user_type.py, which the generator did not write"}
+    assert degraded == {
+        "api/users/get_user.py": "reading models/user.py needs a model the generator did not write; that part fails when used"
+    }

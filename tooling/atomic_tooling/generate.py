@@ -192,6 +192,9 @@ class QuickValidation:
             elif isinstance(node, list):
                 stack.extend(value for value in node if isinstance(value, dict | list))
         self._error: GenerationError | None = None
+        # The generator never reads examples or links; a dangling one is a fault of the spec, not of the client.
+        self._warnings = [f"$ref {ref!r} points nowhere (an example or link; the client does not use it)" for ref in sorted(dangling) if _harmless(ref)]
+        dangling = [ref for ref in dangling if not _harmless(ref)]
         if dangling:
             shown = "\n".join(f"  - $ref {ref!r} points nowhere in the document" for ref in sorted(dangling)[:20])
             self._error = GenerationError(
@@ -201,7 +204,11 @@ class QuickValidation:
     def result(self) -> list[str]:
         if self._error is not None:
             raise self._error
-        return []
+        return list(self._warnings)
+
+
+def _harmless(ref: str) -> bool:
+    return ref.startswith(("#/components/examples/", "#/components/links/"))
 
 
 def _points_somewhere(document: Mapping[str, Any], ref: str) -> bool:
@@ -614,13 +621,53 @@ def broken_files(package: Path) -> dict[str, str]:
         name = Path(finding["filename"]).resolve().relative_to(package.resolve()).as_posix()
         line = finding.get("location", {}).get("row", "?")
         broken.setdefault(name, f"line {line}: {finding.get('message', finding.get('code'))}")
+    for name, problem in missing_models(package)[0].items():
+        broken.setdefault(name, problem)
     return broken
+
+
+_TOP_MODEL_IMPORT = re.compile(r"^from \.\.\.models\.(\w+) import", re.MULTILINE)
+_ANY_MODEL_IMPORT = {
+    "api": re.compile(r"^\s*from \.\.\.models\.(\w+) import", re.MULTILINE),
+    "models": re.compile(r"^\s*from \.\.models\.(\w+) import", re.MULTILINE),
+}
+
+
+def missing_models(package: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Endpoint modules that need a model module the generator did not write: (cannot import, degraded).
+
+    openapi-python-client 0.29.1 can drop a component (an inline schema's class name collides with it)
+    and still write code that imports it. A module importing it at the top fails on import (no function at
+    all); one that needs it only lazily, or through another model, fails when that model is parsed.
+    """
+    models = package / "models"
+    files = sorted(models.glob("*.py")) if models.is_dir() else []
+    written = {p.stem for p in files}
+    needs = {p.stem: set(_ANY_MODEL_IMPORT["models"].findall(p.read_text(encoding="utf-8"))) for p in files}
+    unusable = {name for name, refs in needs.items() if refs - written}
+    while more := {name for name, refs in needs.items() if name not in unusable and refs & unusable}:
+        unusable |= more
+    broken: dict[str, str] = {}
+    degraded: dict[str, str] = {}
+    for file in sorted((package / "api").glob("*/*.py")):
+        text = file.read_text(encoding="utf-8")
+        name = file.relative_to(package).as_posix()
+        absent_top = sorted(set(_TOP_MODEL_IMPORT.findall(text)) - written)
+        refs = set(_ANY_MODEL_IMPORT["api"].findall(text))
+        if absent_top:
+            broken[name] = f"imports models/{absent_top[0]}.py, which the generator did not write"
+        elif lacking := sorted((refs - written) | (refs & unusable)):
+            degraded[name] = (
+                f"reading models/{lacking[0]}.py needs a model the generator did not write; that part fails when used"
+            )
+    return broken, degraded
 
 
 def account(operations: list[Operation], run: GeneratorRun, package: Path, preparation: Any) -> Accounting:
     """Every spec operation is generated (a module with its method and path) or skipped with a reason."""
     result = Accounting(renamed=list(preparation.renamed), fallbacks=list(preparation.fallbacks))
     broken = broken_files(package)
+    degraded = missing_models(package)[1]
     elsewhere = {name: problem for name, problem in broken.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
     if elsewhere:
         shown = "\n".join(f"  - {name} {problem}" for name, problem in sorted(elsewhere.items()))
@@ -650,7 +697,10 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
             result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was overwritten by {other}"))
             continue
         claimed[file] = op.key
-        result.generated.append(Generated(op, tag, module, tuple(run.warnings.get(where, ()))))
+        notes = list(run.warnings.get(where, ()))
+        if f"api/{tag}/{module}.py" in degraded:
+            notes.append(degraded[f"api/{tag}/{module}.py"])
+        result.generated.append(Generated(op, tag, module, tuple(notes)))
     return result
 
 
@@ -753,6 +803,9 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
         validation.result()  # an invalid spec is the first thing to report (exit 2), whatever failed after
         raise
     spec_warnings = validation.result()
+    for (method, path), lost in preparation.parameters_dropped.items():
+        where = (method, _shape(path))
+        run.warnings.setdefault(where, []).extend(f"{what} is left out of the call" for what in lost)
     accounting = account(operations, run, package, preparation)
     accounting.spec_warnings = sorted(set(spec_warnings) | set(preparation.defaults_dropped)) + run.general
     write_package_files(spec, package, accounting)

@@ -16,6 +16,9 @@ missing operation; every fix that changes what a user sees is returned as a note
   text tool") make the generator drop all but one, and every operation using the others; the later ones
   are named after their component key instead (their title is set aside in the working copy);
 - an empty `enum: []` (no value is valid, so nothing can be generated for it) is read as no enum;
+- a path parameter without `required: true` is read as required (OpenAPI requires it; the generator
+  would skip the operation); optional parameters whose Python names cannot be told apart (`StartTime`,
+  `StartTime<`, `StartTime>`) are left out of the call after the first (reported as partial);
 - a `default` that does not fit its own schema (`default: "ten"` on an integer, a default outside the
   enum) is dropped: the generator would otherwise skip the whole operation over it. The validator lists
   each one as a warning.
@@ -76,6 +79,7 @@ class Preparation:
     content_type_overrides: dict[str, str]
     enum_renames: int
     defaults_dropped: list[str] = field(default_factory=list)
+    parameters_dropped: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     titles_dropped: int = 0
     empty_enums: int = 0
 
@@ -101,7 +105,77 @@ def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overri
     fallbacks, overrides = fallback_content_types(document, config_overrides)
     fallbacks += optional_multi_media_bodies(document, overrides)
     dropped = drop_unfit_defaults(document)
-    return Preparation(renamed, fallbacks, overrides, enum_renames, dropped, titles, empty)
+    require_path_parameters(document)
+    parameters = drop_indistinguishable_parameters(document, field_prefix)
+    return Preparation(
+        renamed=renamed,
+        fallbacks=fallbacks,
+        content_type_overrides=overrides,
+        enum_renames=enum_renames,
+        defaults_dropped=dropped,
+        parameters_dropped=parameters,
+        titles_dropped=titles,
+        empty_enums=empty,
+    )
+
+
+def require_path_parameters(document: MutableMapping[str, Any]) -> None:
+    """A path parameter is always required (OpenAPI says so); specs that forget `required: true` still mean it."""
+    found: list[Any] = list(((document.get("components") or {}).get("parameters") or {}).values())
+    for item in (document.get("paths") or {}).values():
+        if isinstance(item, MutableMapping):
+            found += item.get("parameters") or []
+            for method in HTTP_METHODS:
+                if isinstance(item.get(method), MutableMapping):
+                    found += item[method].get("parameters") or []
+    for param in found:
+        if isinstance(param, MutableMapping) and param.get("in") == "path" and param.get("required") is not True:
+            param["required"] = True
+
+
+def drop_indistinguishable_parameters(document: MutableMapping[str, Any], field_prefix: str) -> dict[tuple[str, str], list[str]]:
+    """Optional parameters the generator cannot give a Python name of their own are left out of the call.
+
+    openapi-python-client tells parameters of one location apart by snake-cased name, then by raw name;
+    past that (Twilio: `StartTime`, `StartTime<`, `StartTime>`) it skips the whole operation. Leaving out
+    the later, optional ones keeps the operation (reported as partial); a required one is kept, and the
+    generator's skip (with its reason) stands.
+    """
+    dropped: dict[tuple[str, str], list[str]] = {}
+    paths = document.get("paths") or {}
+    for path, item in paths.items():
+        if not isinstance(item, MutableMapping):
+            continue
+        shared: list[Any] = item["parameters"] if isinstance(item.get("parameters"), list) else []
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, MutableMapping):
+                continue
+            own: list[Any] = operation["parameters"] if isinstance(operation.get("parameters"), list) else []
+            resolved = [(p, _resolve_local(document, p)) for p in own]
+            names = {(r.get("in"), r.get("name")) for _, r in resolved if isinstance(r, MutableMapping)}
+            # Path-level parameters apply unless the operation redefines them (same name and location).
+            inherited = [r for r in (_resolve_local(document, p) for p in shared) if isinstance(r, MutableMapping) and (r.get("in"), r.get("name")) not in names]
+            seen_raw: dict[tuple[str, str], str] = {}
+            keep: list[Any] = []
+            lost: list[str] = []
+            for original, param in [*resolved, *((None, r) for r in inherited)]:
+                if not isinstance(param, MutableMapping) or not isinstance(param.get("name"), str):
+                    if original is not None:
+                        keep.append(original)
+                    continue
+                raw = str(PythonIdentifier(param["name"], field_prefix, skip_snake_case=True))
+                key = (str(param.get("in")), raw)
+                if key in seen_raw and not param.get("required") and original is not None:
+                    lost.append(f"{param.get('in')} parameter {param['name']!r} (its Python name collides with {seen_raw[key]!r})")
+                    continue
+                seen_raw.setdefault(key, param["name"])
+                if original is not None:
+                    keep.append(original)
+            if lost:
+                operation["parameters"] = keep
+                dropped[(method.upper(), str(path))] = lost
+    return dropped
 
 
 def optional_multi_media_bodies(document: MutableMapping[str, Any], overrides: dict[str, str]) -> list[Fallback]:
