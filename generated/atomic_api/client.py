@@ -73,6 +73,18 @@ class Client:
             self._async_client.timeout = timeout
         return evolve(self, timeout=timeout)
 
+    def response_error(
+        self, response: httpx.Response, error: Exception
+    ) -> Exception | None:
+        """The exception to raise instead of ``error``, which arose while parsing ``response``.
+
+        Atomic customisation: ``error`` is ``errors.UnexpectedStatus`` (an undocumented status with
+        ``raise_on_unexpected_status``) or whatever parsing a body the spec does not describe raised
+        (``ValueError``, ``TypeError``, ``KeyError``, ...). None, the default, re-raises ``error``;
+        ``atomic_sdk.AtomicClient`` returns its typed errors instead.
+        """
+        return None
+
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client
 
@@ -210,6 +222,18 @@ class AuthenticatedClient:
         if self._async_client is not None:
             self._async_client.timeout = timeout
         return evolve(self, timeout=timeout)
+
+    def response_error(
+        self, response: httpx.Response, error: Exception
+    ) -> Exception | None:
+        """The exception to raise instead of ``error``, which arose while parsing ``response``.
+
+        Atomic customisation: ``error`` is ``errors.UnexpectedStatus`` (an undocumented status with
+        ``raise_on_unexpected_status``) or whatever parsing a body the spec does not describe raised
+        (``ValueError``, ``TypeError``, ``KeyError``, ...). None, the default, re-raises ``error``;
+        ``atomic_sdk.AtomicClient`` returns its typed errors instead.
+        """
+        return None
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Manually set the underlying httpx.Client

@@ -40,6 +40,31 @@ class File:
 
 T = TypeVar("T")
 
+# Atomic customisation: one HTTPStatus per non-standard code, so identity and equality hold across responses.
+_EXTRA_STATUSES: dict[int, HTTPStatus] = {}
+
+
+def http_status(code: int) -> HTTPStatus:
+    """``HTTPStatus(code)``, also for codes the standard library does not list (520, 599, 299, ...).
+
+    Proxies and CDNs answer with such codes; ``HTTPStatus(520)`` raises ValueError. For them this returns an
+    ``HTTPStatus`` pseudo-member (as ``enum`` builds for flags) named ``UNKNOWN_<code>`` with an empty
+    ``phrase``: it compares equal to the integer and keeps ``Response.status_code`` an ``HTTPStatus``.
+    """
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        pass
+    status = _EXTRA_STATUSES.get(code)
+    if status is None:
+        status = int.__new__(HTTPStatus, code)
+        status._name_ = f"UNKNOWN_{code}"
+        status._value_ = code
+        status.phrase = ""  # type: ignore[misc]
+        status.description = ""  # type: ignore[misc]
+        status = _EXTRA_STATUSES.setdefault(code, status)
+    return status
+
 
 @define
 class Response(Generic[T]):
@@ -51,4 +76,12 @@ class Response(Generic[T]):
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = [
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "Response",
+    "Unset",
+    "http_status",
+]

@@ -45,6 +45,11 @@ class ActionFlowRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.flow import Flow
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
         _missing = [key for key in ("flows",) if key not in d]
@@ -52,6 +57,10 @@ class ActionFlowRequest:
             raise MissingFieldError(cls.__name__, _missing)
         flows = []
         _flows = d.pop("flows")
+        if not isinstance(_flows, list):
+            raise TypeError(
+                f"field flows expects a JSON array, got {type(_flows).__name__}"
+            )
         for flows_item_data in _flows:
             flows_item = Flow.from_dict(flows_item_data)
 

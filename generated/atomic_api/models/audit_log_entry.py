@@ -145,6 +145,11 @@ class AuditLogEntry:
         from ..models.audit_log_entry_query import AuditLogEntryQuery
         from ..models.audit_log_entry_resource import AuditLogEntryResource
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         url = d.pop("url", UNSET)
 

@@ -135,6 +135,11 @@ class Card:
         from ..models.card_definition import CardDefinition
         from ..models.card_payload import CardPayload
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         card_instance_id = d.pop("cardInstanceId", UNSET)
 

@@ -82,6 +82,11 @@ class CardPayload:
         from ..models.card_payload_metadata import CardPayloadMetadata
         from ..models.users_by_id_target import UsersByIdTarget
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _detail = d.pop("detail", UNSET)
         detail: CardPayloadDetail | Unset

@@ -46,10 +46,19 @@ class EnvironmentList:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.environment import Environment
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _environments = d.pop("environments", UNSET)
         environments: list[Environment] | Unset = UNSET
         if _environments is not UNSET:
+            if not isinstance(_environments, list):
+                raise TypeError(
+                    f"field environments expects a JSON array, got {type(_environments).__name__}"
+                )
             environments = []
             for environments_item_data in _environments:
                 environments_item = Environment.from_dict(environments_item_data)

@@ -67,6 +67,11 @@ class Flow:
         from ..models.flow_payload import FlowPayload
         from ..models.flow_target import FlowTarget
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
         _missing = [key for key in ("target",) if key not in d]

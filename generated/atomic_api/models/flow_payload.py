@@ -83,6 +83,11 @@ class FlowPayload:
         )
         from ..models.flow_payload_variables import FlowPayloadVariables
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _variables = d.pop("variables", UNSET)
         variables: FlowPayloadVariables | Unset

@@ -94,6 +94,11 @@ class LegacyEventRequest:
         from ..models.legacy_event_request_metadata import LegacyEventRequestMetadata
         from ..models.users_by_id_target import UsersByIdTarget
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         event_name = d.pop("eventName", UNSET)
 

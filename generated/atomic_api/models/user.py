@@ -87,6 +87,11 @@ class User:
         from ..models.user_profile import UserProfile
         from ..models.user_segments import UserSegments
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 

@@ -45,10 +45,19 @@ class UserListData:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.user import User
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _users = d.pop("users", UNSET)
         users: list[User] | Unset = UNSET
         if _users is not UNSET:
+            if not isinstance(_users, list):
+                raise TypeError(
+                    f"field users expects a JSON array, got {type(_users).__name__}"
+                )
             users = []
             for users_item_data in _users:
                 users_item = User.from_dict(users_item_data)

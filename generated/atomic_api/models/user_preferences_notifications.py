@@ -39,6 +39,11 @@ class UserPreferencesNotifications:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.time_window import TimeWindow
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         user_preferences_notifications = cls()
 
@@ -46,6 +51,10 @@ class UserPreferencesNotifications:
         for prop_name, prop_dict in d.items():
             additional_property = []
             _additional_property = prop_dict
+            if not isinstance(_additional_property, list):
+                raise TypeError(
+                    f"field AdditionalProperty expects a JSON array, got {type(_additional_property).__name__}"
+                )
             for additional_property_item_data in _additional_property:
                 additional_property_item = TimeWindow.from_dict(
                     additional_property_item_data

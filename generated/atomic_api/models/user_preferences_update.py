@@ -42,6 +42,11 @@ class UserPreferencesUpdate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.user_preferences_update_data import UserPreferencesUpdateData
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
         _missing = [key for key in ("data",) if key not in d]

@@ -46,10 +46,19 @@ class WebhookSubscriptionList:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.webhook_subscription import WebhookSubscription
 
+        # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _data = d.pop("data", UNSET)
         data: list[WebhookSubscription] | Unset = UNSET
         if _data is not UNSET:
+            if not isinstance(_data, list):
+                raise TypeError(
+                    f"field data expects a JSON array, got {type(_data).__name__}"
+                )
             data = []
             for data_item_data in _data:
                 data_item = WebhookSubscription.from_dict(data_item_data)

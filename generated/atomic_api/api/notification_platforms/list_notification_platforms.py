@@ -1,4 +1,3 @@
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
@@ -8,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.notification_platform_list import NotificationPlatformList
-from ...types import Response
+from ...types import Response, http_status
 
 
 def _get_kwargs(
@@ -67,11 +66,21 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[Error | NotificationPlatformList]:
+    try:
+        parsed = _parse_response(client=client, response=response)
+    except Exception as error:
+        # Atomic customisation: the client may replace a parsing failure (a body the spec does not
+        # describe) or errors.UnexpectedStatus by its own typed error; None keeps the original.
+        replacement = client.response_error(response, error)
+        if replacement is None:
+            raise
+        raise replacement from error
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused.
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=parsed,
     )
 
 
