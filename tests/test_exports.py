@@ -17,8 +17,11 @@ from atomic_api.models.card import Card
 from atomic_api.models.environment_list import EnvironmentList
 from atomic_api.models.operation_result import OperationResult
 from atomic_sdk import (
+    REQUEST_ID_HEADERS,
     AccessToken,
+    ApiConnectionError,
     ApiError,
+    ApiTimeoutError,
     AtomicClient,
     AtomicError,
     AuthenticationError,
@@ -27,15 +30,19 @@ from atomic_sdk import (
     Credentials,
     InMemoryTokenCache,
     MissingCredentialsError,
+    MissingFieldError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    RedirectError,
     RedisTokenCache,
+    ResponseValidationError,
     Role,
     ServerError,
     TokenCache,
     TokenRateLimitedError,
     TokenRequestError,
+    UnexpectedStatusError,
     UnknownOperationError,
     apaginate,
     atest_webhook_subscription,
@@ -46,8 +53,11 @@ from atomic_sdk import (
 )
 
 PUBLIC = {
+    "REQUEST_ID_HEADERS",
     "AccessToken",
+    "ApiConnectionError",
     "ApiError",
+    "ApiTimeoutError",
     "AtomicClient",
     "AtomicError",
     "AuthenticationError",
@@ -56,15 +66,19 @@ PUBLIC = {
     "Credentials",
     "InMemoryTokenCache",
     "MissingCredentialsError",
+    "MissingFieldError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedirectError",
     "RedisTokenCache",
+    "ResponseValidationError",
     "Role",
     "ServerError",
     "TokenCache",
     "TokenRateLimitedError",
     "TokenRequestError",
+    "UnexpectedStatusError",
     "UnknownOperationError",
     "__version__",
     "apaginate",
@@ -139,6 +153,12 @@ def test_error_hierarchy() -> None:
     assert all(issubclass(e, ApiError) for e in errors[5:])
     assert issubclass(TokenRateLimitedError, TokenRequestError)
     assert issubclass(AuthenticationError, ApiError)
+    others: list[type[AtomicError]] = [ApiConnectionError, ApiTimeoutError, ResponseValidationError, MissingFieldError]
+    assert all(not issubclass(e, ApiError) for e in others)
+    assert issubclass(ApiTimeoutError, ApiConnectionError)
+    assert issubclass(MissingFieldError, ResponseValidationError) and issubclass(MissingFieldError, KeyError)
+    assert issubclass(RedirectError, UnexpectedStatusError) and issubclass(UnexpectedStatusError, ApiError)
+    assert REQUEST_ID_HEADERS[0] == "x-request-id"
 
 
 def test_consumer_sync_and_async(base_url: str) -> None:
@@ -204,6 +224,22 @@ def test_consumer_reads_error_attributes() -> None:
     retry_after: float | None = error.retry_after
     status: int = error.status
     assert (retry_after, status, error.operation_id) == (2.0, 429, "listCards")
+    request_id: str | None = error.request_id
+    client_id: str | None = error.client_id
+    assert (request_id, client_id, error.headers.get("x")) == (None, None, None)
+    invalid = ResponseValidationError(
+        "bad", status=200, content_type="text/html", body_excerpt="<html>", reason="the body is not JSON",
+        method="GET", url="u", operation_id="listCards",
+    )
+    content_type: str | None = invalid.content_type
+    excerpt: str = invalid.body_excerpt
+    assert (content_type, excerpt, invalid.status) == ("text/html", "<html>", 200)
+    down = ApiTimeoutError("slow", method="GET", url="u", operation_id=None, attempts=3)
+    attempts: int | None = down.attempts
+    assert attempts == 3
+    moved = RedirectError("moved", location="https://elsewhere", status=302, method="GET", url="u", operation_id=None)
+    location: str | None = moved.location
+    assert location == "https://elsewhere"
 
 
 class _DictCache(TokenCache):

@@ -14,20 +14,28 @@ from typing import TYPE_CHECKING, Any
 from ._client import AtomicClient
 from ._credentials import Credentials
 from ._errors import (
+    REQUEST_ID_HEADERS,
+    ApiConnectionError,
     ApiError,
+    ApiTimeoutError,
     AtomicError,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
     MissingCredentialsError,
+    MissingFieldError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    RedirectError,
+    ResponseValidationError,
     ServerError,
     TokenRateLimitedError,
     TokenRequestError,
+    UnexpectedStatusError,
     UnknownOperationError,
 )
+from ._logging import setup_from_env as _setup_logging
 from ._operations import operation_roles
 from ._pagination import apaginate, paginate
 from ._roles import Role
@@ -38,9 +46,15 @@ from ._webhooks import atest_webhook_subscription, test_webhook_subscription
 if TYPE_CHECKING:
     from ._tokens.redis import RedisTokenCache
 
+# ATOMIC_LOG=info|debug turns the SDK's logging on without code (like openai-python's OPENAI_LOG).
+_setup_logging()
+
 __all__ = [
+    "REQUEST_ID_HEADERS",
     "AccessToken",
+    "ApiConnectionError",
     "ApiError",
+    "ApiTimeoutError",
     "AtomicClient",
     "AtomicError",
     "AuthenticationError",
@@ -49,15 +63,19 @@ __all__ = [
     "Credentials",
     "InMemoryTokenCache",
     "MissingCredentialsError",
+    "MissingFieldError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RedirectError",
     "RedisTokenCache",
+    "ResponseValidationError",
     "Role",
     "ServerError",
     "TokenCache",
     "TokenRateLimitedError",
     "TokenRequestError",
+    "UnexpectedStatusError",
     "UnknownOperationError",
     "__version__",
     "apaginate",

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, Generator
 import httpx
 
 from ._credentials import Credentials, CredentialSet
-from ._errors import ApiError, AuthenticationError, UnknownOperationError, api_error
+from ._errors import ApiError, AuthenticationError, UnknownOperationError, api_error, request_id_of, safe_headers
 from ._operations import DEFAULT_OPERATIONS, Operation, OperationTable
 from ._roles import Role
 from ._tokens.cache import AccessToken
@@ -70,10 +70,11 @@ class AtomicAuth(httpx.Auth):
             logger.debug(
                 "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
             )
-        # For the retry transport's log lines and for anyone inspecting the request.
+        # For the retry transport's log lines, the client's error mapping and anyone inspecting the request.
         extensions = request.extensions
         extensions["atomic_operation_id"] = operation.operation_id
         extensions["atomic_role"] = role.value
+        extensions["atomic_client_id"] = credentials.client_id
         return resolved
 
     def _match(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
@@ -93,26 +94,49 @@ class AtomicAuth(httpx.Auth):
         role, credentials = self._credentials.select(operation)
         return operation, role, credentials
 
+    def _key_role(self, role: Role) -> Role | None:
+        # A single key serves every role: token errors then name the key, not the role of one operation.
+        return None if self._credentials.single else role
+
     @staticmethod
     def _authorise(request: httpx.Request, token: AccessToken) -> None:
         request.headers["Authorization"] = f"Bearer {token.value}"
 
-    @staticmethod
     def _rejected(
-        request: httpx.Request, response: httpx.Response, operation: Operation, role: Role
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        operation: Operation,
+        role: Role,
+        credentials: Credentials,
+        tokens: tuple[AccessToken, ...],
     ) -> AuthenticationError:
+        headers = safe_headers(response.headers, [token.value for token in tokens])
+        request_id = request_id_of(headers)
         return AuthenticationError(
             f"the API answered 401 twice for {operation.operation_id} ({request.method} "
-            f"{request.url.copy_with(query=None)}), also with a freshly fetched token; "
-            "check that the key is valid, enabled and allowed for this operation",
+            f"{request.url.copy_with(query=None)}), also with a freshly fetched token for the {role.value} key "
+            f"(client_id={credentials.client_id}); check that the key is valid, enabled and allowed for this "
+            "operation" + (f" [request id {request_id}]" if request_id else ""),
             status=response.status_code,
             method=request.method,
             url=str(request.url),
             operation_id=operation.operation_id,
             role=role,
+            headers=headers,
+            request_id=request_id,
+            client_id=credentials.client_id,
         )
 
-    def _failed(self, request: httpx.Request, response: httpx.Response, operation: Operation, role: Role) -> ApiError:
+    def _failed(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        operation: Operation,
+        role: Role,
+        credentials: Credentials,
+        tokens: tuple[AccessToken, ...],
+    ) -> ApiError:
         return api_error(
             status=response.status_code,
             method=request.method,
@@ -123,34 +147,46 @@ class AtomicAuth(httpx.Auth):
             content=response.content,
             headers=response.headers,
             now=self._clock(),
+            client_id=credentials.client_id,
+            single_key=self._credentials.single,
+            # A hostile or buggy server may echo the Authorization header back.
+            redacted=[token.value for token in tokens],
         )
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         operation, role, credentials = self._resolve(request)
-        token = self._tokens.token(credentials)
+        token = self._tokens.token(credentials, self._key_role(role))
+        sent: tuple[AccessToken, ...] = (token,)
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
             self._tokens.invalidate(credentials, token)
-            self._authorise(request, self._tokens.token(credentials))
+            fresh = self._tokens.token(credentials, self._key_role(role))
+            sent += (fresh,)
+            self._authorise(request, fresh)
             response = yield request
             if response.status_code == 401:
-                raise self._rejected(request, response, operation, role)
+                response.read()
+                raise self._rejected(request, response, operation, role, credentials, sent)
         if self._raise_on_error and response.status_code >= 400:
             response.read()
-            raise self._failed(request, response, operation, role)
+            raise self._failed(request, response, operation, role, credentials, sent)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         operation, role, credentials = self._resolve(request)
-        token = await self._tokens.atoken(credentials)
+        token = await self._tokens.atoken(credentials, self._key_role(role))
+        sent: tuple[AccessToken, ...] = (token,)
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
             await self._tokens.ainvalidate(credentials, token)
-            self._authorise(request, await self._tokens.atoken(credentials))
+            fresh = await self._tokens.atoken(credentials, self._key_role(role))
+            sent += (fresh,)
+            self._authorise(request, fresh)
             response = yield request
             if response.status_code == 401:
-                raise self._rejected(request, response, operation, role)
+                await response.aread()
+                raise self._rejected(request, response, operation, role, credentials, sent)
         if self._raise_on_error and response.status_code >= 400:
             await response.aread()
-            raise self._failed(request, response, operation, role)
+            raise self._failed(request, response, operation, role, credentials, sent)

@@ -1,5 +1,7 @@
 """AtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth, User-Agent, pool)."""
 
+import ipaddress
+import logging
 import math
 import os
 import re
@@ -11,13 +13,16 @@ from typing import Any, Self
 
 import httpx
 from atomic_api.client import AuthenticatedClient
+from atomic_api.errors import UnexpectedStatus
 from attrs import define, evolve, field
 
 from . import _aio
 from ._auth import AtomicAuth
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, api_error, connection_error, response_validation_error
+from ._logging import watch as watch_hosts
+from ._operations import DEFAULT_OPERATIONS
 from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
 from ._roles import Role
 from ._tokens.cache import TokenCache
@@ -31,6 +36,8 @@ from ._tokens.provider import (
     TokenProvider,
 )
 from ._user_agent import build_user_agent
+
+logger = logging.getLogger("atomic_sdk")
 
 DEFAULT_TIMEOUT = 30.0
 _ORG_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
@@ -59,7 +66,18 @@ def _check_max_retries(max_retries: object) -> None:
         raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
 
 
-def _check_url(name: str, url: object) -> str:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost`` (and ``*.localhost``, RFC 6761), 127.0.0.0/8 or ::1."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(name: str, url: object, *, allow_insecure_http: bool = False) -> str:
     if not isinstance(url, str):
         raise ConfigurationError(f"{name} must be a string URL, got {type(url).__name__}")
     try:
@@ -70,7 +88,64 @@ def _check_url(name: str, url: object) -> str:
         raise ConfigurationError(f"{name} must be an absolute http(s) URL, got {url!r}")
     if parsed.query or parsed.fragment:
         raise ConfigurationError(f"{name} must not have a query or fragment, got {url!r}")
+    if parsed.username or parsed.password:
+        raise ConfigurationError(f"{name} must not carry a user name or password")
+    if parsed.scheme == "http" and not is_loopback(parsed.host):
+        # The client secret (token_url) and every bearer token (base_url) would cross the network in clear text.
+        if not allow_insecure_http:
+            raise ConfigurationError(
+                f"{name} {url!r} uses plain HTTP to {parsed.host}: client secrets and tokens would travel "
+                "unencrypted. Use https://, or pass allow_insecure_http=True (ATOMIC_ALLOW_INSECURE_HTTP=1) "
+                "if this really is a trusted network; loopback hosts (127.0.0.1, localhost) need neither"
+            )
+        logger.warning(
+            "%s %s uses plain HTTP to %s (allow_insecure_http=True): client secrets and bearer tokens travel "
+            "unencrypted",
+            name,
+            url,
+            parsed.host,
+        )
     return url
+
+
+def _attempts(request: httpx.Request) -> int | None:
+    attempts = request.extensions.get("atomic_attempts")
+    return attempts if isinstance(attempts, int) else None
+
+
+class _HttpxClient(httpx.Client):
+    """httpx.Client whose transport failures (after the retry transport gave up) are ApiConnectionError."""
+
+    def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        try:
+            return super().send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+        except httpx.RequestError as exc:
+            # Also covers a body that breaks off after the headers (read in send, above the transport).
+            raise connection_error(request, exc, attempts=_attempts(request)) from exc
+
+
+class _AsyncHttpxClient(httpx.AsyncClient):
+    """httpx.AsyncClient whose transport failures are ApiConnectionError (see _HttpxClient)."""
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        try:
+            return await super().send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+        except httpx.RequestError as exc:
+            raise connection_error(request, exc, attempts=_attempts(request)) from exc
 
 
 @define(init=False, repr=False, eq=False)
@@ -107,6 +182,11 @@ class AtomicClient(AuthenticatedClient):
         httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
         token_cache: where tokens are kept; ``InMemoryTokenCache`` (this process) by default,
             ``RedisTokenCache`` to share them between worker processes. Closing the client closes it.
+        allow_insecure_http: accept ``http://`` base and token URLs on hosts other than loopback (logged
+            at WARNING); without it they raise ConfigurationError, since secrets would travel in clear text.
+
+    Token requests use the same connection settings as API calls (``verify_ssl`` and ``httpx_args`` such as
+    ``transport``, ``mounts``, ``proxy``, ``cert``, ``limits``), except ``event_hooks`` and ``params``.
     """
 
     _org_id: str | None = field(init=False)
@@ -139,6 +219,7 @@ class AtomicClient(AuthenticatedClient):
         verify_ssl: str | bool | ssl.SSLContext = True,
         httpx_args: Mapping[str, Any] | None = None,
         token_cache: TokenCache | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if org_id is not None and (not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id)):
             raise ConfigurationError(f"org_id must be letters, digits and '-', got {org_id!r}")
@@ -146,8 +227,12 @@ class AtomicClient(AuthenticatedClient):
             if org_id is None:
                 raise ConfigurationError("org_id is required (or pass base_url)")
             base_url = f"https://{org_id}.customer-api.atomic.io"
-        base_url = _check_url("base_url", base_url).rstrip("/")
-        token_url = _check_url("token_url", DEFAULT_TOKEN_URL if token_url is None else token_url)
+        if not isinstance(allow_insecure_http, bool):
+            raise ConfigurationError(f"allow_insecure_http must be True or False, got {allow_insecure_http!r}")
+        base_url = _check_url("base_url", base_url, allow_insecure_http=allow_insecure_http).rstrip("/")
+        token_url = _check_url(
+            "token_url", DEFAULT_TOKEN_URL if token_url is None else token_url, allow_insecure_http=allow_insecure_http
+        )
         if environment_id is not None and (not isinstance(environment_id, str) or not environment_id):
             raise ConfigurationError("environment_id must be a non-empty string when given")
         checked_timeout = _check_timeout(timeout)
@@ -162,6 +247,8 @@ class AtomicClient(AuthenticatedClient):
             )
         if not isinstance(raise_on_error, bool):
             raise ConfigurationError(f"raise_on_error must be True or False, got {raise_on_error!r}")
+        # httpx's own INFO line would show query values (user ids, ...) of our requests; see _logging.
+        watch_hosts(base_url, token_url)
         extra = dict(httpx_args or {})
         if owned := sorted(_OWNED_HTTPX_ARGS.intersection(extra)):
             raise ConfigurationError(f"httpx_args must not set {', '.join(owned)}; AtomicClient manages them")
@@ -177,6 +264,7 @@ class AtomicClient(AuthenticatedClient):
             async_sleep=async_sleep,
             verify=verify_ssl,
             cache=token_cache,
+            httpx_args=extra,
         )
         self._setup(
             base_url=base_url,
@@ -220,7 +308,9 @@ class AtomicClient(AuthenticatedClient):
             verify_ssl=verify_ssl,
             follow_redirects=False,
             httpx_args=httpx_args,
-            raise_on_unexpected_status=False,
+            # An undeclared status then reaches response_error below, which raises the matching ApiError
+            # instead of the generated code returning None.
+            raise_on_unexpected_status=raise_on_error,
             # Tokens are per request (AtomicAuth); the static token slot stays empty.
             token="",
         )
@@ -246,7 +336,8 @@ class AtomicClient(AuthenticatedClient):
 
         Reads ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, ATOMIC_CLIENT_ID / ATOMIC_CLIENT_SECRET (one key)
         or ATOMIC_<ROLE>_CLIENT_ID / ATOMIC_<ROLE>_CLIENT_SECRET (ROLE in AUTH, WORKBENCH, EVENTS),
-        ATOMIC_BASE_URL, ATOMIC_TOKEN_URL, ATOMIC_USER_AGENT and ATOMIC_REDIS_URL (share tokens
+        ATOMIC_BASE_URL, ATOMIC_TOKEN_URL, ATOMIC_USER_AGENT, ATOMIC_ALLOW_INSECURE_HTTP (1/true: accept
+        plain-HTTP URLs to other hosts than loopback) and ATOMIC_REDIS_URL (share tokens
         between processes through a ``RedisTokenCache``). A missing variable raises ConfigurationError
         naming it.
         """
@@ -386,6 +477,46 @@ class AtomicClient(AuthenticatedClient):
             raise_on_error=raise_on_error,
         )
 
+    # -- errors ------------------------------------------------------------------------------------
+
+    def response_error(self, response: httpx.Response, error: Exception) -> Exception | None:
+        """The typed error for a response the generated code could not turn into its result.
+
+        An undeclared status (``raise_on_unexpected_status``) becomes the matching ApiError (a 3xx is a
+        RedirectError); any parsing failure becomes a ResponseValidationError (MissingFieldError when
+        required fields are missing). Called by every generated ``sync``/``asyncio`` function.
+        """
+        request = response.request
+        operation_id = request.extensions.get("atomic_operation_id")
+        operation_id = operation_id if isinstance(operation_id, str) else None
+        authorization = request.headers.get("authorization", "")
+        sent_token = authorization[7:] if authorization[:7].lower() == "bearer " else ""
+        redacted = [sent_token] if sent_token else []
+        if isinstance(error, UnexpectedStatus):
+            role_name = request.extensions.get("atomic_role")
+            client_id = request.extensions.get("atomic_client_id")
+            allowed: tuple[Role, ...] = ()
+            if operation_id is not None:
+                try:
+                    allowed = DEFAULT_OPERATIONS.get(operation_id).roles
+                except LookupError:
+                    allowed = ()
+            return api_error(
+                status=response.status_code,
+                method=request.method,
+                url=str(request.url),
+                operation_id=operation_id,
+                allowed_roles=allowed,
+                role=Role(role_name) if isinstance(role_name, str) else None,
+                content=response.content,
+                headers=response.headers,
+                now=self._retry_policy.clock(),
+                client_id=client_id if isinstance(client_id, str) else None,
+                single_key=self._credential_set.single,
+                redacted=redacted,
+            )
+        return response_validation_error(response, error, operation_id=operation_id, redacted=redacted)
+
     # -- connection pools --------------------------------------------------------------------------
 
     def _httpx_kwargs(self, *, is_async: bool) -> dict[str, Any]:
@@ -416,7 +547,7 @@ class AtomicClient(AuthenticatedClient):
             with self._pool_lock:
                 client = self._client
                 if client is None:
-                    client = self._client = httpx.Client(**self._httpx_kwargs(is_async=False))
+                    client = self._client = _HttpxClient(**self._httpx_kwargs(is_async=False))
         return client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
@@ -426,7 +557,7 @@ class AtomicClient(AuthenticatedClient):
             with self._pool_lock:
                 client = self._async_client
                 if client is None:
-                    client = self._async_client = httpx.AsyncClient(**self._httpx_kwargs(is_async=True))
+                    client = self._async_client = _AsyncHttpxClient(**self._httpx_kwargs(is_async=True))
         return client
 
     def set_httpx_client(self, client: httpx.Client) -> Self:

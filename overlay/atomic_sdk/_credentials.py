@@ -77,6 +77,11 @@ class CredentialSet:
             self._by_role[role] = value
 
     @property
+    def single(self) -> bool:
+        """Whether one key serves every role."""
+        return self._single is not None
+
+    @property
     def configured_roles(self) -> tuple[Role, ...]:
         if self._single is not None:
             return tuple(Role)

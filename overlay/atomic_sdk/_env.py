@@ -7,6 +7,8 @@ from ._credentials import Credentials
 from ._errors import ConfigurationError
 from ._roles import Role
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
 
 def _get(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
@@ -51,6 +53,11 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     if org_id is None and base_url is None:
         raise ConfigurationError("ATOMIC_ORG_ID is not set (or set ATOMIC_BASE_URL)")
     settings: dict[str, Any] = {}
+    insecure = _get(environ, "ATOMIC_ALLOW_INSECURE_HTTP")
+    if insecure is not None:
+        if insecure.lower() not in _BOOLEANS:
+            raise ConfigurationError(f"ATOMIC_ALLOW_INSECURE_HTTP must be 1/true/yes or 0/false/no, got {insecure!r}")
+        settings["allow_insecure_http"] = _BOOLEANS[insecure.lower()]
     redis_url = _get(environ, "ATOMIC_REDIS_URL")
     if redis_url is not None:
         # Imported here: the redis extra is optional and only needed when this variable is set.

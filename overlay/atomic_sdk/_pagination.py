@@ -59,8 +59,10 @@ def _items(parsed: object) -> list[Any] | None:
 
 def _page_items(module: ModuleType, response: Any, params: dict[str, Any]) -> list[Any]:
     status = int(response.status_code)
-    if status >= 400:
-        # raise_on_error=False still cannot yield an error page; raise what raise_on_error=True would.
+    if not 200 <= status < 300 or response.parsed is None:
+        # raise_on_error=False still cannot yield an error page, a redirect or an undeclared status (parsed
+        # is None): ending the iteration there would drop the remaining items silently. Raise what
+        # raise_on_error=True would.
         operation = _operation(module, params)
         raise api_error(
             status=status,
@@ -69,6 +71,7 @@ def _page_items(module: ModuleType, response: Any, params: dict[str, Any]) -> li
             operation_id=operation.operation_id,
             allowed_roles=operation.roles,
             content=response.content,
+            headers=response.headers,
         )
     return _items(response.parsed) or []
 

@@ -15,6 +15,7 @@ import httpx
 from attrs import frozen
 
 from . import _aio
+from ._errors import request_id_of
 from ._retry_after import parse_retry_after
 from ._tokens.provider import AsyncSleep, Clock, Sleep
 
@@ -102,6 +103,44 @@ def _log_retry(request: httpx.Request, reason: str, retry: int, max_retries: int
     )
 
 
+def _start_attempt(request: httpx.Request) -> tuple[int, float]:
+    # Counted on the request, so the auth flow's replay after a 401 is attempt 2, not a second attempt 1.
+    attempt = int(request.extensions.get("atomic_attempts", 0)) + 1
+    request.extensions["atomic_attempts"] = attempt
+    return attempt, time.perf_counter()
+
+
+def _log_attempt(request: httpx.Request, attempt: int, started: float, outcome: httpx.Response | Exception) -> None:
+    """The one INFO line per HTTP request: operation, method, path (never the query), status, time, attempt, id."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    operation = request.extensions.get("atomic_operation_id") or "-"
+    path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+    if isinstance(outcome, httpx.Response):
+        request_id = request_id_of(outcome.headers)
+        logger.info(
+            "%s %s %s -> %d in %.0f ms (attempt %d%s)",
+            operation,
+            request.method,
+            path,
+            outcome.status_code,
+            elapsed_ms,
+            attempt,
+            f", request id {request_id}" if request_id else "",
+        )
+    else:
+        logger.info(
+            "%s %s %s -> %s after %.0f ms (attempt %d)",
+            operation,
+            request.method,
+            path,
+            type(outcome).__name__,
+            elapsed_ms,
+            attempt,
+        )
+
+
 class RetryTransport(httpx.BaseTransport):
     """Wraps a sync transport; retries 429/502/503/504 and connection failures (see RetryPolicy)."""
 
@@ -113,14 +152,17 @@ class RetryTransport(httpx.BaseTransport):
         policy = self._policy
         retry = 0
         while True:
+            attempt, started = _start_attempt(request)
             try:
                 response = self._inner.handle_request(request)
             except httpx.TransportError as exc:
+                _log_attempt(request, attempt, started, exc)
                 wait = policy.wait_after_error(request.method, exc, retry)
                 if wait is None:
                     raise
                 reason = type(exc).__name__
             else:
+                _log_attempt(request, attempt, started, response)
                 wait = policy.wait_after_response(request.method, response, retry)
                 if wait is None:
                     return response
@@ -146,14 +188,17 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         policy = self._policy
         retry = 0
         while True:
+            attempt, started = _start_attempt(request)
             try:
                 response = await self._inner.handle_async_request(request)
             except httpx.TransportError as exc:
+                _log_attempt(request, attempt, started, exc)
                 wait = policy.wait_after_error(request.method, exc, retry)
                 if wait is None:
                     raise
                 reason = type(exc).__name__
             else:
+                _log_attempt(request, attempt, started, response)
                 wait = policy.wait_after_response(request.method, response, retry)
                 if wait is None:
                     return response

@@ -21,7 +21,13 @@ def build_user_agent(app_token: str | None = None) -> str:
     app_token = app_token.strip()
     if not app_token:
         return sdk
-    # A header value with control characters could split the request (header injection).
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in app_token):
-        raise ConfigurationError("user_agent must not contain control characters such as newlines")
+    # Header values travel as ASCII: anything else fails only at the first request (UnicodeEncodeError),
+    # and control characters could split the request (header injection). So refuse both here.
+    bad = sorted({ch for ch in app_token if not 0x20 <= ord(ch) <= 0x7E})
+    if bad:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:5])
+        raise ConfigurationError(
+            f"user_agent must be printable ASCII (letters, digits, spaces and punctuation), found {shown}; "
+            "e.g. user_agent='my-app/1.2'"
+        )
     return f"{app_token} {sdk}"

@@ -13,7 +13,7 @@ import httpx
 from atomic_api.models.operation_result import OperationResult
 
 from ._client import AtomicClient
-from ._errors import ApiError, ConfigurationError, api_error, parse_body
+from ._errors import ConfigurationError, api_error, parse_body, response_validation_error
 
 #: The name the reference index gives this call; errors raised by the API name the operation whose
 #: method and path it shares (createWebhookSubscription), as the role map knows only that one.
@@ -45,6 +45,11 @@ def _request(client: object, event_type: object, environment_id: str | None) -> 
     return f"/v1/{quote(env, safe='')}/webhook", {"type": checked}
 
 
+def _sent_token(request: httpx.Request) -> list[str]:
+    authorization = request.headers.get("authorization", "")
+    return [authorization[7:]] if authorization[:7].lower() == "bearer " and authorization[7:] else []
+
+
 def _result(response: httpx.Response) -> OperationResult:
     request = response.request
     if response.status_code >= 300:
@@ -57,19 +62,19 @@ def _result(response: httpx.Response) -> OperationResult:
             operation_id=OPERATION_ID,
             content=response.content,
             headers=response.headers,
+            redacted=_sent_token(request),
         )
     body = parse_body(response.content, response.headers.get("content-type"))
     if body is None:
         return OperationResult()
     if not isinstance(body, dict):
-        raise ApiError(
-            f"{OPERATION_ID} ({request.method} {request.url}) answered {response.status_code} with a body that "
-            f"is not a JSON object ({type(body).__name__}); the response of the test call is undocumented",
-            status=response.status_code,
-            method=request.method,
-            url=str(request.url),
+        # A success status with a body that is not what the call returns: like every such body, a
+        # ResponseValidationError (status, content type and an excerpt; never a token).
+        raise response_validation_error(
+            response,
+            TypeError(f"the body is not a JSON object ({type(body).__name__}); the test call's response is undocumented"),
             operation_id=OPERATION_ID,
-            body=body,
+            redacted=_sent_token(request),
         )
     parsed: dict[str, Any] = body
     return OperationResult.from_dict(parsed)

@@ -182,7 +182,8 @@ def test_no_key_for_the_role_and_no_configuration_exit_2(sandbox: Sandbox, cli: 
     assert sandbox.api_requests == {} and sandbox.token_requests == {}
 
 
-def test_an_empty_response_prints_nothing(tmp_path: Path, run_main: RunMain) -> None:
+def test_an_undeclared_204_fails_in_one_line(tmp_path: Path, run_main: RunMain) -> None:
+    # The installed atomic_api declares 200 for deleteWebhookSubscription; this Sandbox answers 204.
     spec = json.loads(json.dumps(SPEC))
     operation = spec["paths"]["/v1/{environmentId}/webhook/{webhookId}"]["delete"]
     operation["responses"] = {
@@ -193,5 +194,8 @@ def test_an_empty_response_prints_nothing(tmp_path: Path, run_main: RunMain) -> 
     path.write_text(yaml.safe_dump(spec))
     with Sandbox(spec=path) as sb:
         result = run_main(["call", "deleteWebhookSubscription", "-p", "webhookId=w1"], env=sb.env())
-        assert (result.code, result.stdout, result.stderr) == (0, "", "")
+        assert (result.code, result.stdout) == (1, "")
+        assert result.stderr.count("\n") == 1
+        assert result.stderr.startswith("atomic-sdk: deleteWebhookSubscription failed: HTTP 204: ")
+        assert "does not declare status 204 for deleteWebhookSubscription" in result.stderr
         assert sb.api_requests == {"deleteWebhookSubscription": 1}

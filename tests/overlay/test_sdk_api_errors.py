@@ -94,10 +94,13 @@ def test_permission_denied_names_operation_and_role(server: AtomicServer, clock:
     ):
         list_environments.sync(client=client)
     message = str(info.value)
-    assert "listEnvironments" in message
-    assert "used a key for role 'workbench'" in message
-    assert "accepts roles: events or workbench" in message
+    assert message.startswith(
+        f"listEnvironments (GET {server.base_url}/v1/environments) failed with 403 Forbidden: "
+        '{"message": "Forbidden"}. The SDK sent the key you configured for role workbench (client_id=wb-id), '
+        "the first role listEnvironments accepts (events or workbench or auth) that has credentials."
+    )
     assert info.value.role is Role.WORKBENCH
+    assert info.value.client_id == "wb-id"
 
 
 def test_rate_limited_error_carries_retry_after(server: AtomicServer, clock: FakeClock) -> None:

@@ -57,7 +57,9 @@ def test_is_a_generated_authenticated_client(clock: FakeClock) -> None:
     client = make(clock, environment_id="env1")
     assert isinstance(client, AuthenticatedClient)
     assert client.environment_id == "env1"
-    assert client.raise_on_unexpected_status is False
+    # True: an undeclared status reaches AtomicClient.response_error, which raises the matching ApiError.
+    assert client.raise_on_unexpected_status is True
+    assert client.with_options(raise_on_error=False).raise_on_unexpected_status is False
     assert "Authorization" not in client.get_httpx_client().headers
     assert_clean(client)
     assert "ev-id" in repr(client) and "secret=***" in repr(client)
@@ -79,7 +81,7 @@ def test_is_a_generated_authenticated_client(clock: FakeClock) -> None:
         ({"token_url": "not a url"}, "token_url"),
         ({"token_leeway": -1}, "token_leeway"),
         ({"token_max_attempts": 0}, "token_max_attempts"),
-        ({"user_agent": "app\r\nX-Evil: 1"}, "control"),
+        ({"user_agent": "app\r\nX-Evil: 1"}, "printable ASCII"),
         ({"httpx_args": {"auth": None}}, "httpx_args must not set auth"),
         ({"environment_id": ""}, "environment_id"),
     ],

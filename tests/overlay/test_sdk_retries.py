@@ -15,7 +15,16 @@ from atomic_api.api.cards import cancel_cards, list_cards
 from atomic_api.models.action_flow_request import ActionFlowRequest
 from atomic_api.models.flow import Flow
 from atomic_api.models.flow_target import FlowTarget
-from atomic_sdk import AtomicClient, ConfigurationError, Credentials, RateLimitedError, ServerError
+from atomic_sdk import (
+    ApiConnectionError,
+    ApiTimeoutError,
+    AtomicClient,
+    AtomicError,
+    ConfigurationError,
+    Credentials,
+    RateLimitedError,
+    ServerError,
+)
 from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
 
@@ -125,7 +134,10 @@ def test_put_is_retried_on_503(server: AtomicServer, clock: FakeClock, waits: Sl
 
 
 def failing_transport(failures: list[Exception], log: list[str]) -> httpx.MockTransport:
+    # Token requests take the same transport as API calls (httpx_args apply to both); they succeed here.
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            return httpx.Response(200, json={"access_token": TOKEN_MARK + "mock", "token_type": "Bearer"})
         log.append(request.method)
         if failures:
             raise failures.pop(0)
@@ -151,10 +163,12 @@ def test_post_is_not_retried_when_the_request_may_have_arrived(
     transport = failing_transport([httpx.RemoteProtocolError("server hung up")], log)
     with (
         make(server, clock, waits, httpx_args={"transport": transport}) as client,
-        pytest.raises(httpx.RemoteProtocolError),
+        raises_clean(ApiConnectionError) as info,
     ):
         start_flow(client)
     assert log == ["POST"]
+    assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
+    assert info.value.attempts == 1
 
 
 def test_get_is_retried_on_connection_errors(server: AtomicServer, clock: FakeClock, waits: SleepRecorder) -> None:
@@ -165,25 +179,33 @@ def test_get_is_retried_on_connection_errors(server: AtomicServer, clock: FakeCl
     assert log == ["GET", "GET", "GET"]
 
 
-def test_connection_errors_exhaust_to_the_httpx_error(
+def test_connection_errors_exhaust_to_api_connection_error(
     server: AtomicServer, clock: FakeClock, waits: SleepRecorder
 ) -> None:
     log: list[str] = []
     transport = failing_transport([httpx.ConnectError("refused") for _ in range(5)], log)
     with (
         make(server, clock, waits, max_retries=1, httpx_args={"transport": transport}) as client,
-        pytest.raises(httpx.ConnectError),
+        raises_clean(ApiConnectionError) as info,
     ):
         list_cards.sync(client=client, environment_id="env1")
     assert log == ["GET", "GET"]
+    error = info.value
+    assert type(error) is ApiConnectionError and isinstance(error, AtomicError)
+    assert isinstance(error.__cause__, httpx.ConnectError)
+    assert (error.operation_id, error.method, error.attempts) == ("listCards", "GET", 2)
+    assert error.url == f"{server.base_url}/v1/env1/cards"
+    assert str(error).startswith(f"listCards (GET {server.base_url}/v1/env1/cards) failed without a response after 2")
 
 
 def test_read_timeout_is_not_retried(server: AtomicServer, clock: FakeClock, waits: SleepRecorder) -> None:
     log: list[str] = []
     transport = failing_transport([httpx.ReadTimeout("slow")], log)
-    with make(server, clock, waits, httpx_args={"transport": transport}) as client, pytest.raises(httpx.ReadTimeout):
+    with make(server, clock, waits, httpx_args={"transport": transport}) as client, raises_clean(ApiTimeoutError) as info:
         list_cards.sync(client=client, environment_id="env1")
     assert log == ["GET"]
+    assert isinstance(info.value, ApiConnectionError) and isinstance(info.value.__cause__, httpx.ReadTimeout)
+    assert "timed out after 1 attempt(s)" in str(info.value)
 
 
 def test_retry_after_http_date_is_honoured(server: AtomicServer, clock: FakeClock, waits: SleepRecorder) -> None:

@@ -122,10 +122,10 @@ def test_invalidate_drops_exactly_that_token(mock: respx.MockRouter, clock: Fake
 def test_429_retry_after_seconds_then_success(mock: respx.MockRouter, clock: FakeClock) -> None:
     sleeps = SleepRecorder(clock)
     route = mock.post(TOKEN_URL).mock(
-        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(429, headers={"Retry-After": "2.5"}), ok()]
+        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(429, headers={"Retry-After": "2"}), ok()]
     )
     assert provider(clock, sleeps).token(CRED).value == TOKEN_MARK + "1"
-    assert sleeps.waits == [7.0, 2.5]
+    assert sleeps.waits == [7.0, 2.0]
     assert route.call_count == 3
 
 

@@ -15,6 +15,7 @@ from atomic_sdk import (
     MissingCredentialsError,
     PermissionDeniedError,
     RateLimitedError,
+    ResponseValidationError,
     Role,
     atest_webhook_subscription,
     test_webhook_subscription,
@@ -70,13 +71,14 @@ def test_undocumented_success_bodies_are_tolerated(server: AtomicServer, reply: 
         assert test_webhook_subscription(client, "card-completed").additional_properties == expected
 
 
-def test_a_success_body_that_is_not_an_object_raises_api_error(server: AtomicServer) -> None:
+def test_a_success_body_that_is_not_an_object_raises_response_validation_error(server: AtomicServer) -> None:
     server.api_replies.append(Reply.json(200, ["not", "an", "object"]))
-    with _client(server) as client, raises_clean(ApiError, match="not a JSON object") as caught:
+    with _client(server) as client, raises_clean(ResponseValidationError, match="not a JSON object") as caught:
         test_webhook_subscription(client, "card-completed")
     error = caught.value
-    assert isinstance(error, ApiError) and type(error) is ApiError
-    assert (error.status, error.operation_id, error.body) == (200, "testWebhookSubscription", ["not", "an", "object"])
+    assert type(error) is ResponseValidationError and not isinstance(error, ApiError)
+    assert (error.status, error.operation_id, error.body_excerpt) == (200, "testWebhookSubscription", '["not", "an", "object"]')
+    assert error.content_type == "application/json"
 
 
 def test_api_errors_raise_as_for_the_subscribe_route(server: AtomicServer) -> None:

@@ -16,6 +16,7 @@ from atomic_sdk import (
     AccessToken,
     AtomicClient,
     ConfigurationError,
+    Credentials,
     InMemoryTokenCache,
     RedisTokenCache,
     TokenCache,
@@ -43,6 +44,24 @@ def token(value: str, life: float = 3600.0, leeway: float = 60.0, now: float = 1
     return AccessToken(value=value, expires_at=now + life, refresh_at=now + life - leeway)
 
 
+KEY_CREDENTIALS = Credentials("scale-id", "scale-secret-Zq9")
+
+
+def bound(cache: RedisTokenCache, *keys: str) -> RedisTokenCache:
+    """A cache used directly (as TokenProvider would) needs the credentials that encrypt each key's entry."""
+    for key in keys or ("k", "k1", "k2"):
+        cache.bind_credentials(key, KEY_CREDENTIALS)
+    return cache
+
+
+def store_from_another_process(url: str, key: str, value: str, ttl_s: float = 120.0) -> None:
+    """What another worker holding the same secret writes: the sealed token with its TTL."""
+    other = bound(RedisTokenCache(url), key)
+    clock = FakeClock()
+    other._store(key, token(value, life=ttl_s + 60.0, now=clock.now), clock)
+    other.close()
+
+
 def test_token_is_stored_under_a_hash_of_client_id_and_token_url_with_ttl_expiry_minus_leeway(
     redis_server: RedisServer,
 ) -> None:
@@ -52,8 +71,15 @@ def test_token_is_stored_under_a_hash_of_client_id_and_token_url_with_ttl_expiry
         key = f"{NS}:token:{token_cache_key(auth.client_id, sb.token_url)}"
         stored = keys(redis_server)
         assert list(stored) == [key]
-        assert set(stored[key]) == {"access_token", "leeway"}
-        assert float(stored[key]["leeway"]) == 60.0
+        assert set(stored[key]) == {"sealed", "fp"}
+        # Encrypted at rest: neither the raw hash nor Redis's own serialisation of the key holds the token.
+        raw = redis.Redis.from_url(redis_server.url)
+        dumped = (raw.dump(key) or b"") + b"".join(k + v for k, v in raw.hgetall(key).items())
+        issued = [value for value in sb.sensitive_values() if value.encode() not in b"".join(
+            c.client_secret.encode() for c in sb.credentials.values())]
+        assert len(issued) == 1
+        for value in sb.sensitive_values():
+            assert value.encode() not in dumped
         pttl = redis.Redis.from_url(redis_server.url).pttl(key)
         # expires_in 3600 - leeway 60, less the few milliseconds since the write.
         assert 3_540_000 - 5_000 < pttl <= 3_540_000
@@ -83,7 +109,7 @@ def test_a_second_process_cache_reuses_the_stored_token(redis_server: RedisServe
 
 
 def test_the_lock_is_released_by_its_owner_only(redis_server: RedisServer) -> None:
-    cache = RedisTokenCache(redis_server.url)
+    cache = bound(RedisTokenCache(redis_server.url))
     r = redis.Redis.from_url(redis_server.url, decode_responses=True)
     lock = f"{NS}:lock:k1"
     seen_during_fetch: list[str | None] = []
@@ -99,7 +125,7 @@ def test_the_lock_is_released_by_its_owner_only(redis_server: RedisServer) -> No
     assert len(seen_during_fetch) == 1 and len(seen_during_fetch[0] or "") == 32  # our random owner value
     assert r.get(lock) == "another-owner"
 
-    other = RedisTokenCache(redis_server.url)
+    other = bound(RedisTokenCache(redis_server.url))
     calls: list[int] = []
     got = other.get_or_fetch("k2", lambda: calls.append(1) or token("v2"), FakeClock())
     assert (got.value, calls) == ("v2", [1])
@@ -109,7 +135,7 @@ def test_the_lock_is_released_by_its_owner_only(redis_server: RedisServer) -> No
 def test_a_waiter_takes_the_token_the_lock_holder_stores(redis_server: RedisServer) -> None:
     r = redis.Redis.from_url(redis_server.url, decode_responses=True)
     r.set(f"{NS}:lock:k", "holder", px=10_000)
-    cache = RedisTokenCache(redis_server.url, poll_interval=0.02)
+    cache = bound(RedisTokenCache(redis_server.url, poll_interval=0.02))
     fetched: list[int] = []
     result: list[AccessToken] = []
     waiter = threading.Thread(
@@ -118,8 +144,7 @@ def test_a_waiter_takes_the_token_the_lock_holder_stores(redis_server: RedisServ
     waiter.start()
     time.sleep(0.3)
     assert result == []  # still waiting on the holder
-    r.hset(f"{NS}:token:k", mapping={"access_token": "theirs", "leeway": "60.0"})
-    r.pexpire(f"{NS}:token:k", 120_000)
+    store_from_another_process(redis_server.url, "k", "theirs", ttl_s=120.0)
     waiter.join(timeout=5)
     assert fetched == []
     assert [t.value for t in result] == ["theirs"]
@@ -131,8 +156,8 @@ def test_a_waiter_takes_the_token_the_lock_holder_stores(redis_server: RedisServ
 def test_a_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_server: RedisServer) -> None:
     # Two caches = two processes. The holder's fetch takes 4 lock TTLs (a rate-limited token endpoint);
     # its lock is renewed meanwhile, so the other waits for its token instead of fetching a second one.
-    holder = RedisTokenCache(redis_server.url, lock_ttl=0.25, poll_interval=0.02)
-    other = RedisTokenCache(redis_server.url, lock_ttl=0.25, wait_timeout=5.0, poll_interval=0.02)
+    holder = bound(RedisTokenCache(redis_server.url, lock_ttl=0.25, poll_interval=0.02))
+    other = bound(RedisTokenCache(redis_server.url, lock_ttl=0.25, wait_timeout=5.0, poll_interval=0.02))
     r = redis.Redis.from_url(redis_server.url)
     fetches: list[str] = []
     got: dict[str, AccessToken] = {}
@@ -159,8 +184,8 @@ def test_a_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_server: RedisSe
 
 
 async def test_async_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_server: RedisServer) -> None:
-    holder = RedisTokenCache(redis_server.url, lock_ttl=0.25, poll_interval=0.02)
-    other = RedisTokenCache(redis_server.url, lock_ttl=0.25, wait_timeout=5.0, poll_interval=0.02)
+    holder = bound(RedisTokenCache(redis_server.url, lock_ttl=0.25, poll_interval=0.02))
+    other = bound(RedisTokenCache(redis_server.url, lock_ttl=0.25, wait_timeout=5.0, poll_interval=0.02))
     fetches: list[str] = []
 
     async def slow() -> AccessToken:
@@ -188,7 +213,7 @@ def test_a_waiter_fetches_itself_after_wait_timeout(
 ) -> None:
     r = redis.Redis.from_url(redis_server.url)
     r.set(f"{NS}:lock:k", "stuck-holder", px=60_000)
-    cache = RedisTokenCache(redis_server.url, wait_timeout=0.3, poll_interval=0.02)
+    cache = bound(RedisTokenCache(redis_server.url, wait_timeout=0.3, poll_interval=0.02))
     calls: list[int] = []
     with caplog.at_level(logging.WARNING, logger="atomic_sdk"):
         got = cache.get_or_fetch("k", lambda: calls.append(1) or token("mine"), FakeClock())
@@ -203,7 +228,7 @@ def test_a_waiter_fetches_itself_after_wait_timeout(
 async def test_async_waiter_recovers_when_a_dead_holders_lock_expires(redis_server: RedisServer) -> None:
     r = redis.Redis.from_url(redis_server.url)
     r.set(f"{NS}:lock:k", "dead-holder", px=400)
-    cache = RedisTokenCache(redis_server.url, poll_interval=0.02)
+    cache = bound(RedisTokenCache(redis_server.url, poll_interval=0.02))
     calls: list[int] = []
 
     async def fetch() -> AccessToken:
@@ -217,22 +242,25 @@ async def test_async_waiter_recovers_when_a_dead_holders_lock_expires(redis_serv
     assert [t.value for t in got] == ["mine"] * 8
     assert calls == [1]
     assert waited >= 0.3  # nobody fetched while the lock was alive
-    assert r.hget(f"{NS}:token:k", "access_token") == b"mine"
+    reader = bound(RedisTokenCache(redis_server.url))
+    assert reader.get_or_fetch("k", lambda: token("unused"), FakeClock()).value == "mine"
 
 
 def test_discard_drops_the_rejected_token_only(redis_server: RedisServer) -> None:
-    cache = RedisTokenCache(redis_server.url)
+    cache = bound(RedisTokenCache(redis_server.url))
     r = redis.Redis.from_url(redis_server.url, decode_responses=True)
     clock = FakeClock()
     first = cache.get_or_fetch("k", lambda: token("first"), clock)
-    r.hset(f"{NS}:token:k", "access_token", "newer-from-another-process")
+    store_from_another_process(redis_server.url, "k", "newer-from-another-process")
+    newer = r.hgetall(f"{NS}:token:k")
     cache.discard("k", first)  # stale: Redis already holds a newer token
-    assert r.hget(f"{NS}:token:k", "access_token") == "newer-from-another-process"
-    current = cache.get_or_fetch("k", lambda: token("unused"), clock)
+    assert r.hgetall(f"{NS}:token:k") == newer
+    clock.now += 3600  # past the local copy's refresh time: read Redis again
+    current = cache.get_or_fetch("k", lambda: token("unused", now=clock.now), clock)
     assert current.value == "newer-from-another-process"
     asyncio.run(cache.adiscard("k", current))
     assert r.exists(f"{NS}:token:k") == 0
-    assert cache.get_or_fetch("k", lambda: token("third"), clock).value == "third"
+    assert cache.get_or_fetch("k", lambda: token("third", now=clock.now), clock).value == "third"
 
 
 def test_api_401_drops_the_shared_token_so_other_processes_do_not_reuse_it(redis_server: RedisServer) -> None:
@@ -268,7 +296,11 @@ def test_redis_outage_degrades_to_memory_with_one_warning_then_recovers(
             time.sleep(0.25)  # past outage_retry
             clock.now += 3600
             assert list_sites.sync_detailed(client=client).status_code == 200
-        infos = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.INFO and rec.name == "atomic_sdk"]
+        infos = [
+            rec.getMessage()
+            for rec in caplog.records
+            if rec.levelno == logging.INFO and rec.name == "atomic_sdk" and "Redis" in rec.getMessage()
+        ]
         assert infos == [f"Redis token cache at 127.0.0.1:{redis_server.port}/0 is available again"]
         assert sb.token_requests_by_role() == {"auth": 5}
         assert len(keys(redis_server)) == 1  # the fresh token is shared again
@@ -298,10 +330,11 @@ def test_secrets_and_tokens_never_reach_logs_or_reprs(caplog: pytest.LogCaptureF
             with sb.client(token_cache=wrong) as other:
                 assert list_sites.sync_detailed(client=other).status_code == 200
         r = redis.Redis.from_url(f"redis://:pa55-word@127.0.0.1:{server.port}/0", decode_responses=True)
-        issued = [r.hget(key, "access_token") for key in r.keys(f"{NS}:token:*")]
         secrets = [c.client_secret for c in sb.credentials.values()]
+        issued = [value for value in sb.sensitive_values() if value not in secrets]
+        assert len(r.keys(f"{NS}:token:*")) == 1
         assert sb.token_requests_by_role() == {"auth": 2}
-    assert len(issued) == 1 and issued[0]
+    assert len(issued) == 2 and all(issued)
     text = caplog.text + repr(client) + repr(good) + str(good) + repr(wrong)
     for value in [*issued, *secrets, "pa55-word", "wr0ng-word"]:
         assert value not in text
@@ -344,7 +377,7 @@ def test_configuration_errors_are_named(redis_server: RedisServer) -> None:
         RedisTokenCache(redis_server.url, lock_ttl=0)
     with pytest.raises(ConfigurationError, match="token_cache must be a TokenCache"):
         AtomicClient(org_id="o", credentials=_creds(), token_cache=object())  # type: ignore[arg-type]
-    sync_only = RedisTokenCache(client=redis.Redis.from_url(redis_server.url))
+    sync_only = bound(RedisTokenCache(client=redis.Redis.from_url(redis_server.url)))
 
     async def use() -> None:
         await sync_only.aget_or_fetch("k", _never, FakeClock())
@@ -418,6 +451,9 @@ except ConfigurationError as exc:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
-        "RedisTokenCache needs the redis package: pip install 'atomic-sdk[redis]'",
-        "ATOMIC_REDIS_URL is set, but RedisTokenCache needs the redis package: pip install 'atomic-sdk[redis]'",
+        "RedisTokenCache needs the redis and cryptography packages (redis is missing): pip install 'atomic-sdk[redis]'",
+        (
+            "ATOMIC_REDIS_URL is set, but RedisTokenCache needs the redis and cryptography packages "
+            "(redis is missing): pip install 'atomic-sdk[redis]'"
+        ),
     ]

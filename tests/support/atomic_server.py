@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,8 +27,37 @@ def secret(name: str) -> str:
     return f"{SECRET_MARK}{name}-Zq9"
 
 
+def _base64_fragments(mark: str) -> list[str]:
+    """The base64 characters that encode ``mark`` whatever precedes it (e.g. inside ``id:secret``).
+
+    Each 3-byte alignment of the mark encodes to a few characters that depend on the mark's bytes only;
+    a leaked Basic value (or any base64 of a secret) contains one of them.
+    """
+    fragments = []
+    data = mark.encode()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + data).decode()
+        # Characters whose 6 bits all come from the mark: from the first full sextet after the offset bytes
+        # up to the last one before the padding.
+        start = -(-offset * 8 // 6)
+        end = (offset + len(data)) * 8 // 6
+        fragments.append(encoded[start:end])
+    return fragments
+
+
+LEAK_MARKS = [SECRET_MARK, TOKEN_MARK, *_base64_fragments(SECRET_MARK)]
+
+
+def leaks(text: str) -> list[str]:
+    """Which secret or token marks (plain or base64) ``text`` contains."""
+    return [mark for mark in LEAK_MARKS if mark in text]
+
+
 def assert_clean(*objects: object) -> None:
-    """No secret or token in the repr/str of the objects (exceptions: also their args and causes)."""
+    """No secret or token (nor a base64 form of a secret) in the repr/str of the objects.
+
+    Exceptions: also their args, attributes and causes.
+    """
     seen: set[int] = set()
     todo = list(objects)
     while todo:
@@ -35,12 +66,18 @@ def assert_clean(*objects: object) -> None:
             continue
         seen.add(id(obj))
         for text in (repr(obj), str(obj)):
-            assert SECRET_MARK not in text, text
-            assert TOKEN_MARK not in text, text
+            assert not leaks(text), text
         if isinstance(obj, BaseException):
             todo.extend(obj.args)
             todo.extend(v for v in vars(obj).values())
             todo.extend(x for x in (obj.__cause__, obj.__context__) if x is not None)
+        elif isinstance(obj, dict):
+            todo.extend(obj.keys())
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            todo.extend(obj)
+        elif hasattr(obj, "multi_items"):  # httpx.Headers
+            todo.extend(value for _, value in obj.multi_items())
 
 
 @contextmanager
@@ -66,6 +103,18 @@ class Reply:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # How the connection ends: "" answers normally, "reset" closes it before any answer, "short" sends the
+    # headers and half the body and then closes (a drop mid-body); delay waits before answering.
+    fail: str = ""
+    delay: float = 0.0
+
+    @classmethod
+    def reset(cls) -> Reply:
+        return cls(0, fail="reset")
+
+    @classmethod
+    def short(cls, status: int = 200, body: bytes = b'{"data": [1, 2, 3, 4, 5, 6, 7, 8]}') -> Reply:
+        return cls(status, body, {"Content-Type": "application/json"}, fail="short")
 
     @classmethod
     def json(cls, status: int, payload: object, **headers: str) -> Reply:
@@ -108,11 +157,23 @@ class AtomicServer:
                     body,
                 )
                 reply = server._respond(rec)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.fail == "reset":
+                    self.close_connection = True
+                    # RST instead of FIN: the client sees a reset connection, as behind a failing proxy.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
+                if reply.fail == "short":
+                    self.wfile.write(reply.body[: len(reply.body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(reply.body)
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
+from .._errors import TokenRequestError
+
 if TYPE_CHECKING:
     import asyncio
     from concurrent.futures import Future
 
-from .._errors import TokenRequestError
+    from .._credentials import Credentials
 
 Clock = Callable[[], float]
 Fetch = Callable[[], "AccessToken"]
@@ -76,6 +78,13 @@ class TokenCache(abc.ABC):
     async def adiscard(self, key: str, token: AccessToken) -> None:
         """``discard`` for async callers; override when discarding does I/O."""
         self.discard(key, token)
+
+    def bind_credentials(self, key: str, credentials: Credentials) -> None:
+        """Called by ``TokenProvider`` once per key before that key is used (again if its secret changes).
+
+        A cache that stores tokens outside the process can derive a key from the credentials' secret
+        to encrypt them at rest (``RedisTokenCache`` does). The default does nothing.
+        """
 
     def close(self) -> None:
         """Release connections the cache holds (it reconnects on next use)."""

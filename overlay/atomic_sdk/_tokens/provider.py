@@ -5,7 +5,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -14,8 +14,9 @@ from attrs import field, frozen
 
 from .. import _aio
 from .._credentials import Credentials
-from .._errors import TokenRateLimitedError, TokenRequestError
+from .._errors import TokenRateLimitedError, TokenRequestError, redact, request_id_of, secret_forms
 from .._retry_after import parse_retry_after
+from .._roles import Role
 from .cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
@@ -27,6 +28,11 @@ DEFAULT_MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
 # A Retry-After longer than this is handed to the caller (TokenRateLimitedError) instead of blocking.
 MAX_RETRY_AFTER = 60.0
+# AtomicClient httpx_args that token requests do not take: hooks and params are for API calls (a hook would
+# see the Basic credentials and the token), the rest (transport, mounts, proxy, cert, limits, ...) applies.
+API_ONLY_HTTPX_ARGS = frozenset({"event_hooks", "params"})
+# How much of the identity provider's error_description goes into a message.
+MAX_DESCRIPTION = 200
 
 Clock = Callable[[], float]
 # (credentials, cache key, fetch, afetch) for one credential object.
@@ -66,6 +72,7 @@ class TokenProvider:
         max_retry_after: float = MAX_RETRY_AFTER,
         verify: Any = True,
         cache: TokenCache | None = None,
+        httpx_args: Mapping[str, Any] | None = None,
     ) -> None:
         self.token_url = token_url
         self._user_agent = user_agent
@@ -79,8 +86,9 @@ class TokenProvider:
         self._backoff_base = backoff_base
         self._max_retry_after = max_retry_after
         self._verify = verify
+        self._httpx_args = {k: v for k, v in (httpx_args or {}).items() if k not in API_ONLY_HTTPX_ARGS}
         self._cache: TokenCache = InMemoryTokenCache() if cache is None else cache
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, tuple[str, Credentials]] = {}
         # Per credential object: its cache key and the two fetch callables the cache may call, built once
         # so a request with a cached token allocates nothing here (no functools.partial per call). Keyed by
         # id() because hashing an attrs Credentials runs Python code; the entry holds the object itself,
@@ -102,19 +110,24 @@ class TokenProvider:
 
     def _key(self, credentials: Credentials) -> str:
         client_id = credentials.client_id
-        key = self._keys.get(client_id)
-        if key is None:
-            key = self._keys[client_id] = token_cache_key(client_id, self.token_url)
+        known = self._keys.get(client_id)
+        if known is not None and (known[1] is credentials or known[1] == credentials):
+            return known[0]
+        key = token_cache_key(client_id, self.token_url)
+        # The cache may derive an encryption key from the secret (RedisTokenCache); a new secret rebinds.
+        self._cache.bind_credentials(key, credentials)
+        self._keys[client_id] = (key, credentials)
         return key
 
-    def _bind(self, credentials: Credentials) -> _Bound:
+    def _bind(self, credentials: Credentials, role: Role | None) -> _Bound:
         bound = self._bound.get(id(credentials))
         if bound is None or bound[0] is not credentials:
+            # The role only names the key in errors; a key configured for one role is always used for it.
             bound = (
                 credentials,
                 self._key(credentials),
-                partial(self.fetch, credentials),
-                partial(self.afetch, credentials),
+                partial(self.fetch, credentials, role=role),
+                partial(self.afetch, credentials, role=role),
             )
             # A client has a handful of credentials; callers passing fresh objects each time are not cached.
             if len(self._bound) < _BOUND_MAX:
@@ -122,14 +135,18 @@ class TokenProvider:
                 self._bound[id(credentials)] = bound
         return bound
 
-    def token(self, credentials: Credentials) -> AccessToken:
-        """A valid token for ``credentials``, fetching one (blocking) if the cache has none."""
-        bound = self._bind(credentials)
+    def token(self, credentials: Credentials, role: Role | None = None) -> AccessToken:
+        """A valid token for ``credentials``, fetching one (blocking) if the cache has none.
+
+        ``role`` is the role the key serves (None for a key serving every role); it only names the key in
+        errors, and the first call for a credential object fixes it.
+        """
+        bound = self._bind(credentials, role)
         return self._cache.get_or_fetch(bound[1], bound[2], self._clock)
 
-    async def atoken(self, credentials: Credentials) -> AccessToken:
+    async def atoken(self, credentials: Credentials, role: Role | None = None) -> AccessToken:
         """A valid token for ``credentials``; waiting never blocks the event loop."""
-        bound = self._bind(credentials)
+        bound = self._bind(credentials, role)
         return await self._cache.aget_or_fetch(bound[1], bound[3], self._clock)
 
     def invalidate(self, credentials: Credentials, token: AccessToken) -> None:
@@ -145,7 +162,10 @@ class TokenProvider:
     # -- HTTP --------------------------------------------------------------------------------------
 
     def _client_kwargs(self) -> dict[str, Any]:
+        # The API client's connection settings (transport, mounts, proxy, cert, limits, ...): behind a proxy or
+        # with a mock transport, token requests take the same way as API calls.
         return {
+            **self._httpx_args,
             "timeout": self._timeout,
             "headers": {"User-Agent": self._user_agent},
             "verify": self._verify,
@@ -174,7 +194,7 @@ class TokenProvider:
             "headers": {"Content-Type": "application/x-www-form-urlencoded"},
         }
 
-    def fetch(self, credentials: Credentials) -> AccessToken:
+    def fetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
         """Request a new token now (no cache), retrying while the endpoint answers 429."""
         client = self._sync_client()
         attempt = 1
@@ -184,14 +204,14 @@ class TokenProvider:
             try:
                 response = client.post(self.token_url, **self._request_kwargs(credentials))
             except httpx.HTTPError as exc:
-                raise self._transport_error(credentials, exc) from exc
-            outcome = self._outcome(response, credentials, started, attempt)
+                raise self._transport_error(credentials, role, exc) from exc
+            outcome = self._outcome(response, credentials, role, started, attempt)
             if outcome.token is not None:
                 return outcome.token
             self._sleep(outcome.delay)
             attempt += 1
 
-    async def afetch(self, credentials: Credentials) -> AccessToken:
+    async def afetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
         """Request a new token now (no cache) without blocking the event loop; retries 429 like ``fetch``."""
         client = self._async_http_client()
         attempt = 1
@@ -201,32 +221,41 @@ class TokenProvider:
             try:
                 response = await client.post(self.token_url, **self._request_kwargs(credentials))
             except httpx.HTTPError as exc:
-                raise self._transport_error(credentials, exc) from exc
-            outcome = self._outcome(response, credentials, started, attempt)
+                raise self._transport_error(credentials, role, exc) from exc
+            outcome = self._outcome(response, credentials, role, started, attempt)
             if outcome.token is not None:
                 return outcome.token
             await self._async_sleep(outcome.delay)
             attempt += 1
 
-    def _transport_error(self, credentials: Credentials, exc: httpx.HTTPError) -> TokenRequestError:
+    def _transport_error(self, credentials: Credentials, role: Role | None, exc: httpx.HTTPError) -> TokenRequestError:
+        detail = redact(" ".join(str(exc).split())[:MAX_DESCRIPTION], secret_forms(credentials.client_id, credentials.client_secret))
         return TokenRequestError(
-            f"token request for client_id={credentials.client_id} to {self.token_url} failed: {type(exc).__name__}",
+            f"token request for {_key_name(credentials, role)} to {self.token_url} failed without a response: "
+            f"{type(exc).__name__}{': ' + detail if detail else ''}; check the network, any proxy and token_url",
             client_id=credentials.client_id,
             token_url=self.token_url,
+            role=role,
         )
 
-    def _outcome(self, response: httpx.Response, credentials: Credentials, started: float, attempt: int) -> _Outcome:
+    def _outcome(
+        self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float, attempt: int
+    ) -> _Outcome:
         client_id = credentials.client_id
+        key = _key_name(credentials, role)
+        request_id = request_id_of(response.headers)
         if response.status_code == 429:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
             if attempt >= self._max_attempts or (retry_after is not None and retry_after > self._max_retry_after):
                 raise TokenRateLimitedError(
-                    f"token endpoint rate-limited client_id={client_id} after {attempt} attempt(s); "
-                    f"retry after {retry_after if retry_after is not None else 'an unspecified time'} s",
+                    f"token endpoint rate-limited {key} after {attempt} attempt(s); "
+                    f"retry after {f'{retry_after:g}' if retry_after is not None else 'an unspecified time'} s",
                     retry_after=retry_after,
                     attempts=attempt,
                     client_id=client_id,
                     token_url=self.token_url,
+                    role=role,
+                    request_id=request_id,
                 )
             if retry_after is None:
                 retry_after = self._backoff_base * 2 ** (attempt - 1) * (0.5 + 0.5 * self._jitter())
@@ -239,40 +268,60 @@ class TokenProvider:
             )
             return _Outcome(delay=retry_after)
         if response.status_code != 200:
+            # Some identity providers echo what they were sent; the secret must not reach a message or a log.
+            forms = secret_forms(client_id, credentials.client_secret)
             error, description = _oauth_error(response)
-            detail = f": {error}" if error else ""
+            error = None if error is None else redact(error, forms)
+            description = None if description is None else redact(description, forms)
+            detail = f": {' '.join(error.split())[:MAX_DESCRIPTION]}" if error else ""
             if description:
-                detail += f" ({description[:200]})"
+                detail += f" ({' '.join(description.split())[:MAX_DESCRIPTION]})"
             raise TokenRequestError(
-                f"token endpoint answered {response.status_code} for client_id={client_id}{detail}",
+                f"token endpoint answered {response.status_code} for {key}{detail}"
+                + (f" [request id {request_id}]" if request_id else ""),
                 status=response.status_code,
                 error=error,
                 error_description=description,
                 client_id=client_id,
                 token_url=self.token_url,
+                role=role,
+                request_id=request_id,
             )
-        token = self._parse_token(response, client_id, started)
+        token = self._parse_token(response, credentials, role, started)
         logger.debug("received access token for client_id=%s, valid for %.0f s", client_id, token.expires_at - started)
         return _Outcome(token=token)
 
-    def _parse_token(self, response: httpx.Response, client_id: str, started: float) -> AccessToken:
+    def _parse_token(
+        self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
+    ) -> AccessToken:
         def malformed(why: str) -> TokenRequestError:
             return TokenRequestError(
-                f"token endpoint answered 200 for client_id={client_id} but {why}",
+                f"token endpoint answered 200 for {_key_name(credentials, role)} but {why}",
                 status=response.status_code,
-                client_id=client_id,
+                client_id=credentials.client_id,
                 token_url=self.token_url,
+                role=role,
+                request_id=request_id_of(response.headers),
             )
 
         try:
             body = response.json()
         except ValueError:
-            raise malformed("the body is not JSON") from None
+            content_type = response.headers.get("content-type") or "none"
+            raise malformed(f"the body is not JSON (content type {content_type})") from None
         if not isinstance(body, dict):
             raise malformed("the body is not a JSON object")
         value = body.get("access_token")
         if not isinstance(value, str) or not value:
             raise malformed("the body has no access_token string")
+        token_type = body.get("token_type")
+        # RFC 6749 §7.1: a client must not use a token whose type it does not understand; we only speak Bearer.
+        if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
+            shown = token_type if isinstance(token_type, str) and len(token_type) <= 40 else type(token_type).__name__
+            raise malformed(f"token_type is {shown!r}, not Bearer; the SDK only sends bearer tokens")
+        if any(not 0x21 <= ord(ch) <= 0x7E for ch in value):
+            # It goes into an Authorization header: spaces, control or non-ASCII characters cannot.
+            raise malformed("the access_token contains characters a header cannot carry")
         raw_expires = body.get("expires_in", DEFAULT_EXPIRES_IN)
         if isinstance(raw_expires, bool):
             # float(True) would pass as 1 second.
@@ -306,6 +355,11 @@ class TokenProvider:
         if client is not None:
             await client.aclose()
         await self._cache.aclose()
+
+
+def _key_name(credentials: Credentials, role: Role | None) -> str:
+    role_text = f"the {role.value} key" if role is not None else "the key serving every role"
+    return f"{role_text} (client_id={credentials.client_id})"
 
 
 def _oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:

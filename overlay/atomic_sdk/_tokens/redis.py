@@ -1,7 +1,14 @@
 """RedisTokenCache: one token request per credential across processes and hosts, via a Redis lock."""
 
 import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import json
 import logging
+import math
+import os
 import random
 import secrets
 import threading
@@ -10,6 +17,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from .._credentials import Credentials
 from .._errors import ConfigurationError
 from .cache import AccessToken, AsyncFetch, Clock, Fetch, InMemoryTokenCache, TokenCache
 
@@ -28,9 +36,103 @@ _RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 _RENEW_LOCK = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 )
-_DISCARD_TOKEN = (
-    "if redis.call('HGET', KEYS[1], 'access_token') == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-)
+# Entries are matched by a keyed fingerprint of the token (the token itself is only stored encrypted).
+_DISCARD_TOKEN = "if redis.call('HGET', KEYS[1], 'fp') == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+# Delete an unusable token entry, unless another process replaced it meanwhile: a key of another type goes,
+# a hash goes while its sealed field is still the one read (ARGV[1], '' when it had none).
+_DELETE_UNUSABLE = """
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'none' then return 0 end
+if kind ~= 'hash' then return redis.call('DEL', KEYS[1]) end
+local sealed = redis.call('HGET', KEYS[1], 'sealed')
+if (sealed == false and ARGV[1] == '') or sealed == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# A fetch lock without expiry was not set by this SDK (it always sets PX); it would block every waiter forever.
+_DELETE_IMMORTAL_LOCK = "if redis.call('PTTL', KEYS[1]) == -1 then return redis.call('DEL', KEYS[1]) end return 0"
+
+# Encryption at rest: AES-256-GCM under a key derived (HKDF-SHA256) from the credential's client secret,
+# so every worker holding that secret can read the entry and nobody else can.
+_HKDF_SALT = b"atomic-sdk redis token cache v1"
+_NONCE_BYTES = 12
+# A stored leeway beyond this is not one the SDK wrote (tokens last hours, leeway is at most half of that).
+MAX_STORED_LEEWAY = 86_400.0
+
+
+class _Unusable(Exception):
+    """A token entry that cannot be used: another type, missing fields, failed decryption, absurd values."""
+
+    def __init__(self, reason: str, sealed: str = "") -> None:
+        super().__init__(reason)
+        self.sealed = sealed
+
+
+class _Crypto:
+    """The cryptography primitives, imported once the redis extra is known to be installed."""
+
+    __slots__ = ("aead", "hkdf", "invalid_tag")
+
+    def __init__(self) -> None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        def hkdf(secret: bytes, info: bytes) -> bytes:
+            return HKDF(algorithm=hashes.SHA256(), length=64, salt=_HKDF_SALT, info=info).derive(secret)
+
+        self.aead: Callable[[bytes], Any] = AESGCM
+        self.hkdf = hkdf
+        self.invalid_tag: type[Exception] = InvalidTag
+
+
+class _Sealer:
+    """Encrypts and authenticates one credential's token entries; derived keys never leave memory."""
+
+    __slots__ = ("_aead", "_invalid_tag", "_mac_key")
+
+    def __init__(self, crypto: "_Crypto", secret: str, key: str) -> None:
+        material = crypto.hkdf(secret.encode("utf-8"), b"token-entry " + key.encode("ascii"))
+        self._aead = crypto.aead(material[:32])
+        self._invalid_tag = crypto.invalid_tag
+        self._mac_key = material[32:]
+
+    def __repr__(self) -> str:
+        return "_Sealer(***)"
+
+    def fingerprint(self, value: str) -> str:
+        return hmac.new(self._mac_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    def seal(self, token: AccessToken, aad: bytes) -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        leeway = token.expires_at - token.refresh_at
+        plaintext = json.dumps({"access_token": token.value, "leeway": leeway}).encode("utf-8")
+        return base64.b64encode(nonce + self._aead.encrypt(nonce, plaintext, aad)).decode("ascii")
+
+    def open(self, sealed: str, aad: bytes) -> tuple[str, float]:
+        try:
+            raw = base64.b64decode(sealed.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise _Unusable("the entry is not base64", sealed) from None
+        if len(raw) <= _NONCE_BYTES + 16:
+            raise _Unusable("the entry is too short", sealed)
+        try:
+            plaintext = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], aad)
+        except self._invalid_tag:
+            # Another secret (a rotated key), an entry moved from another key, or tampering.
+            raise _Unusable("the entry does not decrypt with this key's secret", sealed) from None
+        try:
+            document = json.loads(plaintext)
+            value, leeway = document["access_token"], float(document["leeway"])
+        except (ValueError, KeyError, TypeError):
+            raise _Unusable("the decrypted entry is not a token", sealed) from None
+        if not isinstance(value, str) or not value:
+            raise _Unusable("the decrypted entry has no token", sealed)
+        if not math.isfinite(leeway) or not 0 <= leeway <= MAX_STORED_LEEWAY:
+            raise _Unusable(
+                f"the stored leeway {leeway!r} is not a number of seconds in [0, {MAX_STORED_LEEWAY:g}]", sealed
+            )
+        return value, leeway
 
 
 class _RedisDown(Exception):
@@ -73,7 +175,10 @@ class RedisTokenCache(TokenCache):
 
     Tokens are stored under ``{namespace}:token:<sha256 of token URL and client id>`` with a TTL of
     expiry minus the leeway, so Redis drops them when they are due for refresh. Keys never contain
-    secrets; the stored value is the access token itself, so use a Redis only your workers can reach.
+    secrets, and the token is encrypted at rest (AES-256-GCM, key derived with HKDF-SHA256 from the
+    credential's client secret): whoever can read Redis but does not hold the secret cannot use it. An
+    entry that cannot be used (a value of another type, missing fields, failed decryption, an absurd
+    leeway) is deleted and replaced by a fresh token, logged once; it never turns into an outage.
 
     If Redis is unreachable, the cache logs one WARNING and behaves like ``InMemoryTokenCache`` (API calls
     still succeed); it tries Redis again after ``outage_retry`` seconds and logs at INFO when it answers.
@@ -116,10 +221,17 @@ class RedisTokenCache(TokenCache):
             import redis.asyncio.retry
             import redis.backoff
             import redis.retry
-        except ImportError:
+
+            crypto = _Crypto()
+        except ImportError as exc:
             raise ConfigurationError(
-                "RedisTokenCache needs the redis package: pip install 'atomic-sdk[redis]'"
+                f"RedisTokenCache needs the redis and cryptography packages ({exc.name} is missing): "
+                "pip install 'atomic-sdk[redis]'"
             ) from None
+        self._crypto = crypto
+        self._sealers: dict[str, _Sealer] = {}
+        self._reported: set[str] = set()
+        self._response_error: type[BaseException] = redis.ResponseError
         if (url is None) == (client is None):
             raise ConfigurationError("RedisTokenCache needs exactly one of url= or client=")
         if url is not None and async_client is not None:
@@ -210,16 +322,50 @@ class RedisTokenCache(TokenCache):
         if was_down:
             logger.info("Redis token cache at %s is available again", self._target)
 
-    def _decode(self, fields: Any, pttl: Any, clock: Clock) -> AccessToken | None:
-        value, leeway = (_text(item) for item in fields)
-        if not value or not isinstance(pttl, int) or pttl <= 0:
+    def bind_credentials(self, key: str, credentials: Credentials) -> None:
+        """Derive this key's encryption keys from the credential's secret (the secret itself is not kept)."""
+        self._sealers[key] = _Sealer(self._crypto, credentials.client_secret, key)
+
+    def _sealer(self, key: str) -> _Sealer:
+        sealer = self._sealers.get(key)
+        if sealer is None:
+            raise ConfigurationError(
+                "RedisTokenCache has no credentials bound for this key (TokenProvider binds them); it never "
+                "stores a token unencrypted"
+            )
+        return sealer
+
+    def _decode(self, key: str, fields: Any, pttl: Any, clock: Clock) -> AccessToken | None:
+        """The stored token, None when there is none; raises _Unusable for an entry that must be replaced."""
+        if isinstance(fields, BaseException):
+            if isinstance(fields, self._response_error) and "WRONGTYPE" in str(fields):
+                raise _Unusable("the key holds another Redis type than a hash")
+            raise _RedisDown(fields)
+        if isinstance(pttl, BaseException):
+            raise _RedisDown(pttl)
+        sealed, fingerprint = (_text(item) for item in fields)
+        if pttl == -2:
             return None
-        try:
-            leeway_s = max(0.0, float(leeway or 0))
-        except ValueError:
-            leeway_s = 0.0
+        if sealed is None or fingerprint is None:
+            raise _Unusable("the entry lacks its sealed token or fingerprint", sealed or "")
+        if not isinstance(pttl, int) or pttl == -1:
+            raise _Unusable("the entry has no expiry", sealed)
+        if pttl <= 0:
+            return None
+        value, leeway = self._sealer(key).open(sealed, self._token_key(key).encode())
         refresh_at = clock() + pttl / 1000
-        return AccessToken(value=value, expires_at=refresh_at + leeway_s, refresh_at=refresh_at)
+        return AccessToken(value=value, expires_at=refresh_at + leeway, refresh_at=refresh_at)
+
+    def _report_unusable(self, key: str, exc: _Unusable) -> None:
+        # Once per key and process at WARNING: a writer that keeps corrupting the key must not flood the log.
+        first = key not in self._reported
+        self._reported.add(key)
+        (logger.warning if first else logger.debug)(
+            "Redis token cache at %s: the entry %s was unusable (%s); deleted it, a fresh token replaces it",
+            self._target,
+            self._token_key(key),
+            exc,
+        )
 
     def _ttl_ms(self, token: AccessToken, clock: Clock) -> int:
         return int((token.refresh_at - clock()) * 1000)
@@ -236,30 +382,64 @@ class RedisTokenCache(TokenCache):
             raise _RedisDown(exc) from exc
 
     def _read_pipeline(self, client: Any, key: str) -> Any:
-        """Token fields, its TTL and whether a fetch lock is held: one round trip (sync or async client)."""
+        """Token fields, their TTL and the fetch lock's TTL: one round trip (sync or async client)."""
         pipe = client.pipeline(transaction=False)
-        pipe.hmget(self._token_key(key), ["access_token", "leeway"])
+        pipe.hmget(self._token_key(key), ["sealed", "fp"])
         pipe.pttl(self._token_key(key))
-        pipe.exists(self._lock_key(key))
+        pipe.pttl(self._lock_key(key))
         return pipe
 
     def _store_pipeline(self, client: Any, key: str, token: AccessToken, clock: Clock) -> Any:
-        """Token and leeway with a TTL of refresh time minus now, atomically; None if already due."""
+        """The sealed token with a TTL of refresh time minus now, atomically; None if already due."""
         ttl_ms = self._ttl_ms(token, clock)
         if ttl_ms <= 0:
             return None
+        sealer = self._sealer(key)
+        token_key = self._token_key(key)
         pipe = client.pipeline(transaction=True)
+        # DEL first: whatever the key held (even another type) is replaced, never an error.
+        pipe.delete(token_key)
         pipe.hset(
-            self._token_key(key),
-            mapping={"access_token": token.value, "leeway": repr(token.expires_at - token.refresh_at)},
+            token_key,
+            mapping={"sealed": sealer.seal(token, token_key.encode()), "fp": sealer.fingerprint(token.value)},
         )
-        pipe.pexpire(self._token_key(key), ttl_ms)
+        pipe.pexpire(token_key, ttl_ms)
         return pipe
 
+    def _interpret(self, key: str, results: Any, clock: Clock) -> tuple[AccessToken | None, bool, str | None, bool]:
+        """(token, lock held, sealed value of an unusable entry to delete or None, lock without expiry)."""
+        fields, pttl, lock_pttl = results
+        if isinstance(lock_pttl, BaseException):
+            raise _RedisDown(lock_pttl)
+        immortal_lock = lock_pttl == -1
+        try:
+            token = self._decode(key, fields, pttl, clock)
+        except _Unusable as exc:
+            self._report_unusable(key, exc)
+            return None, lock_pttl not in (-2, -1), exc.sealed, immortal_lock
+        return token, lock_pttl not in (-2, -1), None, immortal_lock
+
     def _read(self, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
-        """(token stored for key, whether a fetch lock is held)."""
-        fields, pttl, locked = self._call(self._read_pipeline(self._client, key).execute)
-        return self._decode(fields, pttl, clock), bool(locked)
+        """(token stored for key, whether a fetch lock is held); repairs what it cannot use."""
+        results = self._call(self._read_pipeline(self._client, key).execute, raise_on_error=False)
+        token, locked, unusable, immortal_lock = self._interpret(key, results, clock)
+        if unusable is not None:
+            self._call(self._client.eval, _DELETE_UNUSABLE, 1, self._token_key(key), unusable)
+        if immortal_lock:
+            self._delete_immortal_lock(key)
+            locked = False
+        return token, locked
+
+    def _delete_immortal_lock(self, key: str) -> None:
+        if self._call(self._client.eval, _DELETE_IMMORTAL_LOCK, 1, self._lock_key(key)):
+            self._report_immortal_lock(key)
+
+    def _report_immortal_lock(self, key: str) -> None:
+        logger.warning(
+            "Redis token cache at %s: the fetch lock %s had no expiry (not set by atomic-sdk); deleted it",
+            self._target,
+            self._lock_key(key),
+        )
 
     def _store(self, key: str, token: AccessToken, clock: Clock) -> None:
         pipe = self._store_pipeline(self._client, key, token, clock)
@@ -332,7 +512,9 @@ class RedisTokenCache(TokenCache):
         if not self._available():
             return
         try:
-            self._call(self._client.eval, _DISCARD_TOKEN, 1, self._token_key(key), token.value)
+            self._call(
+                self._client.eval, _DISCARD_TOKEN, 1, self._token_key(key), self._sealer(key).fingerprint(token.value)
+            )
         except _RedisDown as exc:
             self._mark_down(exc)
 
@@ -365,8 +547,15 @@ class RedisTokenCache(TokenCache):
             raise _RedisDown(exc) from exc
 
     async def _aread(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
-        fields, pttl, locked = await self._acall(self._read_pipeline(client, key).execute())
-        return self._decode(fields, pttl, clock), bool(locked)
+        results = await self._acall(self._read_pipeline(client, key).execute(raise_on_error=False))
+        token, locked, unusable, immortal_lock = self._interpret(key, results, clock)
+        if unusable is not None:
+            await self._acall(client.eval(_DELETE_UNUSABLE, 1, self._token_key(key), unusable))
+        if immortal_lock:
+            if await self._acall(client.eval(_DELETE_IMMORTAL_LOCK, 1, self._lock_key(key))):
+                self._report_immortal_lock(key)
+            locked = False
+        return token, locked
 
     async def _astore(self, client: Any, key: str, token: AccessToken, clock: Clock) -> None:
         pipe = self._store_pipeline(client, key, token, clock)
@@ -441,7 +630,8 @@ class RedisTokenCache(TokenCache):
             return
         try:
             client = self._aclient()
-            await self._acall(client.eval(_DISCARD_TOKEN, 1, self._token_key(key), token.value))
+            fingerprint = self._sealer(key).fingerprint(token.value)
+            await self._acall(client.eval(_DISCARD_TOKEN, 1, self._token_key(key), fingerprint))
         except _RedisDown as exc:
             self._mark_down(exc)
 

@@ -11,13 +11,14 @@ Client secrets and access tokens are never printed.
 """
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 
-from .._errors import ConfigurationError
+from .._errors import AtomicError, ConfigurationError
 from .._version import sdk_version
 from . import call, check, roles
-from .output import EXIT_USAGE, CliError
+from .output import EXIT_FAILED, EXIT_USAGE, CliError
 
 PROG = "atomic-sdk"
 
@@ -77,6 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # `atomic-sdk roles | head`: the reader left; nothing more to say.
         return 0
+    except AtomicError as exc:
+        _error(f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+    except Exception as exc:
+        # A bug, not a user error: one line with the type only (an unknown message might hold anything);
+        # the traceback goes to the atomic_sdk logger, shown with ATOMIC_LOG=debug.
+        logging.getLogger("atomic_sdk").debug("atomic-sdk failed unexpectedly", exc_info=True)
+        _error(f"unexpected {type(exc).__name__}; rerun with ATOMIC_LOG=debug and report it")
+        return EXIT_FAILED
 
 
 def _error(message: str) -> None:

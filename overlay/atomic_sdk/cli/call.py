@@ -15,7 +15,7 @@ import httpx
 from atomic_api._roles import OPERATIONS
 
 from .._client import AtomicClient
-from .._errors import ApiError, AtomicError, MissingCredentialsError
+from .._errors import ApiError, AtomicError, ConfigurationError, MissingCredentialsError, UnknownOperationError
 from .output import EXIT_FAILED, EXIT_OK, CliError, write_json
 from .params import Parameter, convert_body, convert_value, describe_parameters, normalise, parameters_of
 
@@ -83,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     except ApiError as exc:
         raise CliError(f"{endpoint.operation_id} failed: HTTP {exc.status}: {exc}", EXIT_FAILED) from None
+    except (ConfigurationError, UnknownOperationError) as exc:
+        raise CliError(f"{endpoint.operation_id}: {exc}") from None
     except AtomicError as exc:
-        raise CliError(f"{endpoint.operation_id} failed: {exc}", EXIT_FAILED) from None
+        # ApiConnectionError, ResponseValidationError, TokenRequestError: their messages carry no secrets.
+        raise CliError(f"{endpoint.operation_id} failed: {type(exc).__name__}: {exc}", EXIT_FAILED) from None
     except httpx.HTTPError as exc:
         raise CliError(f"{endpoint.operation_id} failed: {type(exc).__name__}: {exc}", EXIT_FAILED) from None
     return _print_body(endpoint.operation_id, response.status_code, response.content, args.json_compact)

@@ -13,6 +13,7 @@ from .._client import AtomicClient
 from .._credentials import Credentials
 from .._env import settings_from_env
 from .._errors import AtomicError
+from .._roles import Role
 from .._tokens.provider import TokenProvider
 from .output import EXIT_FAILED, EXIT_OK, write_json, write_table
 
@@ -75,7 +76,7 @@ def _check(tokens: TokenProvider, role: str, credentials: Credentials) -> dict[s
     }
     started = time.perf_counter()
     try:
-        token = tokens.fetch(credentials)
+        token = tokens.fetch(credentials, role=None if role == ALL_ROLES else Role(role))
     except (AtomicError, httpx.HTTPError, OSError) as exc:
         result["status"] = "failed"
         # The SDK's messages carry no secrets; the redaction is a second line of defence.

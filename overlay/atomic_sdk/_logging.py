@@ -1,0 +1,83 @@
+"""The ``atomic_sdk`` logger: the ``ATOMIC_LOG`` switch, and keeping query values out of httpx's request line.
+
+At INFO the SDK logs one line per HTTP request it sends (see ``_retries``); at DEBUG also the role chosen,
+token fetches and retries. None of them holds a query value, a header, a secret or a token.
+
+httpx logs its own INFO line per request (``HTTP Request: GET https://…/cards?userId=123 "HTTP/1.1 200 OK"``),
+query string included. A filter on the ``httpx`` logger rewrites that line, for requests to the API and token
+hosts of an AtomicClient only, to show the query's names without their values (``?userId=***``); other
+httpx clients in the process are left alone.
+"""
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Mapping
+
+import httpx
+
+LOGGER_NAME = "atomic_sdk"
+logger = logging.getLogger(LOGGER_NAME)
+
+LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+_lock = threading.Lock()
+_origins: set[tuple[str, str, int | None]] = set()
+_filter_installed = False
+
+
+def setup_from_env(environ: Mapping[str, str] | None = None) -> logging.Handler | None:
+    """Honour ``ATOMIC_LOG=info|debug``: log ``atomic_sdk`` records at that level to stderr.
+
+    Returns the handler added (None when the variable is unset, empty or not a known level).
+    """
+    value = (os.environ if environ is None else environ).get("ATOMIC_LOG", "").strip().lower()
+    if not value:
+        return None
+    level = LEVELS.get(value)
+    if level is None:
+        logger.warning("ATOMIC_LOG=%r is not one of %s; ignored", value[:20], ", ".join(LEVELS))
+        return None
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setLevel(level)
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    return handler
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def redact_query(url: httpx.URL) -> str:
+    """``url`` with every query value replaced by ``***`` (the names stay: they help debugging)."""
+    if not url.query:
+        return str(url)
+    names = "&".join(f"{name}=***" for name, _ in url.params.multi_items())
+    return f"{url.copy_with(query=None)}?{names}"
+
+
+class _QueryValueFilter(logging.Filter):
+    """Rewrites httpx's ``HTTP Request: METHOD URL ...`` record when the URL is an AtomicClient's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 2 and isinstance(args[1], httpx.URL):
+            url = args[1]
+            if url.query and _origin(url) in _origins:
+                record.args = (args[0], redact_query(url), *args[2:])
+        return True
+
+
+def watch(*urls: str) -> None:
+    """Keep query values of requests to these URLs' hosts out of httpx's log line (idempotent)."""
+    global _filter_installed
+    with _lock:
+        for url in urls:
+            _origins.add(_origin(httpx.URL(url)))
+        if not _filter_installed:
+            logging.getLogger("httpx").addFilter(_QueryValueFilter())
+            _filter_installed = True
