@@ -315,7 +315,7 @@ def test_garbage_retry_after_at_the_token_endpoint_means_backoff(server: AtomicS
 # -- 6. token_type must be Bearer ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token_type", ["mac", "DPoP", "", 5, ["Bearer"]])
+@pytest.mark.parametrize("token_type", ["mac", "DPoP", "", 5, ["Bearer"], secret("ev")])
 def test_a_token_of_another_type_is_refused(server: AtomicServer, clock: FakeClock, token_type: object) -> None:
     server.token_replies = [Reply.json(200, {"access_token": TOKEN_MARK + "x", "token_type": token_type})]
     with make(server, clock) as client, raises_clean(TokenRequestError) as info:

@@ -295,6 +295,8 @@ class TokenProvider:
         self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
     ) -> AccessToken:
         def malformed(why: str) -> TokenRequestError:
+            # ``why`` may quote the answer (token_type); an endpoint echoing the secret must not leak it.
+            why = redact(why, secret_forms(credentials.client_id, credentials.client_secret))
             return TokenRequestError(
                 f"token endpoint answered 200 for {_key_name(credentials, role)} but {why}",
                 status=response.status_code,

@@ -137,8 +137,9 @@ def sync_detailed(
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[BatchedAnalytics | Error]
@@ -184,8 +185,9 @@ def sync(
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         BatchedAnalytics | Error
@@ -226,8 +228,9 @@ async def asyncio_detailed(
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[BatchedAnalytics | Error]
@@ -271,8 +274,9 @@ async def asyncio(
         format_ (BatchedAnalyticsFormat | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         BatchedAnalytics | Error

@@ -112,8 +112,9 @@ def sync_detailed(
         cursor (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[AuditLogPage | Error]
@@ -150,8 +151,9 @@ def sync(
         cursor (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         AuditLogPage | Error
@@ -183,8 +185,9 @@ async def asyncio_detailed(
         cursor (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[AuditLogPage | Error]
@@ -219,8 +222,9 @@ async def asyncio(
         cursor (str | Unset):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         AuditLogPage | Error

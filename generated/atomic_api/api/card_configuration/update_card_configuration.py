@@ -118,8 +118,9 @@ def sync_detailed(
             no fields are declared.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[Error | OperationResult]
@@ -161,8 +162,9 @@ def sync(
             no fields are declared.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Error | OperationResult
@@ -199,8 +201,9 @@ async def asyncio_detailed(
             no fields are declared.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[Error | OperationResult]
@@ -240,8 +243,9 @@ async def asyncio(
             no fields are declared.
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Error | OperationResult

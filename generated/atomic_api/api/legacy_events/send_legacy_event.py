@@ -114,8 +114,9 @@ def sync_detailed(
             stored on legacy card instances).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[Error | OperationResult]
@@ -154,8 +155,9 @@ def sync(
             stored on legacy card instances).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Error | OperationResult
@@ -189,8 +191,9 @@ async def asyncio_detailed(
             stored on legacy card instances).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[Error | OperationResult]
@@ -227,8 +230,9 @@ async def asyncio(
             stored on legacy card instances).
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Error | OperationResult

@@ -100,8 +100,9 @@ def sync_detailed(
         environment_id (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[Error | NotificationPlatformList]
@@ -134,8 +135,9 @@ def sync(
         environment_id (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Error | NotificationPlatformList
@@ -163,8 +165,9 @@ async def asyncio_detailed(
         environment_id (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Response[Error | NotificationPlatformList]
@@ -195,8 +198,9 @@ async def asyncio(
         environment_id (str):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        atomic_sdk.AtomicError: With an atomic_sdk.AtomicClient, every failure: ApiError subclasses for error and undeclared statuses, ResponseValidationError for a body the spec does not describe, ApiConnectionError / ApiTimeoutError when no response arrived (see the atomic_sdk README, "Errors").
+        errors.UnexpectedStatus: With a plain generated Client, if the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: With a plain generated Client, if the request takes longer than Client.timeout.
 
     Returns:
         Error | NotificationPlatformList
