@@ -348,6 +348,7 @@ class Accounting:
     renamed: list[Any] = field(default_factory=list)
     fallbacks: list[Any] = field(default_factory=list)
     spec_warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def operations(self) -> list[Operation]:
@@ -666,6 +667,12 @@ def missing_models(package: Path) -> tuple[dict[str, str], dict[str, str]]:
 def account(operations: list[Operation], run: GeneratorRun, package: Path, preparation: Any) -> Accounting:
     """Every spec operation is generated (a module with its method and path) or skipped with a reason."""
     result = Accounting(renamed=list(preparation.renamed), fallbacks=list(preparation.fallbacks))
+    if preparation.enum_renames:
+        result.notes.append(f"{preparation.enum_renames} enum(s) whose member names collided got distinct names (ASC, ASC_2)")
+    if preparation.titles_dropped:
+        result.notes.append(f"{preparation.titles_dropped} component schema(s) whose class names collided got distinct names")
+    if preparation.empty_enums:
+        result.notes.append(f"{preparation.empty_enums} empty enum(s) read as no enum")
     broken = broken_files(package)
     degraded = missing_models(package)[1]
     elsewhere = {name: problem for name, problem in broken.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
@@ -892,7 +899,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="exit 6 and write nothing when any operation cannot be generated (always on for the default spec)",
+        help="validate fully (openapi-spec-validator, exit 2) and exit 6 when any operation cannot be generated; "
+        "nothing is written then (always on for the default spec)",
     )
     args = parser.parse_args(argv)
     strict = args.strict or args.spec.resolve() == DEFAULT_SPEC.resolve()
@@ -926,6 +934,8 @@ def report(accounting: Accounting, stream: Any) -> None:
     """Name every skipped and renamed operation, every fallback and every warning."""
     for warning in accounting.spec_warnings:
         print(f"  warning   {warning}", file=stream)
+    for note in accounting.notes:
+        print(f"  note      {note}", file=stream)
     for fallback in accounting.fallbacks:
         print(f"  fallback  {fallback.describe()}", file=stream)
     for renamed in accounting.renamed:
