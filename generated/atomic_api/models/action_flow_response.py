@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActionFlowResponse")
+_KNOWN_KEYS = frozenset(("flowInvocationId",))
 
 
 @_attrs_define
@@ -41,8 +42,14 @@ class ActionFlowResponse:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        flow_invocation_id = d.pop("flowInvocationId", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        flow_invocation_id = src_dict.get("flowInvocationId", UNSET)
 
         action_flow_response = cls(
             flow_invocation_id=flow_invocation_id,

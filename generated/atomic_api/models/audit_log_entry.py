@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,14 +10,26 @@ from attrs import field as _attrs_field
 from ..models.audit_log_entry_source import AuditLogEntrySource
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.audit_log_entry_action import AuditLogEntryAction
-    from ..models.audit_log_entry_auth import AuditLogEntryAuth
-    from ..models.audit_log_entry_query import AuditLogEntryQuery
-    from ..models.audit_log_entry_resource import AuditLogEntryResource
-
-
 T = TypeVar("T", bound="AuditLogEntry")
+_KNOWN_KEYS = frozenset(
+    (
+        "url",
+        "method",
+        "status",
+        "auth",
+        "ip",
+        "userAgent",
+        "query",
+        "payload",
+        "source",
+        "organisationId",
+        "environmentId",
+        "time",
+        "resource",
+        "action",
+        "created",
+    )
+)
 
 
 @_attrs_define
@@ -140,71 +152,72 @@ class AuditLogEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.audit_log_entry_action import AuditLogEntryAction
-        from ..models.audit_log_entry_auth import AuditLogEntryAuth
-        from ..models.audit_log_entry_query import AuditLogEntryQuery
-        from ..models.audit_log_entry_resource import AuditLogEntryResource
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        url = d.pop("url", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        url = src_dict.get("url", UNSET)
 
-        method = d.pop("method", UNSET)
+        method = src_dict.get("method", UNSET)
 
-        status = d.pop("status", UNSET)
+        status = src_dict.get("status", UNSET)
 
-        _auth = d.pop("auth", UNSET)
+        _auth = src_dict.get("auth", UNSET)
         auth: AuditLogEntryAuth | Unset
         if isinstance(_auth, Unset):
             auth = UNSET
         else:
             auth = AuditLogEntryAuth.from_dict(_auth)
 
-        ip = d.pop("ip", UNSET)
+        ip = src_dict.get("ip", UNSET)
 
-        user_agent = d.pop("userAgent", UNSET)
+        user_agent = src_dict.get("userAgent", UNSET)
 
-        _query = d.pop("query", UNSET)
+        _query = src_dict.get("query", UNSET)
         query: AuditLogEntryQuery | Unset
         if isinstance(_query, Unset):
             query = UNSET
         else:
             query = AuditLogEntryQuery.from_dict(_query)
 
-        payload = d.pop("payload", UNSET)
+        payload = src_dict.get("payload", UNSET)
 
-        _source = d.pop("source", UNSET)
+        _source = src_dict.get("source", UNSET)
         source: AuditLogEntrySource | Unset
         if isinstance(_source, Unset):
             source = UNSET
         else:
-            source = AuditLogEntrySource(_source)
+            source = AuditLogEntrySource._from_json(_source)
 
-        organisation_id = d.pop("organisationId", UNSET)
+        organisation_id = src_dict.get("organisationId", UNSET)
 
-        environment_id = d.pop("environmentId", UNSET)
+        environment_id = src_dict.get("environmentId", UNSET)
 
-        time = d.pop("time", UNSET)
+        time = src_dict.get("time", UNSET)
 
-        _resource = d.pop("resource", UNSET)
+        _resource = src_dict.get("resource", UNSET)
         resource: AuditLogEntryResource | Unset
         if isinstance(_resource, Unset):
             resource = UNSET
         else:
             resource = AuditLogEntryResource.from_dict(_resource)
 
-        _action = d.pop("action", UNSET)
+        _action = src_dict.get("action", UNSET)
         action: AuditLogEntryAction | Unset
         if isinstance(_action, Unset):
             action = UNSET
         else:
             action = AuditLogEntryAction.from_dict(_action)
 
-        _created = d.pop("created", UNSET)
+        _created = src_dict.get("created", UNSET)
         created: datetime.datetime | Unset
         if isinstance(_created, Unset):
             created = UNSET
@@ -247,3 +260,13 @@ class AuditLogEntry:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.audit_log_entry_action import AuditLogEntryAction
+from ..models.audit_log_entry_auth import AuditLogEntryAuth
+from ..models.audit_log_entry_query import AuditLogEntryQuery
+from ..models.audit_log_entry_resource import AuditLogEntryResource

@@ -10,6 +10,12 @@ from ..models.audit_log_entry_auth_type import AuditLogEntryAuthType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLogEntryAuth")
+_KNOWN_KEYS = frozenset(
+    (
+        "type",
+        "clientId",
+    )
+)
 
 
 @_attrs_define
@@ -49,15 +55,21 @@ class AuditLogEntryAuth:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        _type_ = d.pop("type", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        _type_ = src_dict.get("type", UNSET)
         type_: AuditLogEntryAuthType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = AuditLogEntryAuthType(_type_)
+            type_ = AuditLogEntryAuthType._from_json(_type_)
 
-        client_id = d.pop("clientId", UNSET)
+        client_id = src_dict.get("clientId", UNSET)
 
         audit_log_entry_auth = cls(
             type_=type_,

@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLogEntryResource")
+_KNOWN_KEYS = frozenset(("type",))
 
 
 @_attrs_define
@@ -39,8 +40,14 @@ class AuditLogEntryResource:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        type_ = d.pop("type", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        type_ = src_dict.get("type", UNSET)
 
         audit_log_entry_resource = cls(
             type_=type_,

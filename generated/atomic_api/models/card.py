@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,12 +10,25 @@ from attrs import field as _attrs_field
 from ..models.card_status import CardStatus
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.card_definition import CardDefinition
-    from ..models.card_payload import CardPayload
-
-
 T = TypeVar("T", bound="Card")
+_KNOWN_KEYS = frozenset(
+    (
+        "cardInstanceId",
+        "cardTemplateId",
+        "cardTemplateName",
+        "lifecycleId",
+        "flowInstanceId",
+        "flowInvocationId",
+        "eventName",
+        "eventSource",
+        "definition",
+        "payload",
+        "status",
+        "userId",
+        "created",
+        "updated",
+    )
+)
 
 
 @_attrs_define
@@ -132,62 +145,65 @@ class Card:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.card_definition import CardDefinition
-        from ..models.card_payload import CardPayload
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        card_instance_id = d.pop("cardInstanceId", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        card_instance_id = src_dict.get("cardInstanceId", UNSET)
 
-        card_template_id = d.pop("cardTemplateId", UNSET)
+        card_template_id = src_dict.get("cardTemplateId", UNSET)
 
-        card_template_name = d.pop("cardTemplateName", UNSET)
+        card_template_name = src_dict.get("cardTemplateName", UNSET)
 
-        lifecycle_id = d.pop("lifecycleId", UNSET)
+        lifecycle_id = src_dict.get("lifecycleId", UNSET)
 
-        flow_instance_id = d.pop("flowInstanceId", UNSET)
+        flow_instance_id = src_dict.get("flowInstanceId", UNSET)
 
-        flow_invocation_id = d.pop("flowInvocationId", UNSET)
+        flow_invocation_id = src_dict.get("flowInvocationId", UNSET)
 
-        event_name = d.pop("eventName", UNSET)
+        event_name = src_dict.get("eventName", UNSET)
 
-        event_source = d.pop("eventSource", UNSET)
+        event_source = src_dict.get("eventSource", UNSET)
 
-        _definition = d.pop("definition", UNSET)
+        _definition = src_dict.get("definition", UNSET)
         definition: CardDefinition | Unset
         if isinstance(_definition, Unset):
             definition = UNSET
         else:
             definition = CardDefinition.from_dict(_definition)
 
-        _payload = d.pop("payload", UNSET)
+        _payload = src_dict.get("payload", UNSET)
         payload: CardPayload | Unset
         if isinstance(_payload, Unset):
             payload = UNSET
         else:
             payload = CardPayload.from_dict(_payload)
 
-        _status = d.pop("status", UNSET)
+        _status = src_dict.get("status", UNSET)
         status: CardStatus | Unset
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = CardStatus(_status)
+            status = CardStatus._from_json(_status)
 
-        user_id = d.pop("userId", UNSET)
+        user_id = src_dict.get("userId", UNSET)
 
-        _created = d.pop("created", UNSET)
+        _created = src_dict.get("created", UNSET)
         created: datetime.datetime | Unset
         if isinstance(_created, Unset):
             created = UNSET
         else:
             created = datetime.datetime.fromisoformat(_created)
 
-        _updated = d.pop("updated", UNSET)
+        _updated = src_dict.get("updated", UNSET)
         updated: datetime.datetime | Unset
         if isinstance(_updated, Unset):
             updated = UNSET
@@ -229,3 +245,11 @@ class Card:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.card_definition import CardDefinition
+from ..models.card_payload import CardPayload

@@ -2,18 +2,24 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.card_options_target_platforms import CardOptionsTargetPlatforms
-
-
 T = TypeVar("T", bound="CardOptions")
+_KNOWN_KEYS = frozenset(
+    (
+        "priority",
+        "expires",
+        "expiresInterval",
+        "embargo",
+        "targetStreamIds",
+        "targetPlatforms",
+    )
+)
 
 
 @_attrs_define
@@ -87,35 +93,39 @@ class CardOptions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.card_options_target_platforms import CardOptionsTargetPlatforms
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        priority = d.pop("priority", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        priority = src_dict.get("priority", UNSET)
 
-        _expires = d.pop("expires", UNSET)
+        _expires = src_dict.get("expires", UNSET)
         expires: datetime.datetime | Unset
         if isinstance(_expires, Unset):
             expires = UNSET
         else:
             expires = datetime.datetime.fromisoformat(_expires)
 
-        expires_interval = d.pop("expiresInterval", UNSET)
+        expires_interval = src_dict.get("expiresInterval", UNSET)
 
-        _embargo = d.pop("embargo", UNSET)
+        _embargo = src_dict.get("embargo", UNSET)
         embargo: datetime.datetime | Unset
         if isinstance(_embargo, Unset):
             embargo = UNSET
         else:
             embargo = datetime.datetime.fromisoformat(_embargo)
 
-        target_stream_ids = cast(list[str], d.pop("targetStreamIds", UNSET))
+        target_stream_ids = cast(list[str], src_dict.get("targetStreamIds", UNSET))
 
-        _target_platforms = d.pop("targetPlatforms", UNSET)
+        _target_platforms = src_dict.get("targetPlatforms", UNSET)
         target_platforms: CardOptionsTargetPlatforms | Unset
         if isinstance(_target_platforms, Unset):
             target_platforms = UNSET
@@ -149,3 +159,10 @@ class CardOptions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.card_options_target_platforms import CardOptionsTargetPlatforms

@@ -11,6 +11,10 @@ from ..models.create_credential_request_role import CreateCredentialRequestRole
 
 T = TypeVar("T", bound="CreateCredentialRequest")
 
+_REQUIRED_ORDER = ("role",)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(("role",))
+
 
 @_attrs_define
 class CreateCredentialRequest:
@@ -42,12 +46,19 @@ class CreateCredentialRequest:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [key for key in ("role",) if key not in d]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        role = CreateCredentialRequestRole(d.pop("role"))
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        role = CreateCredentialRequestRole._from_json(src_dict["role"])
 
         create_credential_request = cls(
             role=role,

@@ -13,6 +13,10 @@ from ..types import File
 
 T = TypeVar("T", bound="CsvTaskUpload")
 
+_REQUIRED_ORDER = ("file",)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(("file",))
+
 
 @_attrs_define
 class CsvTaskUpload:
@@ -56,12 +60,19 @@ class CsvTaskUpload:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [key for key in ("file",) if key not in d]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        file = File(payload=BytesIO(d.pop("file")))
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        file = File(payload=BytesIO(src_dict["file"]))
 
         csv_task_upload = cls(
             file=file,

@@ -12,6 +12,13 @@ from ..models.custom_profile_field_definition_type import (
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomProfileFieldDefinition")
+_KNOWN_KEYS = frozenset(
+    (
+        "name",
+        "label",
+        "type",
+    )
+)
 
 
 @_attrs_define
@@ -56,17 +63,23 @@ class CustomProfileFieldDefinition:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        name = src_dict.get("name", UNSET)
 
-        label = d.pop("label", UNSET)
+        label = src_dict.get("label", UNSET)
 
-        _type_ = d.pop("type", UNSET)
+        _type_ = src_dict.get("type", UNSET)
         type_: CustomProfileFieldDefinitionType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
-            type_ = CustomProfileFieldDefinitionType(_type_)
+            type_ = CustomProfileFieldDefinitionType._from_json(_type_)
 
         custom_profile_field_definition = cls(
             name=name,

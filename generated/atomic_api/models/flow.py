@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -9,12 +9,17 @@ from attrs import field as _attrs_field
 from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.flow_payload import FlowPayload
-    from ..models.flow_target import FlowTarget
-
-
 T = TypeVar("T", bound="Flow")
+
+_REQUIRED_ORDER = ("target",)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(
+    (
+        "target",
+        "payload",
+        "flowInvocationId",
+    )
+)
 
 
 @_attrs_define
@@ -64,29 +69,33 @@ class Flow:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.flow_payload import FlowPayload
-        from ..models.flow_target import FlowTarget
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [key for key in ("target",) if key not in d]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        target = FlowTarget.from_dict(d.pop("target"))
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        target = FlowTarget.from_dict(src_dict["target"])
 
-        _payload = d.pop("payload", UNSET)
+        _payload = src_dict.get("payload", UNSET)
         payload: FlowPayload | Unset
         if isinstance(_payload, Unset):
             payload = UNSET
         else:
             payload = FlowPayload.from_dict(_payload)
 
-        flow_invocation_id = d.pop("flowInvocationId", UNSET)
+        flow_invocation_id = src_dict.get("flowInvocationId", UNSET)
 
         flow = cls(
             target=target,
@@ -112,3 +121,11 @@ class Flow:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.flow_payload import FlowPayload
+from ..models.flow_target import FlowTarget

@@ -1,21 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.card_options import CardOptions
-    from ..models.flow_payload_metadata import FlowPayloadMetadata
-    from ..models.flow_payload_notification_detail import FlowPayloadNotificationDetail
-    from ..models.flow_payload_variables import FlowPayloadVariables
-
-
 T = TypeVar("T", bound="FlowPayload")
+_KNOWN_KEYS = frozenset(
+    (
+        "variables",
+        "cardOptions",
+        "metadata",
+        "notificationDetail",
+    )
+)
 
 
 @_attrs_define
@@ -76,41 +77,40 @@ class FlowPayload:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.card_options import CardOptions
-        from ..models.flow_payload_metadata import FlowPayloadMetadata
-        from ..models.flow_payload_notification_detail import (
-            FlowPayloadNotificationDetail,
-        )
-        from ..models.flow_payload_variables import FlowPayloadVariables
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        _variables = d.pop("variables", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        _variables = src_dict.get("variables", UNSET)
         variables: FlowPayloadVariables | Unset
         if isinstance(_variables, Unset):
             variables = UNSET
         else:
             variables = FlowPayloadVariables.from_dict(_variables)
 
-        _card_options = d.pop("cardOptions", UNSET)
+        _card_options = src_dict.get("cardOptions", UNSET)
         card_options: CardOptions | Unset
         if isinstance(_card_options, Unset):
             card_options = UNSET
         else:
             card_options = CardOptions.from_dict(_card_options)
 
-        _metadata = d.pop("metadata", UNSET)
+        _metadata = src_dict.get("metadata", UNSET)
         metadata: FlowPayloadMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = FlowPayloadMetadata.from_dict(_metadata)
 
-        _notification_detail = d.pop("notificationDetail", UNSET)
+        _notification_detail = src_dict.get("notificationDetail", UNSET)
         notification_detail: FlowPayloadNotificationDetail | Unset
         if isinstance(_notification_detail, Unset):
             notification_detail = UNSET
@@ -144,3 +144,13 @@ class FlowPayload:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.card_options import CardOptions
+from ..models.flow_payload_metadata import FlowPayloadMetadata
+from ..models.flow_payload_notification_detail import FlowPayloadNotificationDetail
+from ..models.flow_payload_variables import FlowPayloadVariables

@@ -11,6 +11,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FlowTarget")
 
+_REQUIRED_ORDER = ("type",)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(
+    (
+        "type",
+        "targetUserIds",
+    )
+)
+
 
 @_attrs_define
 class FlowTarget:
@@ -58,14 +67,21 @@ class FlowTarget:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [key for key in ("type",) if key not in d]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        type_ = d.pop("type")
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        type_ = src_dict["type"]
 
-        target_user_ids = cast(list[str], d.pop("targetUserIds", UNSET))
+        target_user_ids = cast(list[str], src_dict.get("targetUserIds", UNSET))
 
         flow_target = cls(
             type_=type_,

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.card_options import CardOptions
-    from ..models.legacy_event_request_detail import LegacyEventRequestDetail
-    from ..models.legacy_event_request_metadata import LegacyEventRequestMetadata
-    from ..models.users_by_id_target import UsersByIdTarget
-
-
 T = TypeVar("T", bound="LegacyEventRequest")
+_KNOWN_KEYS = frozenset(
+    (
+        "eventName",
+        "lifecycleId",
+        "target",
+        "detail",
+        "cardOptions",
+        "metadata",
+    )
+)
 
 
 @_attrs_define
@@ -89,43 +92,44 @@ class LegacyEventRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.card_options import CardOptions
-        from ..models.legacy_event_request_detail import LegacyEventRequestDetail
-        from ..models.legacy_event_request_metadata import LegacyEventRequestMetadata
-        from ..models.users_by_id_target import UsersByIdTarget
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        event_name = d.pop("eventName", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        event_name = src_dict.get("eventName", UNSET)
 
-        lifecycle_id = d.pop("lifecycleId", UNSET)
+        lifecycle_id = src_dict.get("lifecycleId", UNSET)
 
-        _target = d.pop("target", UNSET)
+        _target = src_dict.get("target", UNSET)
         target: UsersByIdTarget | Unset
         if isinstance(_target, Unset):
             target = UNSET
         else:
             target = UsersByIdTarget.from_dict(_target)
 
-        _detail = d.pop("detail", UNSET)
+        _detail = src_dict.get("detail", UNSET)
         detail: LegacyEventRequestDetail | Unset
         if isinstance(_detail, Unset):
             detail = UNSET
         else:
             detail = LegacyEventRequestDetail.from_dict(_detail)
 
-        _card_options = d.pop("cardOptions", UNSET)
+        _card_options = src_dict.get("cardOptions", UNSET)
         card_options: CardOptions | Unset
         if isinstance(_card_options, Unset):
             card_options = UNSET
         else:
             card_options = CardOptions.from_dict(_card_options)
 
-        _metadata = d.pop("metadata", UNSET)
+        _metadata = src_dict.get("metadata", UNSET)
         metadata: LegacyEventRequestMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
@@ -159,3 +163,13 @@ class LegacyEventRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.card_options import CardOptions
+from ..models.legacy_event_request_detail import LegacyEventRequestDetail
+from ..models.legacy_event_request_metadata import LegacyEventRequestMetadata
+from ..models.users_by_id_target import UsersByIdTarget

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="LegacyEventRequestMetadata")
+_KNOWN_KEYS = frozenset(())
 
 
 @_attrs_define
@@ -27,7 +28,13 @@ class LegacyEventRequestMetadata:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
         legacy_event_request_metadata = cls()
 
         legacy_event_request_metadata.additional_properties = d

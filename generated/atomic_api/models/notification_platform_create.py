@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,13 +12,21 @@ from ..models.notification_platform_create_platform import (
 )
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.notification_platform_create_platform_properties import (
-        NotificationPlatformCreatePlatformProperties,
-    )
-
-
 T = TypeVar("T", bound="NotificationPlatformCreate")
+
+_REQUIRED_ORDER = (
+    "platform",
+    "platformCredential",
+)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(
+    (
+        "platform",
+        "platformCredential",
+        "platformPrincipal",
+        "platformProperties",
+    )
+)
 
 
 @_attrs_define
@@ -68,34 +76,30 @@ class NotificationPlatformCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.notification_platform_create_platform_properties import (
-            NotificationPlatformCreatePlatformProperties,
-        )
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [
-            key
-            for key in (
-                "platform",
-                "platformCredential",
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
             )
-            if key not in d
-        ]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        platform = NotificationPlatformCreatePlatform(d.pop("platform"))
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        platform = NotificationPlatformCreatePlatform._from_json(src_dict["platform"])
 
-        platform_credential = d.pop("platformCredential")
+        platform_credential = src_dict["platformCredential"]
 
-        platform_principal = d.pop("platformPrincipal", UNSET)
+        platform_principal = src_dict.get("platformPrincipal", UNSET)
 
-        _platform_properties = d.pop("platformProperties", UNSET)
+        _platform_properties = src_dict.get("platformProperties", UNSET)
         platform_properties: NotificationPlatformCreatePlatformProperties | Unset
         if isinstance(_platform_properties, Unset):
             platform_properties = UNSET
@@ -131,3 +135,12 @@ class NotificationPlatformCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.notification_platform_create_platform_properties import (
+    NotificationPlatformCreatePlatformProperties,
+)

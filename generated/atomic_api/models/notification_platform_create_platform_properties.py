@@ -9,6 +9,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NotificationPlatformCreatePlatformProperties")
+_KNOWN_KEYS = frozenset(
+    (
+        "channelId",
+        "restrictedPackageName",
+    )
+)
 
 
 @_attrs_define
@@ -46,10 +52,16 @@ class NotificationPlatformCreatePlatformProperties:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        channel_id = d.pop("channelId", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        channel_id = src_dict.get("channelId", UNSET)
 
-        restricted_package_name = d.pop("restrictedPackageName", UNSET)
+        restricted_package_name = src_dict.get("restrictedPackageName", UNSET)
 
         notification_platform_create_platform_properties = cls(
             channel_id=channel_id,

@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RevokedCredential")
+_KNOWN_KEYS = frozenset(("clientId",))
 
 
 @_attrs_define
@@ -39,8 +40,14 @@ class RevokedCredential:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        client_id = d.pop("clientId", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        client_id = src_dict.get("clientId", UNSET)
 
         revoked_credential = cls(
             client_id=client_id,

@@ -9,6 +9,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeWindow")
+_KNOWN_KEYS = frozenset(
+    (
+        "from",
+        "to",
+    )
+)
 
 
 @_attrs_define
@@ -46,10 +52,16 @@ class TimeWindow:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        from_ = d.pop("from", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        from_ = src_dict.get("from", UNSET)
 
-        to = d.pop("to", UNSET)
+        to = src_dict.get("to", UNSET)
 
         time_window = cls(
             from_=from_,

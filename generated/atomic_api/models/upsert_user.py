@@ -10,6 +10,10 @@ from ..errors import MissingFieldError
 
 T = TypeVar("T", bound="UpsertUser")
 
+_REQUIRED_ORDER = ("id",)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(("id",))
+
 
 @_attrs_define
 class UpsertUser:
@@ -43,12 +47,19 @@ class UpsertUser:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [key for key in ("id",) if key not in d]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        id = d.pop("id")
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        id = src_dict["id"]
 
         upsert_user = cls(
             id=id,

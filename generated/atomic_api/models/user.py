@@ -2,20 +2,24 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.user_preferences import UserPreferences
-    from ..models.user_profile import UserProfile
-    from ..models.user_segments import UserSegments
-
-
 T = TypeVar("T", bound="User")
+_KNOWN_KEYS = frozenset(
+    (
+        "id",
+        "preferences",
+        "preferencesUpdated",
+        "created",
+        "profile",
+        "segments",
+    )
+)
 
 
 @_attrs_define
@@ -83,47 +87,49 @@ class User:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.user_preferences import UserPreferences
-        from ..models.user_profile import UserProfile
-        from ..models.user_segments import UserSegments
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        id = src_dict.get("id", UNSET)
 
-        _preferences = d.pop("preferences", UNSET)
+        _preferences = src_dict.get("preferences", UNSET)
         preferences: UserPreferences | Unset
         if isinstance(_preferences, Unset):
             preferences = UNSET
         else:
             preferences = UserPreferences.from_dict(_preferences)
 
-        _preferences_updated = d.pop("preferencesUpdated", UNSET)
+        _preferences_updated = src_dict.get("preferencesUpdated", UNSET)
         preferences_updated: datetime.datetime | Unset
         if isinstance(_preferences_updated, Unset):
             preferences_updated = UNSET
         else:
             preferences_updated = datetime.datetime.fromisoformat(_preferences_updated)
 
-        _created = d.pop("created", UNSET)
+        _created = src_dict.get("created", UNSET)
         created: datetime.datetime | Unset
         if isinstance(_created, Unset):
             created = UNSET
         else:
             created = datetime.datetime.fromisoformat(_created)
 
-        _profile = d.pop("profile", UNSET)
+        _profile = src_dict.get("profile", UNSET)
         profile: UserProfile | Unset
         if isinstance(_profile, Unset):
             profile = UNSET
         else:
             profile = UserProfile.from_dict(_profile)
 
-        _segments = d.pop("segments", UNSET)
+        _segments = src_dict.get("segments", UNSET)
         segments: UserSegments | Unset
         if isinstance(_segments, Unset):
             segments = UNSET
@@ -157,3 +163,12 @@ class User:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.user_preferences import UserPreferences
+from ..models.user_profile import UserProfile
+from ..models.user_segments import UserSegments

@@ -11,6 +11,18 @@ from ..models.user_target_type import UserTargetType
 
 T = TypeVar("T", bound="UserTarget")
 
+_REQUIRED_ORDER = (
+    "type",
+    "targetUserIds",
+)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(
+    (
+        "type",
+        "targetUserIds",
+    )
+)
+
 
 @_attrs_define
 class UserTarget:
@@ -48,21 +60,21 @@ class UserTarget:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [
-            key
-            for key in (
-                "type",
-                "targetUserIds",
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
             )
-            if key not in d
-        ]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        type_ = UserTargetType(d.pop("type"))
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        type_ = UserTargetType._from_json(src_dict["type"])
 
-        target_user_ids = cast(list[str], d.pop("targetUserIds"))
+        target_user_ids = cast(list[str], src_dict["targetUserIds"])
 
         user_target = cls(
             type_=type_,

@@ -1,4 +1,5 @@
 from enum import StrEnum
+from typing import Any
 
 
 class UserTargetType(StrEnum):
@@ -17,3 +18,18 @@ class UserTargetType(StrEnum):
         member._name_ = value
         member._value_ = value
         return member
+
+    @classmethod
+    def _from_json(cls, value: Any) -> "UserTargetType":
+        # Atomic customisation: the generated from_dict parses values here. A listed value is one dict
+        # lookup (calling the class runs several Python frames per value, per item of a list); anything
+        # else takes the normal constructor path, so unknown values still go through _missing_.
+        try:
+            return _BY_VALUE[value]
+        except (KeyError, TypeError):
+            return cls(value)
+
+
+_BY_VALUE: dict[Any, UserTargetType] = {
+    member.value: member for member in UserTargetType
+}

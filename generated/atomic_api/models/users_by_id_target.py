@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UsersByIdTarget")
+_KNOWN_KEYS = frozenset(("usersById",))
 
 
 @_attrs_define
@@ -43,8 +44,14 @@ class UsersByIdTarget:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        users_by_id = cast(list[str], d.pop("usersById", UNSET))
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        users_by_id = cast(list[str], src_dict.get("usersById", UNSET))
 
         users_by_id_target = cls(
             users_by_id=users_by_id,

@@ -2,18 +2,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.webhook_subscription_headers import WebhookSubscriptionHeaders
-
-
 T = TypeVar("T", bound="WebhookSubscription")
+_KNOWN_KEYS = frozenset(
+    (
+        "id",
+        "types",
+        "url",
+        "headers",
+        "secret",
+        "cardTemplateId",
+        "actionFlowConfigId",
+        "created",
+        "updated",
+    )
+)
 
 
 @_attrs_define
@@ -95,41 +104,45 @@ class WebhookSubscription:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.webhook_subscription_headers import WebhookSubscriptionHeaders
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        id = src_dict.get("id", UNSET)
 
-        types = cast(list[str], d.pop("types", UNSET))
+        types = cast(list[str], src_dict.get("types", UNSET))
 
-        url = d.pop("url", UNSET)
+        url = src_dict.get("url", UNSET)
 
-        _headers = d.pop("headers", UNSET)
+        _headers = src_dict.get("headers", UNSET)
         headers: WebhookSubscriptionHeaders | Unset
         if isinstance(_headers, Unset):
             headers = UNSET
         else:
             headers = WebhookSubscriptionHeaders.from_dict(_headers)
 
-        secret = d.pop("secret", UNSET)
+        secret = src_dict.get("secret", UNSET)
 
-        card_template_id = d.pop("cardTemplateId", UNSET)
+        card_template_id = src_dict.get("cardTemplateId", UNSET)
 
-        action_flow_config_id = d.pop("actionFlowConfigId", UNSET)
+        action_flow_config_id = src_dict.get("actionFlowConfigId", UNSET)
 
-        _created = d.pop("created", UNSET)
+        _created = src_dict.get("created", UNSET)
         created: datetime.datetime | Unset
         if isinstance(_created, Unset):
             created = UNSET
         else:
             created = datetime.datetime.fromisoformat(_created)
 
-        _updated = d.pop("updated", UNSET)
+        _updated = src_dict.get("updated", UNSET)
         updated: datetime.datetime | Unset
         if isinstance(_updated, Unset):
             updated = UNSET
@@ -166,3 +179,10 @@ class WebhookSubscription:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.webhook_subscription_headers import WebhookSubscriptionHeaders

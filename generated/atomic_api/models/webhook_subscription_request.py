@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -9,13 +9,22 @@ from attrs import field as _attrs_field
 from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
-if TYPE_CHECKING:
-    from ..models.webhook_subscription_request_headers import (
-        WebhookSubscriptionRequestHeaders,
-    )
-
-
 T = TypeVar("T", bound="WebhookSubscriptionRequest")
+
+_REQUIRED_ORDER = (
+    "types",
+    "url",
+)
+_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS = frozenset(
+    (
+        "types",
+        "url",
+        "headers",
+        "cardTemplateId",
+        "actionFlowConfigId",
+    )
+)
 
 
 @_attrs_define
@@ -68,41 +77,37 @@ class WebhookSubscriptionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.webhook_subscription_request_headers import (
-            WebhookSubscriptionRequestHeaders,
-        )
-
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
         # Atomic customisation: name the model and every missing field instead of a bare KeyError.
-        _missing = [
-            key
-            for key in (
-                "types",
-                "url",
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
             )
-            if key not in d
-        ]
-        if _missing:
-            raise MissingFieldError(cls.__name__, _missing)
-        types = cast(list[str], d.pop("types"))
+        # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
+        # each field); what is left over, usually nothing, is collected here in one pass.
+        d = (
+            {}
+            if _KNOWN_KEYS.issuperset(src_dict)
+            else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
+        )
+        types = cast(list[str], src_dict["types"])
 
-        url = d.pop("url")
+        url = src_dict["url"]
 
-        _headers = d.pop("headers", UNSET)
+        _headers = src_dict.get("headers", UNSET)
         headers: WebhookSubscriptionRequestHeaders | Unset
         if isinstance(_headers, Unset):
             headers = UNSET
         else:
             headers = WebhookSubscriptionRequestHeaders.from_dict(_headers)
 
-        card_template_id = d.pop("cardTemplateId", UNSET)
+        card_template_id = src_dict.get("cardTemplateId", UNSET)
 
-        action_flow_config_id = d.pop("actionFlowConfigId", UNSET)
+        action_flow_config_id = src_dict.get("actionFlowConfigId", UNSET)
 
         webhook_subscription_request = cls(
             types=types,
@@ -130,3 +135,12 @@ class WebhookSubscriptionRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
+# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
+# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
+# whichever module runs this line first has already defined its class.
+from ..models.webhook_subscription_request_headers import (
+    WebhookSubscriptionRequestHeaders,
+)
