@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActionFlowResponse")
-_KNOWN_KEYS = frozenset(("flowInvocationId",))
+_KNOWN_KEYS: frozenset[str] = frozenset(("flowInvocationId",))
 
 
 @_attrs_define

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,8 +10,38 @@ from attrs import field as _attrs_field
 from ..models.audit_log_entry_source import AuditLogEntrySource
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.audit_log_entry_action import AuditLogEntryAction
+    from ..models.audit_log_entry_auth import AuditLogEntryAuth
+    from ..models.audit_log_entry_query import AuditLogEntryQuery
+    from ..models.audit_log_entry_resource import AuditLogEntryResource
+
+
 T = TypeVar("T", bound="AuditLogEntry")
-_KNOWN_KEYS = frozenset(
+
+_refs_loaded = False
+
+
+def _load_refs() -> None:
+    # Atomic customisation: the models this one refers to are imported on first use, once per module.
+    # Models refer to each other in cycles, which is why the stock template imports them inside every
+    # from_dict/to_dict call (two imports per card of a list); importing them at the top would fail on a
+    # cycle, and at the end of the module would make this model fail to import whenever one of them does.
+    global \
+        AuditLogEntryAction, \
+        AuditLogEntryAuth, \
+        AuditLogEntryQuery, \
+        AuditLogEntryResource, \
+        _refs_loaded
+    from ..models.audit_log_entry_action import AuditLogEntryAction
+    from ..models.audit_log_entry_auth import AuditLogEntryAuth
+    from ..models.audit_log_entry_query import AuditLogEntryQuery
+    from ..models.audit_log_entry_resource import AuditLogEntryResource
+
+    _refs_loaded = True
+
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "url",
         "method",
@@ -72,6 +102,8 @@ class AuditLogEntry:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _refs_loaded:
+            _load_refs()
         url = self.url
 
         method = self.method
@@ -152,6 +184,8 @@ class AuditLogEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not _refs_loaded:
+            _load_refs()
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
@@ -260,13 +294,3 @@ class AuditLogEntry:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
-# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
-# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
-# whichever module runs this line first has already defined its class.
-from ..models.audit_log_entry_action import AuditLogEntryAction
-from ..models.audit_log_entry_auth import AuditLogEntryAuth
-from ..models.audit_log_entry_query import AuditLogEntryQuery
-from ..models.audit_log_entry_resource import AuditLogEntryResource

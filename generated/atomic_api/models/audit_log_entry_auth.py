@@ -10,7 +10,7 @@ from ..models.audit_log_entry_auth_type import AuditLogEntryAuthType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLogEntryAuth")
-_KNOWN_KEYS = frozenset(
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "type",
         "clientId",

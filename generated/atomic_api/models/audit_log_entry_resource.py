@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLogEntryResource")
-_KNOWN_KEYS = frozenset(("type",))
+_KNOWN_KEYS: frozenset[str] = frozenset(("type",))
 
 
 @_attrs_define

@@ -11,9 +11,9 @@ from ..models.create_credential_request_role import CreateCredentialRequestRole
 
 T = TypeVar("T", bound="CreateCredentialRequest")
 
-_REQUIRED_ORDER = ("role",)
-_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
-_KNOWN_KEYS = frozenset(("role",))
+_REQUIRED_ORDER: tuple[str, ...] = ("role",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS: frozenset[str] = frozenset(("role",))
 
 
 @_attrs_define

@@ -13,9 +13,9 @@ from ..types import File
 
 T = TypeVar("T", bound="CsvTaskUpload")
 
-_REQUIRED_ORDER = ("file",)
-_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
-_KNOWN_KEYS = frozenset(("file",))
+_REQUIRED_ORDER: tuple[str, ...] = ("file",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS: frozenset[str] = frozenset(("file",))
 
 
 @_attrs_define

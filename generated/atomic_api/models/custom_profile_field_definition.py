@@ -12,7 +12,7 @@ from ..models.custom_profile_field_definition_type import (
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomProfileFieldDefinition")
-_KNOWN_KEYS = frozenset(
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "name",
         "label",

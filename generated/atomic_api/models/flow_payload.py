@@ -1,15 +1,45 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.card_options import CardOptions
+    from ..models.flow_payload_metadata import FlowPayloadMetadata
+    from ..models.flow_payload_notification_detail import FlowPayloadNotificationDetail
+    from ..models.flow_payload_variables import FlowPayloadVariables
+
+
 T = TypeVar("T", bound="FlowPayload")
-_KNOWN_KEYS = frozenset(
+
+_refs_loaded = False
+
+
+def _load_refs() -> None:
+    # Atomic customisation: the models this one refers to are imported on first use, once per module.
+    # Models refer to each other in cycles, which is why the stock template imports them inside every
+    # from_dict/to_dict call (two imports per card of a list); importing them at the top would fail on a
+    # cycle, and at the end of the module would make this model fail to import whenever one of them does.
+    global \
+        CardOptions, \
+        FlowPayloadMetadata, \
+        FlowPayloadNotificationDetail, \
+        FlowPayloadVariables, \
+        _refs_loaded
+    from ..models.card_options import CardOptions
+    from ..models.flow_payload_metadata import FlowPayloadMetadata
+    from ..models.flow_payload_notification_detail import FlowPayloadNotificationDetail
+    from ..models.flow_payload_variables import FlowPayloadVariables
+
+    _refs_loaded = True
+
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "variables",
         "cardOptions",
@@ -45,6 +75,8 @@ class FlowPayload:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _refs_loaded:
+            _load_refs()
         variables: dict[str, Any] | Unset = UNSET
         if not isinstance(self.variables, Unset):
             variables = self.variables.to_dict()
@@ -77,6 +109,8 @@ class FlowPayload:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not _refs_loaded:
+            _load_refs()
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
@@ -144,13 +178,3 @@ class FlowPayload:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
-# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
-# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
-# whichever module runs this line first has already defined its class.
-from ..models.card_options import CardOptions
-from ..models.flow_payload_metadata import FlowPayloadMetadata
-from ..models.flow_payload_notification_detail import FlowPayloadNotificationDetail
-from ..models.flow_payload_variables import FlowPayloadVariables

@@ -11,9 +11,9 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FlowTarget")
 
-_REQUIRED_ORDER = ("type",)
-_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
-_KNOWN_KEYS = frozenset(
+_REQUIRED_ORDER: tuple[str, ...] = ("type",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "type",
         "targetUserIds",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,14 +12,36 @@ from ..models.notification_platform_create_platform import (
 )
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.notification_platform_create_platform_properties import (
+        NotificationPlatformCreatePlatformProperties,
+    )
+
+
 T = TypeVar("T", bound="NotificationPlatformCreate")
 
-_REQUIRED_ORDER = (
+_refs_loaded = False
+
+
+def _load_refs() -> None:
+    # Atomic customisation: the models this one refers to are imported on first use, once per module.
+    # Models refer to each other in cycles, which is why the stock template imports them inside every
+    # from_dict/to_dict call (two imports per card of a list); importing them at the top would fail on a
+    # cycle, and at the end of the module would make this model fail to import whenever one of them does.
+    global NotificationPlatformCreatePlatformProperties, _refs_loaded
+    from ..models.notification_platform_create_platform_properties import (
+        NotificationPlatformCreatePlatformProperties,
+    )
+
+    _refs_loaded = True
+
+
+_REQUIRED_ORDER: tuple[str, ...] = (
     "platform",
     "platformCredential",
 )
-_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
-_KNOWN_KEYS = frozenset(
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "platform",
         "platformCredential",
@@ -49,6 +71,8 @@ class NotificationPlatformCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        if not _refs_loaded:
+            _load_refs()
         platform = self.platform.value
 
         platform_credential = self.platform_credential
@@ -76,6 +100,8 @@ class NotificationPlatformCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not _refs_loaded:
+            _load_refs()
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
@@ -135,12 +161,3 @@ class NotificationPlatformCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
-# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
-# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
-# whichever module runs this line first has already defined its class.
-from ..models.notification_platform_create_platform_properties import (
-    NotificationPlatformCreatePlatformProperties,
-)

@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RevokedCredential")
-_KNOWN_KEYS = frozenset(("clientId",))
+_KNOWN_KEYS: frozenset[str] = frozenset(("clientId",))
 
 
 @_attrs_define

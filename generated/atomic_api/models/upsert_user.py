@@ -10,9 +10,9 @@ from ..errors import MissingFieldError
 
 T = TypeVar("T", bound="UpsertUser")
 
-_REQUIRED_ORDER = ("id",)
-_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
-_KNOWN_KEYS = frozenset(("id",))
+_REQUIRED_ORDER: tuple[str, ...] = ("id",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS: frozenset[str] = frozenset(("id",))
 
 
 @_attrs_define

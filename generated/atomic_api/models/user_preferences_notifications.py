@@ -1,13 +1,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+if TYPE_CHECKING:
+    from ..models.time_window import TimeWindow
+
+
 T = TypeVar("T", bound="UserPreferencesNotifications")
-_KNOWN_KEYS = frozenset(())
+
+_refs_loaded = False
+
+
+def _load_refs() -> None:
+    # Atomic customisation: the models this one refers to are imported on first use, once per module.
+    # Models refer to each other in cycles, which is why the stock template imports them inside every
+    # from_dict/to_dict call (two imports per card of a list); importing them at the top would fail on a
+    # cycle, and at the end of the module would make this model fail to import whenever one of them does.
+    global TimeWindow, _refs_loaded
+    from ..models.time_window import TimeWindow
+
+    _refs_loaded = True
+
+
+_KNOWN_KEYS: frozenset[str] = frozenset(())
 
 
 @_attrs_define
@@ -22,6 +41,8 @@ class UserPreferencesNotifications:
     )
 
     def to_dict(self) -> dict[str, Any]:
+        if not _refs_loaded:
+            _load_refs()
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
@@ -34,6 +55,8 @@ class UserPreferencesNotifications:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not _refs_loaded:
+            _load_refs()
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
         if not isinstance(src_dict, Mapping):
             raise TypeError(
@@ -83,10 +106,3 @@ class UserPreferencesNotifications:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-# Atomic customisation: the models this one refers to are imported once, here, after the class. Models
-# refer to each other in cycles, which is why the stock template imports them inside every from_dict and
-# to_dict call (two imports per card of a list); at the end of the module a cycle resolves, because
-# whichever module runs this line first has already defined its class.
-from ..models.time_window import TimeWindow

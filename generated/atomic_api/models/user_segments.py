@@ -7,7 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="UserSegments")
-_KNOWN_KEYS = frozenset(())
+_KNOWN_KEYS: frozenset[str] = frozenset(())
 
 
 @_attrs_define

@@ -11,12 +11,12 @@ from ..models.user_target_type import UserTargetType
 
 T = TypeVar("T", bound="UserTarget")
 
-_REQUIRED_ORDER = (
+_REQUIRED_ORDER: tuple[str, ...] = (
     "type",
     "targetUserIds",
 )
-_REQUIRED_KEYS = frozenset(_REQUIRED_ORDER)
-_KNOWN_KEYS = frozenset(
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
+_KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "type",
         "targetUserIds",

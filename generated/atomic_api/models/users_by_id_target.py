@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UsersByIdTarget")
-_KNOWN_KEYS = frozenset(("usersById",))
+_KNOWN_KEYS: frozenset[str] = frozenset(("usersById",))
 
 
 @_attrs_define
