@@ -6,14 +6,18 @@ through the client's own httpx pools, so it gets the same auth (the subscribe op
 ``workbench``), User-Agent, retries and error mapping as every generated call.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
-from atomic_api.models.operation_result import OperationResult
 
 from ._client import AtomicClient
 from ._errors import ConfigurationError, api_error, parse_body, response_validation_error
+
+if TYPE_CHECKING:
+    from atomic_api.models.operation_result import OperationResult
 
 #: The name the reference index gives this call; errors raised by the API name the operation whose
 #: method and path it shares (createWebhookSubscription), as the role map knows only that one.
@@ -51,6 +55,10 @@ def _sent_token(request: httpx.Request) -> list[str]:
 
 
 def _result(response: httpx.Response) -> OperationResult:
+    # Imported here: any atomic_api.models module loads the whole models package (every model), which
+    # `import atomic_sdk` should not pay for a call most programs never make.
+    from atomic_api.models.operation_result import OperationResult
+
     request = response.request
     if response.status_code >= 300:
         # Only reached when the client was built with raise_on_error=False (the auth layer raises first
