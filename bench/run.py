@@ -126,6 +126,11 @@ def bench_per_call(server: LocalServer, calls: int, repeats: int) -> dict[str, A
         response = list_cards.sync_detailed(client=sdk, environment_id=ENV_ID)
         assert response.status_code == 200 and isinstance(response.parsed, CardList)
 
+    def resource_call() -> None:
+        # The same request as sdk_call (the generated function sends its default limit and offset).
+        cards = sdk.cards.list_cards(environment_id=ENV_ID, limit=100, offset=0)
+        assert isinstance(cards, CardList)
+
     def generated_static_call() -> None:
         response = list_cards.sync_detailed(client=plain, environment_id=ENV_ID)
         assert response.status_code == 200 and isinstance(response.parsed, CardList)
@@ -142,6 +147,7 @@ def bench_per_call(server: LocalServer, calls: int, repeats: int) -> dict[str, A
 
     variants: dict[str, Callable[[], None]] = {
         "sdk": sdk_call,
+        "resource": resource_call,
         "raw_json": raw_json_call,
         "raw_model": raw_model_call,
         "generated_static": generated_static_call,
@@ -196,6 +202,8 @@ def bench_per_call(server: LocalServer, calls: int, repeats: int) -> dict[str, A
             }
             for name in contenders
         },
+        "ratio_resource": paired("resource", "sdk"),
+        "cpu_ratio_resource": paired("resource", "sdk", cpu),
         "token_requests": sum(tokens.values()),
     }
 
@@ -1059,6 +1067,16 @@ def report(results: dict[str, Any], elapsed: float) -> str:
             out.append(
                 f"| {num} | {what} (median of {r['repeats']} × {r['calls']} calls) | SDK `sync_detailed`: {us(series['sdk'])} "
                 f"| {base_name}: {us(series[base])} | {fmt_ratio(r[ratio])} | {verdict} |"
+            )
+        # The resource layer against the generated function it wraps, on the same client and request.
+        for num, what, series, ratio, verdict in (
+            ("1h", "resource layer, wall time", pc, "ratio_resource", "≤ 1.01: " + goal(r["ratio_resource"] <= 1.01)),
+            ("1i", "resource layer, client CPU", cc, "cpu_ratio_resource", "(info)"),
+        ):
+            out.append(
+                f"| {num} | {what} (median of {r['repeats']} × {r['calls']} calls) | `client.cards.list_cards`: "
+                f"{us(series['resource'])} | SDK `list_cards.sync_detailed`: {us(series['sdk'])} "
+                f"| {r[ratio]:.3f}× | {verdict} |"
             )
     if "big_body" in results:
         r = results["big_body"]

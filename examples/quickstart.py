@@ -19,32 +19,9 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
-from atomic_api.api.action_flows import start_action_flow
-from atomic_api.api.cards import dismiss_cards, list_cards
-from atomic_api.api.environments import list_environments
-from atomic_api.api.webhooks import create_webhook_subscription, delete_webhook_subscription
-from atomic_api.models import (
-    ActionFlowRequest,
-    ActionFlowResponse,
-    CardList,
-    EnvironmentList,
-    Flow,
-    FlowTarget,
-    MultipleFlag,
-    WebhookSubscriptionRequest,
-    WebhookSubscriptionResponse,
-)
-from atomic_api.types import Response
+from atomic_api.models import ActionFlowRequest, Flow, FlowTarget, MultipleFlag, WebhookSubscriptionRequest
 from atomic_sdk import AtomicClient, AtomicError
-
-
-def _ok(step: str, response: Response[Any]) -> bool:
-    if 200 <= response.status_code < 300:
-        return True
-    print(f"  ! {step} failed: HTTP {int(response.status_code)} {response.content[:200]!r}")
-    return False
 
 
 def main() -> int:
@@ -62,46 +39,29 @@ def main() -> int:
 
 
 def _run(client: AtomicClient) -> int:
-    failed = False
     # 1. Environments: any key works; the SDK uses the first configured role the call accepts.
-    response = list_environments.sync_detailed(client=client)
-    if not _ok("list environments", response) or not isinstance(response.parsed, EnvironmentList):
-        return 1
-    environments = response.parsed.environments or []
+    environments = client.environments.list_environments().environments
     print(f"environments: {', '.join(f'{env.name} ({env.id})' for env in environments) or 'none'}")
-    environment_id = client.environment_id or (str(environments[0].id) if environments else None)
+    environment_id = client.environment_id or (environments[0].id if environments else None)
     if environment_id is None:
         print("no environment to work in", file=sys.stderr)
         return 1
     print(f"using environment {environment_id}")
 
-    # 2. Start an Action Flow for one user (events key).
+    # 2. Start an Action Flow for one user (events key). Every call below raises an ApiError subclass
+    #    (with the operation, status and body) if the API refuses it.
     flow_id = os.environ.get("QUICKSTART_FLOW_CONFIG_ID", "").strip()
     user_id = os.environ.get("QUICKSTART_USER_ID", "").strip() or "quickstart-user"
     if flow_id:
         body = ActionFlowRequest(flows=[Flow(target=FlowTarget(type_="user", target_user_ids=[user_id]))])
-        started = start_action_flow.sync_detailed(environment_id, flow_id, client=client, body=body)
-        invocation = None
-        if _ok("start action flow", started) and isinstance(started.parsed, ActionFlowResponse):
-            invocation = started.parsed.flow_invocation_id
-            print(f"started flow {flow_id} for user {user_id}: invocation {invocation}")
-        else:
-            failed = True
+        started = client.action_flows.start_action_flow(flow_id, environment_id=environment_id, body=body)
+        print(f"started flow {flow_id} for user {user_id}: invocation {started.flow_invocation_id}")
 
-        # 3. The user's active cards, then dismiss them (events key).
-        cards = list_cards.sync_detailed(environment_id, client=client, user_id=user_id)
-        if _ok("list cards", cards) and isinstance(cards.parsed, CardList):
-            listed = cards.parsed.data or []
-            print(f"user {user_id} has {len(listed)} card(s): {', '.join(str(c.card_instance_id) for c in listed)}")
-            dismissed = dismiss_cards.sync_detailed(
-                environment_id, client=client, user_id=user_id, multiple=MultipleFlag.VALUE_1
-            )
-            if _ok("dismiss cards", dismissed):
-                print(f"dismissed the cards of user {user_id}")
-            else:
-                failed = True
-        else:
-            failed = True
+        # 3. The user's cards, then dismiss them (events key).
+        cards = client.cards.list_cards(environment_id=environment_id, user_id=user_id).data
+        print(f"user {user_id} has {len(cards)} card(s): {', '.join(card.card_instance_id for card in cards)}")
+        client.cards.dismiss_cards(environment_id=environment_id, user_id=user_id, multiple=MultipleFlag.VALUE_1)
+        print(f"dismissed the cards of user {user_id}")
     else:
         print("QUICKSTART_FLOW_CONFIG_ID not set: skipping the Action Flow and card steps")
 
@@ -109,22 +69,15 @@ def _run(client: AtomicClient) -> int:
     webhook_url = os.environ.get("QUICKSTART_WEBHOOK_URL", "").strip()
     if webhook_url:
         request = WebhookSubscriptionRequest(types=["card-published"], url=webhook_url)
-        created = create_webhook_subscription.sync_detailed(environment_id, client=client, body=request)
-        if _ok("subscribe webhook", created) and isinstance(created.parsed, WebhookSubscriptionResponse):
-            subscription = created.parsed.data
-            webhook_id = str(subscription.id) if subscription else ""
-            print(f"subscribed {webhook_url} to card-published: subscription {webhook_id}")
-            if webhook_id:
-                removed = delete_webhook_subscription.sync_detailed(environment_id, webhook_id, client=client)
-                if _ok("remove webhook", removed):
-                    print(f"removed subscription {webhook_id}")
-                else:
-                    failed = True
-        else:
-            failed = True
+        subscription = client.webhooks.create_webhook_subscription(environment_id=environment_id, body=request).data
+        webhook_id = subscription.id or ""
+        print(f"subscribed {webhook_url} to card-published: subscription {webhook_id}")
+        if webhook_id:
+            client.webhooks.delete_webhook_subscription(webhook_id, environment_id=environment_id)
+            print(f"removed subscription {webhook_id}")
     else:
         print("QUICKSTART_WEBHOOK_URL not set: skipping the webhook step")
-    return 1 if failed else 0
+    return 0
 
 
 if __name__ == "__main__":

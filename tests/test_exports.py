@@ -5,23 +5,27 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import ClassVar, assert_type
 
 import atomic_sdk
 import pytest
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_api.models.card import Card
+from atomic_api.models.card_list import CardList
+from atomic_api.models.card_status import CardStatus
 from atomic_api.models.environment_list import EnvironmentList
 from atomic_api.models.operation_result import OperationResult
+from atomic_api.resources import AsyncCardsResource, CardsResource
 from atomic_sdk import (
     REQUEST_ID_HEADERS,
     AccessToken,
     ApiConnectionError,
     ApiError,
     ApiTimeoutError,
+    AsyncAtomicClient,
     AtomicClient,
     AtomicError,
     AuthenticationError,
@@ -34,6 +38,7 @@ from atomic_sdk import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    RawResponse,
     RedirectError,
     RedisTokenCache,
     ResponseValidationError,
@@ -58,6 +63,7 @@ PUBLIC = {
     "ApiConnectionError",
     "ApiError",
     "ApiTimeoutError",
+    "AsyncAtomicClient",
     "AtomicClient",
     "AtomicError",
     "AuthenticationError",
@@ -71,6 +77,7 @@ PUBLIC = {
     "PermissionDeniedError",
     "RateLimitedError",
     "RedirectError",
+    "RawResponse",
     "RedisTokenCache",
     "ResponseValidationError",
     "Role",
@@ -111,7 +118,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.user_agents.append(self.headers.get("User-Agent", ""))
-        self._reply({"environments": [{"id": "env1", "name": "production"}]})
+        if self.path.startswith("/v1/environments"):
+            self._reply({"environments": [{"id": "env1", "name": "production"}]})
+        elif "/cards" in self.path and ("userId=u1" in self.path or "limit=10&offset=0" in self.path):
+            self._reply({"data": [{"cardInstanceId": "c1", "status": "active"}]})
+        else:
+            self._reply({"data": []})
 
 
 @pytest.fixture
@@ -305,3 +317,56 @@ def test_consumer_webhook_test_call(base_url: str) -> None:
             return await atest_webhook_subscription(client, "card-completed", environment_id="env2")
 
     assert isinstance(asyncio.run(run()), OperationResult)
+
+
+def test_consumer_resources_are_precisely_typed(base_url: str) -> None:
+    with AtomicClient(
+        credentials=Credentials("consumer-id", "consumer-secret"),
+        environment_id="env1",
+        base_url=base_url,
+        token_url=f"{base_url}/oauth2/token",
+    ) as client:
+        resource: CardsResource = client.cards
+        environments = client.environments.list_environments()
+        assert_type(environments, EnvironmentList)
+        env_id = environments.environments[0].id
+        assert_type(env_id, str)
+        cards = resource.list_cards(environment_id=env_id, user_id="u1", status=CardStatus.ACTIVE, timeout=5.0)
+        assert_type(cards, CardList)
+        assert_type(cards.data, list[Card])
+        first_id: str = cards.data[0].card_instance_id
+        raw = client.cards.with_raw_response.list_cards(user_id="u1", extra_headers={"X-Id": "1"}, max_retries=0)
+        assert_type(raw, RawResponse[CardList])
+        assert_type(raw.parsed, CardList)
+        status: int = raw.status_code
+        iterator = client.cards.iter_list_cards(page_size=10)
+        assert_type(iterator, Iterator[Card])
+        listed = [card.card_instance_id for card in iterator]
+    assert (env_id, first_id, status, listed) == ("env1", "c1", 200, ["c1"])
+
+
+def test_consumer_async_resources_are_precisely_typed(base_url: str) -> None:
+    async def run() -> tuple[list[Card], list[str]]:
+        async with AsyncAtomicClient(
+            credentials=Credentials("consumer-id", "consumer-secret"),
+            environment_id="env1",
+            base_url=base_url,
+            token_url=f"{base_url}/oauth2/token",
+        ) as client:
+            resource: AsyncCardsResource = client.cards
+            environments = await client.environments.list_environments()
+            assert_type(environments, EnvironmentList)
+            cards = await resource.list_cards(user_id="u1")
+            assert_type(cards, CardList)
+            raw = await client.cards.with_raw_response.list_cards(user_id="u1")
+            assert_type(raw, RawResponse[CardList])
+            iterator = client.cards.iter_list_cards(page_size=10)
+            assert_type(iterator, AsyncIterator[Card])
+            return cards.data, [card.card_instance_id async for card in iterator]
+
+    data, listed = asyncio.run(run())
+    assert [card.card_instance_id for card in data] == ["c1"] and listed == ["c1"]
+
+
+def test_missing_field_error_is_exported() -> None:
+    assert issubclass(MissingFieldError, KeyError)

@@ -3,15 +3,17 @@
 Example::
 
     from atomic_sdk import AtomicClient, Credentials, Role
-    from atomic_api.api.cards import list_cards
 
-    client = AtomicClient(org_id="my-org", credentials={Role.EVENTS: Credentials("id", "secret")})
-    cards = list_cards.sync(client=client, environment_id="env1", user_id="u1")
+    with AtomicClient(org_id="my-org", environment_id="env1",
+                      credentials={Role.EVENTS: Credentials("id", "secret")}) as client:
+        cards = client.cards.list_cards(user_id="u1")     # -> CardList; errors raise
 """
 
 from typing import TYPE_CHECKING, Any
 
-from ._client import AtomicClient
+from atomic_api.resources import RawResponse
+
+from ._client import AsyncAtomicClient, AtomicClient
 from ._credentials import Credentials
 from ._errors import (
     REQUEST_ID_HEADERS,
@@ -55,6 +57,7 @@ __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiTimeoutError",
+    "AsyncAtomicClient",
     "AtomicClient",
     "AtomicError",
     "AuthenticationError",
@@ -67,6 +70,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RawResponse",
     "RedirectError",
     "RedisTokenCache",
     "ResponseValidationError",

@@ -1,4 +1,5 @@
-"""AtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth, User-Agent, pool)."""
+"""AtomicClient / AsyncAtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth,
+User-Agent, pool), with the typed resources (``client.cards.list_cards(...)``)."""
 
 import ipaddress
 import logging
@@ -14,6 +15,7 @@ from typing import Any, Self
 import httpx
 from atomic_api.client import AuthenticatedClient
 from atomic_api.errors import UnexpectedStatus
+from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources
 from attrs import define, evolve, field
 
 from . import _aio
@@ -23,6 +25,7 @@ from ._env import settings_from_env
 from ._errors import ConfigurationError, api_error, connection_error, response_validation_error
 from ._logging import watch as watch_hosts
 from ._operations import DEFAULT_OPERATIONS
+from ._resources import ResourceHooks
 from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
 from ._roles import Role
 from ._tokens.cache import TokenCache
@@ -149,8 +152,10 @@ class _AsyncHttpxClient(httpx.AsyncClient):
 
 
 @define(init=False, repr=False, eq=False)
-class AtomicClient(AuthenticatedClient):
-    """Client for the Atomic customer API; pass it as ``client=`` to any ``atomic_api`` function.
+class _AtomicClientBase(AuthenticatedClient):
+    """Configuration shared by AtomicClient and AsyncAtomicClient (they differ only in their resources).
+
+    Client for the Atomic customer API; pass it as ``client=`` to any ``atomic_api`` function.
 
     Each request gets a bearer token for the first role the operation accepts that has credentials.
     Tokens are cached per key and refreshed ahead of expiry. One connection pool per client (one
@@ -331,7 +336,7 @@ class AtomicClient(AuthenticatedClient):
         self._pool_lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> "AtomicClient":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Self:
         """Build a client from ATOMIC_* environment variables; ``kwargs`` override or add arguments.
 
         Reads ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, ATOMIC_CLIENT_ID / ATOMIC_CLIENT_SECRET (one key)
@@ -394,7 +399,7 @@ class AtomicClient(AuthenticatedClient):
 
     def __repr__(self) -> str:
         return (
-            f"AtomicClient(org_id={self._org_id!r}, base_url={self._base_url!r}, "
+            f"{type(self).__name__}(org_id={self._org_id!r}, base_url={self._base_url!r}, "
             f"environment_id={self._environment_id!r}, credentials={self._credential_set!r})"
         )
 
@@ -602,3 +607,69 @@ class AtomicClient(AuthenticatedClient):
 
     async def __aexit__(self, *args: object, **kwargs: Any) -> None:
         await self.aclose()
+
+
+# -- the resources: AtomicClient (sync) and AsyncAtomicClient (async) ----------------------------------
+
+
+@define(init=False, repr=False, eq=False)
+class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
+    """Client for the Atomic customer API (sync resources); also ``client=`` for any ``atomic_api`` function.
+
+    Every operation is a method of its tag's resource, with the generated module names:
+    ``atomic_api.api.cards.list_cards`` is ``client.cards.list_cards(...)``, returning the success model
+    (``CardList``) and raising an ``ApiError`` subclass for anything else. ``environment_id`` defaults to
+    the client's. ``client.cards.with_raw_response.list_cards(...)`` returns a ``RawResponse`` (status,
+    headers, parsed); ``client.cards.iter_list_cards(...)`` pages by itself.
+
+    Example::
+
+        from atomic_sdk import AtomicClient
+
+        with AtomicClient.from_env() as client:      # ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, keys
+            for card in client.cards.list_cards(user_id="u1").data:
+                print(card.card_instance_id)
+
+    Arguments (all keyword-only):
+        org_id: your organisation id; the API lives at ``https://{org_id}.customer-api.atomic.io``.
+        credentials: one ``Credentials`` serving every role, or a mapping of ``Role`` to ``Credentials``.
+        environment_id: the default environment of every resource call (``environment_id=`` overrides it).
+        user_agent: your application's product token, sent before the SDK's own.
+        base_url / token_url: override the API and token endpoints (for example a sandbox).
+        timeout: seconds (or an ``httpx.Timeout`` with every part set); never unbounded.
+        token_leeway / token_max_attempts: token refresh ahead of expiry; token requests tried on 429.
+        max_retries: retries of an API request after 429/502/503/504 or a connection failure.
+        raise_on_error: raise ApiError subclasses for 4xx/5xx from the generated functions (resource
+            methods always raise).
+        clock / sleep / async_sleep, verify_ssl, httpx_args, token_cache: see ``_AtomicClientBase``.
+    """
+
+    _resources: Resources = field(init=False)
+
+    def _setup(self, **kwargs: Any) -> None:
+        super()._setup(**kwargs)
+        self._resources = Resources(self)
+
+
+@define(init=False, repr=False, eq=False)
+class AsyncAtomicClient(_AtomicClientBase, ResourceHooks, AsyncClientResources):
+    """Client for the Atomic customer API whose resource methods are coroutines.
+
+    Same constructor and ``from_env()`` as ``AtomicClient``; use it with ``async with`` (or
+    ``await client.aclose()``). It is also accepted as ``client=`` by every generated function.
+
+    Example::
+
+        from atomic_sdk import AsyncAtomicClient
+
+        async with AsyncAtomicClient.from_env() as client:
+            cards = await client.cards.list_cards(user_id="u1")
+            async for card in client.cards.iter_list_cards(user_id="u1"):
+                print(card.card_instance_id)
+    """
+
+    _resources: AsyncResources = field(init=False)
+
+    def _setup(self, **kwargs: Any) -> None:
+        super()._setup(**kwargs)
+        self._resources = AsyncResources(self)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
-from attrs import frozen
+from attrs import evolve, frozen
 
 from . import _aio
 from ._errors import request_id_of
@@ -139,6 +139,15 @@ def _log_attempt(request: httpx.Request, attempt: int, started: float, outcome: 
             elapsed_ms,
             attempt,
         )
+# A resource call's max_retries= travels on the request (see _resources.py), so one client serves both.
+MAX_RETRIES_EXTENSION = "atomic_max_retries"
+
+
+def _policy_for(request: httpx.Request, policy: RetryPolicy) -> RetryPolicy:
+    override = request.extensions.get(MAX_RETRIES_EXTENSION)
+    if override is None or override == policy.max_retries:
+        return policy
+    return evolve(policy, max_retries=override)
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -149,7 +158,7 @@ class RetryTransport(httpx.BaseTransport):
         self._policy = policy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        policy = self._policy
+        policy = _policy_for(request, self._policy)
         retry = 0
         while True:
             attempt, started = _start_attempt(request)
@@ -185,7 +194,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._policy = policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        policy = self._policy
+        policy = _policy_for(request, self._policy)
         retry = 0
         while True:
             attempt, started = _start_attempt(request)

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from atomic_sdk import AtomicClient
+from atomic_sdk import AsyncAtomicClient, AtomicClient
 from atomic_sdk.testing import Sandbox
 from contract_calls import Call, resolve
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
@@ -45,6 +45,107 @@ async def run_async(client: AtomicClient, calls: list[Call], *, prism: bool = Fa
         exercised.add(call.operation_id)
         _check(call, response, failures, prism=prism)
     return exercised, failures
+
+
+# -- through the resource layer: client.<tag>.<operation>(...), the environment id from the client ----------
+
+
+def _resource_method(client: Any, call: Call, raw: bool) -> Any:
+    tag, operation = call.module.__name__.split(".")[-2:]
+    resource = getattr(client, tag)
+    return getattr(resource.with_raw_response if raw else resource, operation)
+
+
+def _resource_kwargs(call: Call) -> dict[str, Any]:
+    kwargs = call.fresh_kwargs()
+    kwargs.pop("environment_id", None)  # defaulted from the client: every call exercises that path too
+    return kwargs
+
+
+def _check_result(call: Call, result: Any, failures: list[str], raw: bool) -> None:
+    if raw:
+        # Through with_raw_response: the same parse, plus the headers (Prism reports violations there).
+        if "sl-violations" in result.headers:
+            failures.append(f"{call.operation_id}: Prism reports violations: {result.headers['sl-violations']}")
+        if result.status_code != call.success_status:
+            failures.append(f"{call.operation_id}: status {result.status_code}")
+        result = result.parsed
+    expected = call.success_model
+    if expected is None and result is not None or expected is not None and not isinstance(result, expected):
+        failures.append(f"{call.operation_id}: returned {type(result).__name__}, expected {expected}")
+
+
+def run_resources_sync(client: AtomicClient, calls: list[Call], *, raw: bool = False) -> tuple[set[str], list[str]]:
+    exercised: set[str] = set()
+    failures: list[str] = []
+    for call in calls:
+        try:
+            result = _resource_method(client, call, raw)(**_resource_kwargs(call))
+        except Exception as exc:  # noqa: BLE001 - collect every failing operation, not just the first
+            failures.append(f"{call.operation_id}: {exc!r}")
+        else:
+            _check_result(call, result, failures, raw)
+        exercised.add(call.operation_id)
+    return exercised, failures
+
+
+async def run_resources_async(
+    client: AsyncAtomicClient, calls: list[Call], *, raw: bool = False
+) -> tuple[set[str], list[str]]:
+    exercised: set[str] = set()
+    failures: list[str] = []
+    for call in calls:
+        try:
+            result = await _resource_method(client, call, raw)(**_resource_kwargs(call))
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"{call.operation_id}: {exc!r}")
+        else:
+            _check_result(call, result, failures, raw)
+        exercised.add(call.operation_id)
+    return exercised, failures
+
+
+def test_every_operation_through_the_resources_sync_against_sandbox(
+    sandbox: Sandbox, calls: list[Call], spec_operation_ids: set[str]
+) -> None:
+    with sandbox.client(user_agent="contract-suite/1") as client:
+        exercised, failures = run_resources_sync(client, calls)
+    assert failures == []
+    assert exercised == spec_operation_ids and len(exercised) == EXPECTED_OPERATIONS
+    assert sandbox.api_requests == {operation_id: 1 for operation_id in spec_operation_ids}
+    assert sandbox.token_requests_by_role() == {"auth": 1, "workbench": 1, "events": 1}
+
+
+async def test_every_operation_through_the_resources_async_against_sandbox(
+    sandbox: Sandbox, calls: list[Call], spec_operation_ids: set[str]
+) -> None:
+    async with sandbox.async_client(user_agent="contract-suite/1") as client:
+        exercised, failures = await run_resources_async(client, calls)
+    assert failures == []
+    assert exercised == spec_operation_ids and len(exercised) == EXPECTED_OPERATIONS
+    assert sandbox.api_requests == {operation_id: 1 for operation_id in spec_operation_ids}
+    assert sandbox.token_requests_by_role() == {"auth": 1, "workbench": 1, "events": 1}
+
+
+def test_every_operation_through_the_resources_sync_against_prism(
+    prism: str, sandbox: Sandbox, calls: list[Call], spec_operation_ids: set[str]
+) -> None:
+    # Prism answers the spec's examples and fails (sl-violations → 4xx) any request that breaks the spec.
+    with sandbox.client(base_url=prism, user_agent="contract-suite/1") as client:
+        exercised, failures = run_resources_sync(client, calls, raw=True)
+    assert failures == []
+    assert exercised == spec_operation_ids and len(exercised) == EXPECTED_OPERATIONS
+    assert sandbox.api_requests == {}
+
+
+async def test_every_operation_through_the_resources_async_against_prism(
+    prism: str, sandbox: Sandbox, calls: list[Call], spec_operation_ids: set[str]
+) -> None:
+    async with sandbox.async_client(base_url=prism, user_agent="contract-suite/1") as client:
+        exercised, failures = await run_resources_async(client, calls, raw=True)
+    assert failures == []
+    assert exercised == spec_operation_ids and len(exercised) == EXPECTED_OPERATIONS
+    assert sandbox.api_requests == {}
 
 
 def test_suite_covers_the_spec(calls: list[Call], spec_operation_ids: set[str]) -> None:

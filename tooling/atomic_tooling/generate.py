@@ -44,6 +44,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from atomic_tooling import resources
 from atomic_tooling.markers import ROLE_NAMES, Operation, PathItemRefError, RoleMarkerError, extract_operations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -368,6 +369,7 @@ class GeneratorRun:
     warnings: dict[tuple[str, str], list[str]]
     general: list[str]
     seconds: float
+    project: Any = None  # the generator's Project (its parse and Jinja environment), for our renderers
 
 
 _ENDPOINT_HEADER = re.compile(r"^WARNING parsing (?P<method>[A-Z]+) (?P<path>.*) within (?P<tags>.*?)\.(?P<skipped> Endpoint will not be generated\.)?$")
@@ -494,7 +496,9 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
         target = problems if match["skipped"] else warnings
         if reason not in target.get(where, []):
             target.setdefault(where, []).append(reason)
-    run = GeneratorRun(endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds)
+    run = GeneratorRun(
+        endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds, project=project
+    )
     return run, preparation
 
 
@@ -816,6 +820,11 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
     accounting = account(operations, run, package, preparation)
     accounting.spec_warnings = sorted(set(spec_warnings) | set(preparation.defaults_dropped)) + run.general
     write_package_files(spec, package, accounting)
+    # The typed resource layer (atomic_api/resources/), from the generator's own parse, for what was generated.
+    try:
+        resources.render(run.project, accounting.generated, package, spec.raw)
+    except resources.ResourceRenderError as exc:
+        raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
     _remove_caches(scratch)
     return package, accounting, run.seconds
 

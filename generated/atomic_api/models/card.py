@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..models.card_status import CardStatus
 from ..types import UNSET, Unset
 
@@ -32,9 +33,15 @@ def _load_refs() -> None:
     _refs_loaded = True
 
 
+_REQUIRED_ORDER: tuple[str, ...] = (
+    "cardInstanceId",
+    "status",
+)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "cardInstanceId",
+        "status",
         "cardTemplateId",
         "cardTemplateName",
         "lifecycleId",
@@ -44,7 +51,6 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
         "eventSource",
         "definition",
         "payload",
-        "status",
         "userId",
         "created",
         "updated",
@@ -57,7 +63,10 @@ class Card:
     """A card instance.
 
     Attributes:
-        card_instance_id (str | Unset):
+        card_instance_id (str):
+        status (CardStatus): Card lifecycle state, lowercase. Open states: active, embargoed, snoozed. Final states:
+            dismissed, completed, cancelled, expired. Only `active` has been seen in API output; the other spellings are
+            inferred from the documented state names.
         card_template_id (str | Unset):
         card_template_name (str | Unset):
         lifecycle_id (str | Unset):
@@ -67,15 +76,13 @@ class Card:
         event_source (str | Unset): `live` has been seen; a test value probably exists (inferred).
         definition (CardDefinition | Unset): The card definition. Its schema is private.
         payload (CardPayload | Unset): The payload a card was created with.
-        status (CardStatus | Unset): Card lifecycle state, lowercase. Open states: active, embargoed, snoozed. Final
-            states: dismissed, completed, cancelled, expired. Only `active` has been seen in API output; the other spellings
-            are inferred from the documented state names.
         user_id (str | Unset):
         created (datetime.datetime | Unset):
         updated (datetime.datetime | Unset):
     """
 
-    card_instance_id: str | Unset = UNSET
+    card_instance_id: str
+    status: CardStatus
     card_template_id: str | Unset = UNSET
     card_template_name: str | Unset = UNSET
     lifecycle_id: str | Unset = UNSET
@@ -85,7 +92,6 @@ class Card:
     event_source: str | Unset = UNSET
     definition: CardDefinition | Unset = UNSET
     payload: CardPayload | Unset = UNSET
-    status: CardStatus | Unset = UNSET
     user_id: str | Unset = UNSET
     created: datetime.datetime | Unset = UNSET
     updated: datetime.datetime | Unset = UNSET
@@ -95,6 +101,8 @@ class Card:
         if not _refs_loaded:
             _load_refs()
         card_instance_id = self.card_instance_id
+
+        status = self.status.value
 
         card_template_id = self.card_template_id
 
@@ -118,10 +126,6 @@ class Card:
         if not isinstance(self.payload, Unset):
             payload = self.payload.to_dict()
 
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = self.status.value
-
         user_id = self.user_id
 
         created: str | Unset = UNSET
@@ -134,9 +138,12 @@ class Card:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if card_instance_id is not UNSET:
-            field_dict["cardInstanceId"] = card_instance_id
+        field_dict.update(
+            {
+                "cardInstanceId": card_instance_id,
+                "status": status,
+            }
+        )
         if card_template_id is not UNSET:
             field_dict["cardTemplateId"] = card_template_id
         if card_template_name is not UNSET:
@@ -155,8 +162,6 @@ class Card:
             field_dict["definition"] = definition
         if payload is not UNSET:
             field_dict["payload"] = payload
-        if status is not UNSET:
-            field_dict["status"] = status
         if user_id is not UNSET:
             field_dict["userId"] = user_id
         if created is not UNSET:
@@ -175,6 +180,11 @@ class Card:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -182,7 +192,9 @@ class Card:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        card_instance_id = src_dict.get("cardInstanceId", UNSET)
+        card_instance_id = src_dict["cardInstanceId"]
+
+        status = CardStatus._from_json(src_dict["status"])
 
         card_template_id = src_dict.get("cardTemplateId", UNSET)
 
@@ -212,13 +224,6 @@ class Card:
         else:
             payload = CardPayload.from_dict(_payload)
 
-        _status = src_dict.get("status", UNSET)
-        status: CardStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
-        else:
-            status = CardStatus._from_json(_status)
-
         user_id = src_dict.get("userId", UNSET)
 
         _created = src_dict.get("created", UNSET)
@@ -237,6 +242,7 @@ class Card:
 
         card = cls(
             card_instance_id=card_instance_id,
+            status=status,
             card_template_id=card_template_id,
             card_template_name=card_template_name,
             lifecycle_id=lifecycle_id,
@@ -246,7 +252,6 @@ class Card:
             event_source=event_source,
             definition=definition,
             payload=payload,
-            status=status,
             user_id=user_id,
             created=created,
             updated=updated,

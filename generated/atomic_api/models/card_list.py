@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..errors import MissingFieldError
 
 if TYPE_CHECKING:
     from ..models.card import Card
@@ -28,6 +28,8 @@ def _load_refs() -> None:
     _refs_loaded = True
 
 
+_REQUIRED_ORDER: tuple[str, ...] = ("data",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(("data",))
 
 
@@ -35,27 +37,27 @@ _KNOWN_KEYS: frozenset[str] = frozenset(("data",))
 class CardList:
     """
     Attributes:
-        data (list[Card] | Unset):
+        data (list[Card]):
     """
 
-    data: list[Card] | Unset = UNSET
+    data: list[Card]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         if not _refs_loaded:
             _load_refs()
-        data: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.data, Unset):
-            data = []
-            for data_item_data in self.data:
-                data_item = data_item_data.to_dict()
-                data.append(data_item)
+        data = []
+        for data_item_data in self.data:
+            data_item = data_item_data.to_dict()
+            data.append(data_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if data is not UNSET:
-            field_dict["data"] = data
+        field_dict.update(
+            {
+                "data": data,
+            }
+        )
 
         return field_dict
 
@@ -68,6 +70,11 @@ class CardList:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -75,18 +82,16 @@ class CardList:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        _data = src_dict.get("data", UNSET)
-        data: list[Card] | Unset = UNSET
-        if _data is not UNSET:
-            if not isinstance(_data, list):
-                raise TypeError(
-                    f"field data expects a JSON array, got {type(_data).__name__}"
-                )
-            data = []
-            for data_item_data in _data:
-                data_item = Card.from_dict(data_item_data)
+        data = []
+        _data = src_dict["data"]
+        if not isinstance(_data, list):
+            raise TypeError(
+                f"field data expects a JSON array, got {type(_data).__name__}"
+            )
+        for data_item_data in _data:
+            data_item = Card.from_dict(data_item_data)
 
-                data.append(data_item)
+            data.append(data_item)
 
         card_list = cls(
             data=data,

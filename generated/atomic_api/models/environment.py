@@ -7,9 +7,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Environment")
+
+_REQUIRED_ORDER: tuple[str, ...] = ("id",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "id",
@@ -25,13 +29,13 @@ class Environment:
     """An environment of the organisation.
 
     Attributes:
-        id (str | Unset): Environment id, used as `environmentId` in paths (e.g. `4dkLrv`).
+        id (str): Environment id, used as `environmentId` in paths (e.g. `4dkLrv`).
         name (str | Unset): Name shown in the Workbench.
         created (datetime.datetime | Unset):
         organisation_name (str | Unset): The organisation's name (meaning inferred).
     """
 
-    id: str | Unset = UNSET
+    id: str
     name: str | Unset = UNSET
     created: datetime.datetime | Unset = UNSET
     organisation_name: str | Unset = UNSET
@@ -50,9 +54,11 @@ class Environment:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
         if name is not UNSET:
             field_dict["name"] = name
         if created is not UNSET:
@@ -69,6 +75,11 @@ class Environment:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -76,7 +87,7 @@ class Environment:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        id = src_dict.get("id", UNSET)
+        id = src_dict["id"]
 
         name = src_dict.get("name", UNSET)
 

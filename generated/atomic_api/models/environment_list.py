@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..errors import MissingFieldError
 
 if TYPE_CHECKING:
     from ..models.environment import Environment
@@ -28,6 +28,8 @@ def _load_refs() -> None:
     _refs_loaded = True
 
 
+_REQUIRED_ORDER: tuple[str, ...] = ("environments",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(("environments",))
 
 
@@ -36,27 +38,27 @@ class EnvironmentList:
     """Environments under the top-level `environments` key (no `data` key).
 
     Attributes:
-        environments (list[Environment] | Unset):
+        environments (list[Environment]):
     """
 
-    environments: list[Environment] | Unset = UNSET
+    environments: list[Environment]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         if not _refs_loaded:
             _load_refs()
-        environments: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.environments, Unset):
-            environments = []
-            for environments_item_data in self.environments:
-                environments_item = environments_item_data.to_dict()
-                environments.append(environments_item)
+        environments = []
+        for environments_item_data in self.environments:
+            environments_item = environments_item_data.to_dict()
+            environments.append(environments_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if environments is not UNSET:
-            field_dict["environments"] = environments
+        field_dict.update(
+            {
+                "environments": environments,
+            }
+        )
 
         return field_dict
 
@@ -69,6 +71,11 @@ class EnvironmentList:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -76,18 +83,16 @@ class EnvironmentList:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        _environments = src_dict.get("environments", UNSET)
-        environments: list[Environment] | Unset = UNSET
-        if _environments is not UNSET:
-            if not isinstance(_environments, list):
-                raise TypeError(
-                    f"field environments expects a JSON array, got {type(_environments).__name__}"
-                )
-            environments = []
-            for environments_item_data in _environments:
-                environments_item = Environment.from_dict(environments_item_data)
+        environments = []
+        _environments = src_dict["environments"]
+        if not isinstance(_environments, list):
+            raise TypeError(
+                f"field environments expects a JSON array, got {type(_environments).__name__}"
+            )
+        for environments_item_data in _environments:
+            environments_item = Environment.from_dict(environments_item_data)
 
-                environments.append(environments_item)
+            environments.append(environments_item)
 
         environment_list = cls(
             environments=environments,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..errors import MissingFieldError
 
 if TYPE_CHECKING:
     from ..models.user import User
@@ -28,6 +28,8 @@ def _load_refs() -> None:
     _refs_loaded = True
 
 
+_REQUIRED_ORDER: tuple[str, ...] = ("users",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(("users",))
 
 
@@ -35,27 +37,27 @@ _KNOWN_KEYS: frozenset[str] = frozenset(("users",))
 class UserListData:
     """
     Attributes:
-        users (list[User] | Unset):
+        users (list[User]):
     """
 
-    users: list[User] | Unset = UNSET
+    users: list[User]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         if not _refs_loaded:
             _load_refs()
-        users: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.users, Unset):
-            users = []
-            for users_item_data in self.users:
-                users_item = users_item_data.to_dict()
-                users.append(users_item)
+        users = []
+        for users_item_data in self.users:
+            users_item = users_item_data.to_dict()
+            users.append(users_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if users is not UNSET:
-            field_dict["users"] = users
+        field_dict.update(
+            {
+                "users": users,
+            }
+        )
 
         return field_dict
 
@@ -68,6 +70,11 @@ class UserListData:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -75,18 +82,16 @@ class UserListData:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        _users = src_dict.get("users", UNSET)
-        users: list[User] | Unset = UNSET
-        if _users is not UNSET:
-            if not isinstance(_users, list):
-                raise TypeError(
-                    f"field users expects a JSON array, got {type(_users).__name__}"
-                )
-            users = []
-            for users_item_data in _users:
-                users_item = User.from_dict(users_item_data)
+        users = []
+        _users = src_dict["users"]
+        if not isinstance(_users, list):
+            raise TypeError(
+                f"field users expects a JSON array, got {type(_users).__name__}"
+            )
+        for users_item_data in _users:
+            users_item = User.from_dict(users_item_data)
 
-                users.append(users_item)
+            users.append(users_item)
 
         user_list_data = cls(
             users=users,

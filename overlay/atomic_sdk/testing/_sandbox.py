@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from .._client import AtomicClient
+from .._client import AsyncAtomicClient, AtomicClient
 from .._credentials import Credentials
 from .._errors import ConfigurationError
 from .._roles import Role
@@ -273,6 +273,13 @@ class Sandbox:
         Its default environment is ``environment_id``. Other keyword arguments go to ``AtomicClient``
         (e.g. ``user_agent``, or ``environment_id`` to try one the Sandbox does not know).
         """
+        return AtomicClient(**self._client_kwargs(kwargs))
+
+    def async_client(self, **kwargs: Any) -> AsyncAtomicClient:
+        """An ``AsyncAtomicClient`` pointed at this Sandbox (arguments as for ``client()``)."""
+        return AsyncAtomicClient(**self._client_kwargs(kwargs))
+
+    def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         if "credentials" not in kwargs:
             by_role = self.credentials
             kwargs["credentials"] = (
@@ -284,7 +291,7 @@ class Sandbox:
         kwargs.setdefault("token_url", self.token_url)
         kwargs.setdefault("org_id", DEFAULT_ORG_ID)
         kwargs.setdefault("environment_id", self.environment_id)
-        return AtomicClient(**kwargs)
+        return kwargs
 
     def env(self) -> dict[str, str]:
         """``ATOMIC_*`` variables that make ``AtomicClient.from_env()`` use this Sandbox and its keys."""
