@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ._client import AtomicClient
+from ._client import AsyncAtomicClient, AtomicClient, _AtomicClientBase
 from ._errors import ConfigurationError, api_error, parse_body, response_validation_error
 
 if TYPE_CHECKING:
@@ -36,9 +36,9 @@ def _check_event_type(event_type: object) -> str:
 
 def _request(client: object, event_type: object, environment_id: str | None) -> tuple[str, dict[str, str]]:
     # Everything that can be wrong without I/O fails here, before a token is fetched.
-    if not isinstance(client, AtomicClient):
+    if not isinstance(client, _AtomicClientBase):
         raise ConfigurationError(
-            f"client must be an AtomicClient (it adds auth and the User-Agent), got {type(client).__name__}"
+            f"client must be an AtomicClient or AsyncAtomicClient (it adds auth and the User-Agent), got {type(client).__name__}"
         )
     checked = _check_event_type(event_type)
     env = client.environment_id if environment_id is None else environment_id
@@ -89,7 +89,7 @@ def _result(response: httpx.Response) -> OperationResult:
 
 
 def test_webhook_subscription(
-    client: AtomicClient, event_type: str, *, environment_id: str | None = None
+    client: AtomicClient | AsyncAtomicClient, event_type: str, *, environment_id: str | None = None
 ) -> OperationResult:
     """Ask Atomic to send a test event of ``event_type`` to the environment's webhook subscriptions.
 
@@ -116,7 +116,7 @@ def test_webhook_subscription(
 
 
 async def atest_webhook_subscription(
-    client: AtomicClient, event_type: str, *, environment_id: str | None = None
+    client: AtomicClient | AsyncAtomicClient, event_type: str, *, environment_id: str | None = None
 ) -> OperationResult:
     """The async twin of ``test_webhook_subscription`` (same request, result and errors).
 
