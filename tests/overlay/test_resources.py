@@ -18,6 +18,7 @@ from atomic_api.models.card_list import CardList
 from atomic_api.models.environment_list import EnvironmentList
 from atomic_sdk import (
     ApiError,
+    ApiTimeoutError,
     AsyncAtomicClient,
     AtomicClient,
     ConfigurationError,
@@ -198,11 +199,13 @@ def test_a_per_call_timeout_fires() -> None:
         )
         with client:
             started = time.monotonic()
-            with pytest.raises(httpx.ReadTimeout):
+            with pytest.raises(ApiTimeoutError) as caught:
                 client.cards.list_cards(timeout=0.2)
             elapsed = time.monotonic() - started
     # The call gave up at its own 0.2 s, far below both the server's 2 s and the client's 30 s.
     assert elapsed < 1.5
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert caught.value.attempts == 1  # a read timeout is not retried
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, float("nan"), "5", True])

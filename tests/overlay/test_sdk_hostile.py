@@ -94,7 +94,7 @@ def test_html_200_is_a_response_validation_error(server: AtomicServer, clock: Fa
         ([], "TypeError: CardList expects a JSON object, got list"),
         ("cards", "TypeError: CardList expects a JSON object, got str"),
         ({"data": [1]}, "TypeError: Card expects a JSON object, got int"),
-        ({"data": [{"status": 5}]}, "ValueError: 5 is not a valid CardStatus"),
+        ({"data": [{"cardInstanceId": "c1", "status": 5}]}, "ValueError: 5 is not a valid CardStatus"),
     ],
     ids=["object-for-list", "string-for-list", "list-for-object", "string-for-object", "int-item", "int-enum"],
 )

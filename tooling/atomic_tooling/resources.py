@@ -57,6 +57,7 @@ CLIENT_ATTRIBUTES: tuple[str, ...] = (
     "raise_on_error",
     "raise_on_unexpected_status",
     "resources",
+    "response_error",
     "set_async_httpx_client",
     "set_httpx_client",
     "token",

@@ -108,6 +108,7 @@ CLIENT_ATTRIBUTES: Final[frozenset[str]] = frozenset(
         "raise_on_error",
         "raise_on_unexpected_status",
         "resources",
+        "response_error",
         "set_async_httpx_client",
         "set_httpx_client",
         "token",
