@@ -100,7 +100,7 @@ def test_enum_fast_lookup_keeps_every_outcome_of_the_constructor() -> None:
             CardStatus._from_json(bad)
         with pytest.raises(ValueError):
             CardStatus(bad)
-    assert Card.from_dict({"status": "archived"}).status == "archived"
+    assert Card.from_dict({"cardInstanceId": "c1", "status": "archived"}).status == "archived"
 
 
 _FRESH_IMPORTS = """
