@@ -535,7 +535,7 @@ def _cold_run(server: LocalServer, threads: int, tasks: int, token_delay_ms: flo
         go.set()
         done = await asyncio.gather(*workers, return_exceptions=True)
         errors.extend(d for d in done if isinstance(d, BaseException))
-        # aclose() releases the sync pools too, so wait for the threads before closing.
+        # Wait for the threads, then release this loop's pools (aclose() leaves the sync side alone).
         await asyncio.to_thread(_join_all, pool)
         await client.aclose()
 

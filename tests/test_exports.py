@@ -30,6 +30,7 @@ from atomic_sdk import (
     AtomicError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     Credentials,
     InMemoryTokenCache,
@@ -44,6 +45,7 @@ from atomic_sdk import (
     ResponseValidationError,
     Role,
     ServerError,
+    SyncCallInEventLoopError,
     TokenCache,
     TokenRateLimitedError,
     TokenRequestError,
@@ -68,6 +70,7 @@ PUBLIC = {
     "AtomicError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "Credentials",
     "InMemoryTokenCache",
@@ -82,6 +85,7 @@ PUBLIC = {
     "ResponseValidationError",
     "Role",
     "ServerError",
+    "SyncCallInEventLoopError",
     "TokenCache",
     "TokenRateLimitedError",
     "TokenRequestError",
@@ -171,6 +175,8 @@ def test_error_hierarchy() -> None:
     assert issubclass(MissingFieldError, ResponseValidationError) and issubclass(MissingFieldError, KeyError)
     assert issubclass(RedirectError, UnexpectedStatusError) and issubclass(UnexpectedStatusError, ApiError)
     assert REQUEST_ID_HEADERS[0] == "x-request-id"
+    assert issubclass(ClientClosedError, AtomicError) and issubclass(ClientClosedError, RuntimeError)
+    assert issubclass(SyncCallInEventLoopError, ConfigurationError)
 
 
 def test_consumer_sync_and_async(base_url: str) -> None:
@@ -190,6 +196,12 @@ def test_consumer_sync_and_async(base_url: str) -> None:
     with client:
         result = list_environments.sync(client=client)
     assert isinstance(result, EnvironmentList)
+    try:
+        list_environments.sync(client=client)
+    except ClientClosedError as exc:  # the closed sync side refuses new requests; the async side is separate
+        assert "close()" in str(exc)
+    else:
+        raise AssertionError("a closed client must refuse sync requests")
 
     async def run() -> EnvironmentList | None:
         async with client:

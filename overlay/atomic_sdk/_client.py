@@ -1,5 +1,5 @@
 """AtomicClient / AsyncAtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth,
-User-Agent, pool), with the typed resources (``client.cards.list_cards(...)``)."""
+User-Agent, pools), with the typed resources (``client.cards.list_cards(...)``)."""
 
 import ipaddress
 import logging
@@ -22,8 +22,9 @@ from . import _aio
 from ._auth import AtomicAuth
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
-from ._errors import ConfigurationError, api_error, connection_error, response_validation_error
+from ._errors import ClientClosedError, ConfigurationError, api_error, connection_error, response_validation_error
 from ._logging import watch as watch_hosts
+from ._loop_local import LoopLocal
 from ._operations import DEFAULT_OPERATIONS
 from ._resources import ResourceHooks
 from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
@@ -46,6 +47,16 @@ DEFAULT_TIMEOUT = 30.0
 _ORG_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 # httpx settings the client owns; letting httpx_args replace them would drop auth or the User-Agent.
 _OWNED_HTTPX_ARGS = frozenset({"auth", "base_url", "headers", "cookies", "timeout", "verify", "follow_redirects"})
+
+
+class _Lifecycle:
+    """Which sides of a client are closed; a derived client also consults its owner's."""
+
+    __slots__ = ("async_closed", "sync_closed")
+
+    def __init__(self) -> None:
+        self.sync_closed = False
+        self.async_closed = False
 
 
 def _check_timeout(timeout: object) -> httpx.Timeout:
@@ -158,8 +169,13 @@ class _AtomicClientBase(AuthenticatedClient):
     Client for the Atomic customer API; pass it as ``client=`` to any ``atomic_api`` function.
 
     Each request gets a bearer token for the first role the operation accepts that has credentials.
-    Tokens are cached per key and refreshed ahead of expiry. One connection pool per client (one
-    sync, one async), released by ``close()`` / ``aclose()`` or by using the client as a context manager.
+    Tokens are cached per key and refreshed ahead of expiry. One sync connection pool shared by every
+    thread, and one async pool per event loop (built on first use in that loop, closed when the loop
+    shuts down through ``asyncio.run``), so one client can serve threads, tasks and successive
+    ``asyncio.run`` calls. ``close()`` releases the sync side, ``aclose()`` the async side of the loop it
+    runs on; each refuses new requests on that side afterwards (``ClientClosedError``). The context
+    managers close everything the client owns: ``with`` is ``close()`` plus every loop's async pool
+    released, ``async with`` is ``aclose()`` plus ``close()``.
 
     Example::
 
@@ -186,7 +202,8 @@ class _AtomicClientBase(AuthenticatedClient):
         verify_ssl: as for httpx ``verify``.
         httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
         token_cache: where tokens are kept; ``InMemoryTokenCache`` (this process) by default,
-            ``RedisTokenCache`` to share them between worker processes. Closing the client closes it.
+            ``RedisTokenCache`` to share them between worker processes. Closing the client closes it
+            (clients derived with ``with_options`` / ``with_headers`` / ... share it and never close it).
         allow_insecure_http: accept ``http://`` base and token URLs on hosts other than loopback (logged
             at WARNING); without it they raise ConfigurationError, since secrets would travel in clear text.
 
@@ -201,6 +218,10 @@ class _AtomicClientBase(AuthenticatedClient):
     _auth: AtomicAuth = field(init=False)
     _user_agent: str = field(init=False)
     _pool_lock: threading.Lock = field(init=False)
+    _async_pools: LoopLocal[httpx.AsyncClient] = field(init=False)
+    _lifecycle: _Lifecycle = field(init=False)
+    _owner_lifecycle: _Lifecycle = field(init=False)
+    _owns_tokens: bool = field(init=False)
     _retry_policy: RetryPolicy = field(init=False)
     _raise_on_error: bool = field(init=False)
 
@@ -285,6 +306,7 @@ class _AtomicClientBase(AuthenticatedClient):
             user_agent=ua,
             retry_policy=RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep),
             raise_on_error=raise_on_error,
+            owner=None,
         )
 
     def _setup(
@@ -303,6 +325,7 @@ class _AtomicClientBase(AuthenticatedClient):
         user_agent: str,
         retry_policy: RetryPolicy,
         raise_on_error: bool,
+        owner: _Lifecycle | None,
     ) -> None:
         AuthenticatedClient.__init__(
             self,
@@ -334,6 +357,15 @@ class _AtomicClientBase(AuthenticatedClient):
             clock=retry_policy.clock,
         )
         self._pool_lock = threading.Lock()
+        self._async_pools = LoopLocal(
+            lambda: _AsyncHttpxClient(**self._httpx_kwargs(is_async=True)),
+            lambda client: client.aclose(),
+            "API connection pool",
+        )
+        self._lifecycle = _Lifecycle()
+        # The client built by __init__ owns the token provider and cache; derived clients only use them.
+        self._owns_tokens = owner is None
+        self._owner_lifecycle = self._lifecycle if owner is None else owner
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Self:
@@ -420,7 +452,8 @@ class _AtomicClientBase(AuthenticatedClient):
         retry_policy: RetryPolicy | None = None,
         raise_on_error: bool | None = None,
     ) -> Self:
-        # A derived client shares credentials and the token cache but has its own connection pool.
+        # A derived client shares credentials and the token cache (owned by the original client, which alone
+        # closes them) but has its own connection pools (its headers, timeout and retries are its own).
         new = object.__new__(type(self))
         new._setup(
             base_url=self._base_url,
@@ -436,6 +469,7 @@ class _AtomicClientBase(AuthenticatedClient):
             user_agent=self._user_agent,
             retry_policy=self._retry_policy if retry_policy is None else retry_policy,
             raise_on_error=self._raise_on_error if raise_on_error is None else raise_on_error,
+            owner=self._owner_lifecycle,
         )
         return new
 
@@ -464,7 +498,8 @@ class _AtomicClientBase(AuthenticatedClient):
         """A new client with other retry, error or timeout settings; this client is unchanged.
 
         It shares credentials and the token cache (no new token requests) but has its own pools,
-        so keep it around rather than deriving one per call when calls are frequent.
+        so keep it around rather than deriving one per call when calls are frequent. Closing it (or
+        leaving its ``with`` block) closes only its own pools; the token cache stays with this client.
 
         Example::
 
@@ -545,25 +580,47 @@ class _AtomicClientBase(AuthenticatedClient):
             **extra,
         }
 
+    def _refuse_if_closed(self, *, is_async: bool) -> None:
+        side, how = ("async", "aclose()") if is_async else ("sync", "close()")
+        own = self._lifecycle
+        if own.async_closed if is_async else own.sync_closed:
+            raise ClientClosedError(
+                f"this {type(self).__name__}'s {side} side was closed ({how}); it refuses new requests. "
+                "Close a client only when the program is done with it, or build a new one"
+            )
+        owner = self._owner_lifecycle
+        if owner is not own and (owner.async_closed if is_async else owner.sync_closed):
+            raise ClientClosedError(
+                f"the {type(self).__name__} this client was derived from (with_options, with_headers, ...) was closed "
+                f"({how}); its token cache is gone, so this client refuses new {side} requests too"
+            )
+
     def get_httpx_client(self) -> httpx.Client:
-        """The client's one httpx.Client, built on first use (thread-safe)."""
+        """The client's one httpx.Client (shared by every thread), built on first use."""
+        self._refuse_if_closed(is_async=False)
         client = self._client
         if client is None:
             with self._pool_lock:
+                self._refuse_if_closed(is_async=False)
                 client = self._client
                 if client is None:
                     client = self._client = _HttpxClient(**self._httpx_kwargs(is_async=False))
         return client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """The client's one httpx.AsyncClient, built on first use (thread-safe)."""
-        client = self._async_client
-        if client is None:
-            with self._pool_lock:
-                client = self._async_client
-                if client is None:
-                    client = self._async_client = _AsyncHttpxClient(**self._httpx_kwargs(is_async=True))
-        return client
+        """The httpx.AsyncClient of the running event loop, built on first use in that loop.
+
+        Async connections belong to the loop that opened them, so each loop gets its own pool; it is closed
+        when the loop shuts down (``asyncio.run``) or by ``aclose()`` on that loop.
+        """
+        self._refuse_if_closed(is_async=True)
+        try:
+            return self._async_pools.get()
+        except RuntimeError:
+            raise ConfigurationError(
+                "get_async_httpx_client() must be called from code running on an event loop "
+                "(each event loop has its own connection pool)"
+            ) from None
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Not supported: the client must own its httpx clients to attach auth and the User-Agent."""
@@ -580,33 +637,50 @@ class _AtomicClientBase(AuthenticatedClient):
         )
 
     def close(self) -> None:
-        """Release the synchronous connection pools (API and token endpoint). Safe to call twice."""
+        """Release the sync connection pool (and, for the client that owns them, the token endpoint's sync
+        pool and the token cache's sync connections). Sync requests are refused afterwards; async ones are
+        not affected. Safe to call twice.
+        """
         with self._pool_lock:
+            self._lifecycle.sync_closed = True
             client, self._client = self._client, None
         if client is not None:
             client.close()
-        self._tokens.close()
+        if self._owns_tokens:
+            self._tokens.close()
 
     async def aclose(self) -> None:
-        """Release every connection pool, async and sync. Safe to call twice."""
-        with self._pool_lock:
-            async_client, self._async_client = self._async_client, None
-        if async_client is not None:
-            await async_client.aclose()
-        self.close()
-        await self._tokens.aclose()
+        """Release the running event loop's async pools (API, token endpoint, token cache); async requests
+        are refused afterwards. The sync side is not affected (see ``close()``). Safe to call twice.
+        """
+        self._lifecycle.async_closed = True
+        await self._async_pools.aclose_current()
+        if self._owns_tokens:
+            await self._tokens.aclose()
+
+    def _release_async_pools(self) -> None:
+        # Pools of other event loops cannot be awaited from here: each is closed on its own loop (or dropped
+        # with its closed loop). The async side is not refused: only aclose() does that.
+        self._async_pools.release_all()
+        if self._owns_tokens:
+            self._tokens.release_async()
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *args: object, **kwargs: Any) -> None:
+        """``close()``, and every event loop's async pool released too (on its own loop)."""
         self.close()
+        self._release_async_pools()
 
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *args: object, **kwargs: Any) -> None:
+        """``aclose()`` and ``close()``, and the async pools of other event loops released (on their loop)."""
         await self.aclose()
+        self.close()
+        self._release_async_pools()
 
 
 # -- the resources: AtomicClient (sync) and AsyncAtomicClient (async) ----------------------------------

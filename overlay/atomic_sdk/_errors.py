@@ -21,6 +21,25 @@ class ConfigurationError(AtomicError, ValueError):
     """The client was configured wrongly (bad constructor argument or missing environment variable)."""
 
 
+class ClientClosedError(AtomicError, RuntimeError):
+    """A request was made through a client (or one side of it: sync or async) that was closed.
+
+    ``close()`` closes the sync side, ``aclose()`` the async side; a client derived with ``with_options`` /
+    ``with_headers`` / ... also refuses requests once the client it was derived from is closed. Build a new
+    client, or close it only when the program is done with it.
+    """
+
+
+class SyncCallInEventLoopError(ConfigurationError):
+    """A synchronous call ran on the thread of an event loop and would have to wait for that same loop.
+
+    The token it needs is being fetched by a task of the running loop, which cannot make progress while
+    the sync call blocks the loop's thread, so waiting would hang. Inside ``async`` code use the async API
+    (``await list_cards.asyncio(...)``), or run the sync call in a worker thread
+    (``await asyncio.to_thread(...)``).
+    """
+
+
 class UnknownOperationError(AtomicError, LookupError):
     """A request or operation id matches no operation in the role map.
 

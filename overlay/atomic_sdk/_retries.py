@@ -2,6 +2,10 @@
 
 Because the auth flow sits above the transport, every attempt of one request carries the same
 Authorization header, and a 401 reaches the auth flow (which replays once) instead of being retried here.
+
+For idempotent methods the response body is read inside the retry loop: a connection dropped while the
+body arrives is retried like one dropped before the headers. The body then goes up as an in-memory
+stream (API responses are JSON documents, not downloads). POST bodies are left to httpx, never retried.
 """
 
 import logging
@@ -57,6 +61,10 @@ class RetryPolicy:
         if status not in RETRY_STATUSES:
             return False
         return method in IDEMPOTENT_METHODS or status == 429
+
+    def reads_body(self, method: str, retry: int) -> bool:
+        """Whether the transport reads the body itself, so that a drop while reading can be retried."""
+        return retry < self.max_retries and method in IDEMPOTENT_METHODS
 
     @staticmethod
     def retries_error(method: str, error: Exception) -> bool:
@@ -150,6 +158,35 @@ def _policy_for(request: httpx.Request, policy: RetryPolicy) -> RetryPolicy:
     return evolve(policy, max_retries=override)
 
 
+def _buffered(request: httpx.Request, response: httpx.Response, raw: bytes) -> httpx.Response:
+    """``response`` with its raw (still encoded) body in memory; httpx decodes it above, as it would have."""
+    return httpx.Response(
+        status_code=response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        extensions=response.extensions,
+        request=request,
+    )
+
+
+def _discard(response: httpx.Response) -> None:
+    try:
+        response.read()
+    except httpx.TransportError:
+        pass  # the response is thrown away; a broken body changes nothing
+    finally:
+        response.close()
+
+
+async def _adiscard(response: httpx.Response) -> None:
+    try:
+        await response.aread()
+    except httpx.TransportError:
+        pass
+    finally:
+        await response.aclose()
+
+
 class RetryTransport(httpx.BaseTransport):
     """Wraps a sync transport; retries 429/502/503/504 and connection failures (see RetryPolicy)."""
 
@@ -164,7 +201,20 @@ class RetryTransport(httpx.BaseTransport):
             attempt, started = _start_attempt(request)
             try:
                 response = self._inner.handle_request(request)
+                wait = policy.wait_after_response(request.method, response, retry)
+                if wait is None:
+                    # A response built in memory (a MockTransport's) has nothing left to drop.
+                    if not policy.reads_body(request.method, retry) or response.is_stream_consumed:
+                        _log_attempt(request, attempt, started, response)
+                        return response
+                    try:
+                        raw = b"".join(response.iter_raw())
+                    finally:
+                        response.close()
+                    _log_attempt(request, attempt, started, response)
+                    return _buffered(request, response, raw)
             except httpx.TransportError as exc:
+                # Before the headers or while the body was read: one log line for the attempt either way.
                 _log_attempt(request, attempt, started, exc)
                 wait = policy.wait_after_error(request.method, exc, retry)
                 if wait is None:
@@ -172,11 +222,7 @@ class RetryTransport(httpx.BaseTransport):
                 reason = type(exc).__name__
             else:
                 _log_attempt(request, attempt, started, response)
-                wait = policy.wait_after_response(request.method, response, retry)
-                if wait is None:
-                    return response
-                response.read()
-                response.close()
+                _discard(response)
                 reason = f"status {response.status_code}"
             retry += 1
             _log_retry(request, reason, retry, policy.max_retries, wait)
@@ -200,6 +246,17 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             attempt, started = _start_attempt(request)
             try:
                 response = await self._inner.handle_async_request(request)
+                wait = policy.wait_after_response(request.method, response, retry)
+                if wait is None:
+                    if not policy.reads_body(request.method, retry) or response.is_stream_consumed:
+                        _log_attempt(request, attempt, started, response)
+                        return response
+                    try:
+                        raw = b"".join([chunk async for chunk in response.aiter_raw()])
+                    finally:
+                        await response.aclose()
+                    _log_attempt(request, attempt, started, response)
+                    return _buffered(request, response, raw)
             except httpx.TransportError as exc:
                 _log_attempt(request, attempt, started, exc)
                 wait = policy.wait_after_error(request.method, exc, retry)
@@ -208,11 +265,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 reason = type(exc).__name__
             else:
                 _log_attempt(request, attempt, started, response)
-                wait = policy.wait_after_response(request.method, response, retry)
-                if wait is None:
-                    return response
-                await response.aread()
-                await response.aclose()
+                await _adiscard(response)
                 reason = f"status {response.status_code}"
             retry += 1
             _log_retry(request, reason, retry, policy.max_retries, wait)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import platform
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from atomic_api.client import AuthenticatedClient
 from atomic_sdk import (
     AtomicClient,
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     Credentials,
     MissingCredentialsError,
@@ -191,7 +193,7 @@ def test_second_401_raises_authentication_error(mock: respx.MockRouter, clock: F
     assert route.call_count == 2 and mock["token"].call_count == 2
 
 
-def test_one_httpx_client_under_32_threads(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_sync_pool_for_32_threads_one_async_pool_per_loop(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[str] = []
     original_sync, original_async = httpx.Client.__init__, httpx.AsyncClient.__init__
 
@@ -209,18 +211,29 @@ def test_one_httpx_client_under_32_threads(clock: FakeClock, monkeypatch: pytest
     barrier = threading.Barrier(32)
     seen: list[object] = []
 
+    seen_async: list[object] = []
+
+    async def grab_async() -> None:
+        # Twice in one loop: the same pool.
+        seen_async.append(client.get_async_httpx_client())
+        seen_async.append(client.get_async_httpx_client())
+
     def grab() -> None:
         barrier.wait()
         seen.append(client.get_httpx_client())
-        seen.append(client.get_async_httpx_client())
+        asyncio.run(grab_async())
 
     threads = [threading.Thread(target=grab) for _ in range(32)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(built) == ["async", "sync"]
-    assert len({id(c) for c in seen}) == 2 and len(seen) == 64
+    assert sorted(built) == ["async"] * 32 + ["sync"]
+    assert len({id(c) for c in seen}) == 1 and len(seen) == 32
+    assert len(seen_async) == 64 and len({id(c) for c in seen_async}) == 32
+    assert all(seen_async[i] is seen_async[i + 1] for i in range(0, 64, 2))
+    # Each loop's pool was closed when its asyncio.run ended.
+    assert all(c.is_closed for c in seen_async)  # type: ignore[attr-defined]
     client.close()
 
 
@@ -260,7 +273,10 @@ def test_close_releases_pools(clock: FakeClock) -> None:
         pass
     assert api.is_closed and token_client.is_closed
     client.close()  # twice is fine
-    assert client.get_httpx_client() is not api  # a closed client rebuilds lazily
+    with raises_clean(ClientClosedError, match=r"sync side was closed \(close\(\)\)"):
+        client.get_httpx_client()
+    with raises_clean(ClientClosedError, match="derived from .* refuses new sync requests"):
+        client.with_options(max_retries=0).get_httpx_client()  # a derived client: its owner is closed
     client.close()
 
 

@@ -102,7 +102,6 @@ def test_64_threads_and_64_tasks_fetch_one_token_per_key(server: AtomicServer, c
     async def main() -> None:
         go.set()
         await asyncio.gather(*(task(i) for i in range(64)))
-        # aclose() releases the sync pool too: closing it under the threads' requests would reset them.
         await asyncio.to_thread(join_threads)
         await client.aclose()
 

@@ -20,10 +20,12 @@ from atomic_sdk import (
     InMemoryTokenCache,
     RedisTokenCache,
     TokenCache,
+    TokenRequestError,
     token_cache_key,
 )
 from atomic_sdk.testing import RedisServer, Sandbox
-from support.clock import FakeClock
+from support.atomic_server import AtomicServer, Reply, secret
+from support.clock import FakeClock, SleepRecorder
 
 NS = "atomic-sdk"
 
@@ -457,3 +459,53 @@ except ConfigurationError as exc:
             "(redis is missing): pip install 'atomic-sdk[redis]'"
         ),
     ]
+
+
+def test_stale_while_error_keeps_the_cached_token_when_the_refresh_fails(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 14: a refresh ahead of expiry that fails (503) uses the still-valid token, with one WARNING.
+    clock = FakeClock()
+    sleeps = SleepRecorder()
+    with AtomicServer() as server:
+        server.expires_in = 100
+        cache = RedisTokenCache(redis_server.url)
+        client = AtomicClient(
+            base_url=server.base_url,
+            token_url=server.token_url,
+            credentials=Credentials("one-id", secret("one")),
+            token_cache=cache,
+            token_leeway=50,
+            token_max_attempts=2,
+            clock=clock,
+            sleep=sleeps,
+            async_sleep=sleeps.async_sleep,
+        )
+        with client:
+            list_sites.sync_detailed(client=client)
+            # Redis drops the entry at refresh time (its TTL is expiry minus leeway); the injected clock
+            # cannot move Redis's, so the expiry is done by hand.
+            r = redis.Redis.from_url(redis_server.url)
+            token_key = f"{NS}:token:{token_cache_key('one-id', server.token_url)}"
+            assert r.delete(token_key) == 1
+            clock.advance(60)
+            server.token_replies = [Reply.json(503, {"error": "unavailable"})] * 2
+            with caplog.at_level(logging.WARNING, logger="atomic_sdk"):
+                assert list_sites.sync_detailed(client=client).status_code == 200
+                assert list_sites.sync_detailed(client=client).status_code == 200
+
+                async def async_call() -> int:
+                    return (await list_sites.asyncio_detailed(client=client)).status_code
+
+                assert asyncio.run(async_call()) == 200
+            assert len(server.token_requests()) == 1 + 2
+            assert [r.headers["authorization"] for r in server.api_requests()] == [
+                server.api_requests()[0].headers["authorization"]
+            ] * 4
+            warnings = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.WARNING]
+            assert len(warnings) == 1 and "using the cached token" in warnings[0]
+            assert r.exists(f"{NS}:lock:{token_cache_key('one-id', server.token_url)}") == 0  # lock released
+            clock.advance(41)  # expired: now the failure is the caller's
+            server.token_replies = [Reply.json(503, {})] * 2
+            with pytest.raises(TokenRequestError):
+                list_sites.sync_detailed(client=client)

@@ -1,24 +1,29 @@
 """Where access tokens live between requests: the TokenCache seam and the default in-process cache."""
 
 # Annotations stay strings: asyncio and concurrent.futures are imported only when a token is fetched
-# (see _aio), not by every ``import atomic_sdk``.
+# or waited for (see _aio), not by every ``import atomic_sdk``.
 from __future__ import annotations
 
 import abc
 import hashlib
+import logging
+import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from attrs import frozen
 
-from .._errors import TokenRequestError
+from .._errors import SyncCallInEventLoopError, TokenRequestError
 
 if TYPE_CHECKING:
     import asyncio
     from concurrent.futures import Future
 
     from .._credentials import Credentials
+
+logger = logging.getLogger("atomic_sdk")
 
 Clock = Callable[[], float]
 Fetch = Callable[[], "AccessToken"]
@@ -43,6 +48,36 @@ class AccessToken:
     __str__ = __repr__
 
 
+# How long a caller waits for a token fetch run by someone else (another thread or task) when its fetch
+# callable does not say (TokenProvider's say: the client's timeout).
+DEFAULT_WAIT_TIMEOUT = 30.0
+
+R = TypeVar("R")
+
+
+class BoundedFetch(Generic[R]):
+    """A fetch callable that carries ``wait_timeout``: how long its caller may wait for someone else's fetch.
+
+    TokenProvider builds one per credential (once, not per call) with the client's timeout, so a cache can
+    bound its waits without a change to the ``get_or_fetch`` signature.
+    """
+
+    __slots__ = ("_fn", "wait_timeout")
+
+    def __init__(self, fn: Callable[[], R], wait_timeout: float) -> None:
+        self._fn = fn
+        self.wait_timeout = wait_timeout
+
+    def __call__(self) -> R:
+        return self._fn()
+
+
+def wait_timeout_of(fetch: object) -> float:
+    """Seconds a cache may wait for another fetch on behalf of the caller that passed ``fetch``."""
+    value = getattr(fetch, "wait_timeout", None)
+    return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_WAIT_TIMEOUT
+
+
 def token_cache_key(client_id: str, token_url: str) -> str:
     """The cache key of a credential: a SHA-256 of its client id and token URL (never the secret).
 
@@ -57,8 +92,11 @@ class TokenCache(abc.ABC):
     ``TokenProvider`` calls ``get_or_fetch`` on every request; ``fetch`` requests a new token from the
     token endpoint and raises ``TokenRequestError`` on failure. An implementation returns a token that has
     not expired (``expires_at`` after ``clock()``; one past ``refresh_at`` only while a refresh is under
-    way), otherwise calls ``fetch`` (at most once per call); it lets ``fetch``'s errors propagate. The default, ``InMemoryTokenCache``, shares tokens between the
-    threads and asyncio tasks of one process; ``RedisTokenCache`` shares them between processes.
+    way, or when the refresh failed: stale-while-error), otherwise calls ``fetch`` (at most once per call);
+    it lets ``fetch``'s errors propagate when it has no unexpired token. A wait for someone else's fetch
+    should be bounded by ``fetch.wait_timeout`` when present (the calling client's timeout). The default,
+    ``InMemoryTokenCache``, shares tokens between the threads and asyncio tasks of one process;
+    ``RedisTokenCache`` shares them between processes.
 
     Keys come from ``token_cache_key`` and never contain secrets.
     """
@@ -87,30 +125,91 @@ class TokenCache(abc.ABC):
         """
 
     def close(self) -> None:
-        """Release connections the cache holds (it reconnects on next use)."""
+        """Release the synchronous connections the cache holds (it reconnects on next use)."""
 
     async def aclose(self) -> None:
-        """Release connections, async ones included."""
-        self.close()
+        """Release the async connections of the running event loop (none by default).
+
+        An ``AtomicClient`` calls ``close()`` from its own ``close()`` and ``aclose()`` from its ``aclose()``;
+        its context managers call both.
+        """
+
+
+# While a holder is alive, a waiter checks this often whether the fetch finished or its holder went away.
+_POLL_INTERVAL = 0.05
+# After a refresh ahead of expiry failed, the cached token is used for this long (at most half its remaining
+# life) before the next refresh attempt, so a failing token endpoint is not hit on every API call.
+REFRESH_RETRY = 5.0
+
+
+class _Abandoned(Exception):
+    """The holder of a fetch went away without a result; waiters claim the fetch again."""
+
+
+class _Holder:
+    """Who runs a fetch: a thread (sync) or a task on an event loop (async)."""
+
+    __slots__ = ("loop", "task", "thread")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.thread = threading.current_thread()
+        self.loop = loop
+        self.task: asyncio.Task[None] | None = None
+
+    def gone(self) -> bool:
+        """True when the fetch can no longer finish: its loop is closed or stopped, its task or thread ended."""
+        loop = self.loop
+        if loop is None:
+            return not self.thread.is_alive()
+        if loop.is_closed() or not loop.is_running():
+            return True
+        task = self.task
+        return task is not None and task.done()
+
+    def __str__(self) -> str:
+        if self.loop is None:
+            return f"thread {self.thread.name!r}"
+        return f"an asyncio task on the event loop of thread {self.thread.name!r}"
+
+
+class _Flight:
+    """One fetch under way: its result, who runs it, and the token it refreshes (if any)."""
+
+    __slots__ = ("future", "holder", "refreshing")
+
+    def __init__(self, holder: _Holder, refreshing: AccessToken | None) -> None:
+        # A fetch happens once per key and token lifetime: the import is off the hot path.
+        from concurrent.futures import Future
+
+        self.future: Future[AccessToken] = Future()
+        # RUNNING futures cannot be cancelled, so one cancelled asyncio waiter cannot fail the others.
+        self.future.set_running_or_notify_cancel()
+        self.holder = holder
+        self.refreshing = refreshing
 
 
 class _Slot:
     """Cache state of one key; ``lock`` is held only to read or swap state, never during a fetch."""
 
-    __slots__ = ("inflight", "lock", "token")
+    __slots__ = ("inflight", "lock", "retry_refresh_at", "token", "warned_for")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.token: AccessToken | None = None
-        self.inflight: Future[AccessToken] | None = None
+        self.inflight: _Flight | None = None
+        # Stale-while-error: no new refresh attempt before this time; the failure was logged for this token.
+        self.retry_refresh_at = 0.0
+        self.warned_for: AccessToken | None = None
 
 
 class InMemoryTokenCache(TokenCache):
     """The default cache: tokens in this process's memory, one fetch per key at a time.
 
     Threads and asyncio tasks (on any number of event loops) that need the same key while it is being
-    fetched wait for that one fetch. A token past ``refresh_at`` but not yet expired is still handed out
-    while the refresh runs, so requests do not stall at refresh time.
+    fetched wait for that one fetch, for at most the client's timeout; when the fetching thread or task is
+    gone (its loop closed, the task cancelled, the thread ended) a waiter takes the fetch over. A token past
+    ``refresh_at`` but not yet expired is still handed out while the refresh runs, and when the refresh
+    fails (stale-while-error, one WARNING); only an expired token makes a call fail.
     """
 
     def __init__(self) -> None:
@@ -132,7 +231,9 @@ class InMemoryTokenCache(TokenCache):
                 slot = self._slots[key] = _Slot()
             return slot
 
-    def _claim(self, slot: _Slot, clock: Clock) -> tuple[AccessToken | None, Future[AccessToken] | None, bool]:
+    def _claim(
+        self, slot: _Slot, clock: Clock, loop: asyncio.AbstractEventLoop | None
+    ) -> tuple[AccessToken | None, _Flight | None, bool]:
         """(usable token, or the fetch to wait for and whether this caller must run it)."""
         # Hot path without the lock: tokens are immutable and swapped by a single attribute store.
         current = slot.token
@@ -143,76 +244,150 @@ class InMemoryTokenCache(TokenCache):
             current = slot.token
             if current is not None and now < current.refresh_at:
                 return current, None, False
-            if slot.inflight is not None:
+            usable = current is not None and now < current.expires_at
+            if usable and now < slot.retry_refresh_at:
+                # The last refresh failed moments ago; keep using the token before trying again.
+                return current, None, False
+            flight = slot.inflight
+            if flight is not None and flight.holder.gone():
+                logger.warning(
+                    "a token request started by %s was abandoned (its event loop closed or stopped, its task "
+                    "ended, or its thread is gone); requesting the token again",
+                    flight.holder,
+                )
+                slot.inflight = None
+                _settle(flight.future, exc=_Abandoned())
+                flight = None
+            if flight is not None:
                 # Someone is already refreshing; a token that has not expired yet is still good meanwhile.
-                if current is not None and now < current.expires_at:
+                if usable:
                     return current, None, False
-                return None, slot.inflight, False
-            # A fetch happens once per key and token lifetime: the import is off the hot path.
-            from concurrent.futures import Future
+                return None, flight, False
+            flight = slot.inflight = _Flight(_Holder(loop), current if usable else None)
+            return None, flight, True
 
-            future: Future[AccessToken] = Future()
-            # RUNNING futures cannot be cancelled, so one cancelled asyncio waiter cannot fail the others.
-            future.set_running_or_notify_cancel()
-            slot.inflight = future
-            return None, future, True
-
-    @staticmethod
-    def _publish(
-        slot: _Slot, future: Future[AccessToken], token: AccessToken | None, exc: BaseException | None
-    ) -> None:
+    def _succeeded(self, slot: _Slot, flight: _Flight, token: AccessToken) -> None:
         with slot.lock:
-            slot.inflight = None
-            if token is not None:
-                slot.token = token
-        if token is not None:
-            future.set_result(token)
-        else:
-            assert exc is not None
+            if slot.inflight is flight:
+                slot.inflight = None
+            slot.token = token
+            slot.retry_refresh_at = 0.0
+            slot.warned_for = None
+        _settle(flight.future, token=token)
+
+    def _failed(self, slot: _Slot, flight: _Flight, exc: BaseException, clock: Clock) -> AccessToken | None:
+        """Settle a failed fetch; returns the still-valid token to use instead (stale-while-error), if any."""
+        with slot.lock:
+            if slot.inflight is flight:
+                slot.inflight = None
             if not isinstance(exc, Exception):
-                # Interrupts and cancellations belong to the fetching caller, not to its waiters.
-                exc = TokenRequestError("token fetch was interrupted; retry the request")
-            future.set_exception(exc)
+                # Interrupts and cancellations belong to the fetching caller: its waiters take the fetch over.
+                _settle(flight.future, exc=_Abandoned())
+                return None
+            now = clock()
+            stale = flight.refreshing
+            if stale is None or slot.token is not stale or now >= stale.expires_at:
+                _settle(flight.future, exc=exc)
+                return None
+            slot.retry_refresh_at = now + min(REFRESH_RETRY, (stale.expires_at - now) / 2)
+            first = slot.warned_for is not stale
+            slot.warned_for = stale
+        if first:
+            logger.warning(
+                "refreshing an access token ahead of expiry failed (%s); using the cached token, valid for "
+                "%.0f s more, and retrying the refresh meanwhile",
+                exc,
+                stale.expires_at - now,
+            )
+        else:
+            logger.debug("refreshing an access token failed again (%s); still using the cached token", exc)
+        _settle(flight.future, token=stale)
+        return stale
+
+    # -- sync --------------------------------------------------------------------------------------
 
     def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
         slot = self._slot(key)
-        current, future, owner = self._claim(slot, clock)
-        if current is not None:
-            return current
-        assert future is not None
-        if owner:
-            try:
-                token = fetch()
-            except BaseException as exc:
-                self._publish(slot, future, None, exc)
+        deadline: float | None = None
+        while True:
+            current, flight, owner = self._claim(slot, clock, None)
+            if current is not None:
+                return current
+            assert flight is not None
+            if owner:
+                return self._run_sync_fetch(slot, flight, fetch, clock)
+            _refuse_waiting_on_own_loop(flight)
+            if deadline is None:
+                deadline = time.monotonic() + wait_timeout_of(fetch)
+            token = self._wait(flight, deadline, fetch)
+            if token is not None:
+                return token
+
+    def _run_sync_fetch(self, slot: _Slot, flight: _Flight, fetch: Fetch, clock: Clock) -> AccessToken:
+        try:
+            token = fetch()
+        except BaseException as exc:
+            stale = self._failed(slot, flight, exc, clock)
+            if stale is None:
                 raise
-            self._publish(slot, future, token, None)
-        return future.result()
+            return stale
+        self._succeeded(slot, flight, token)
+        return token
+
+    @staticmethod
+    def _wait(flight: _Flight, deadline: float, fetch: object) -> AccessToken | None:
+        """The fetch's token; None when its holder went away (claim again); its error; or a timeout error."""
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _waited_too_long(flight, fetch)
+            try:
+                return flight.future.result(timeout=min(_POLL_INTERVAL, remaining))
+            except _Abandoned:
+                return None
+            except FutureTimeout:
+                if flight.holder.gone():
+                    return None
+
+    # -- async -------------------------------------------------------------------------------------
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
-        slot = self._slot(key)
-        current, future, owner = self._claim(slot, clock)
-        if current is not None:
-            return current
-        assert future is not None
         import asyncio  # loaded by now in any async program; here only to keep it off `import atomic_sdk`
 
-        if owner:
-            # The fetch runs as its own task so cancelling this caller does not strand the other waiters.
-            task = asyncio.get_running_loop().create_task(self._run_async_fetch(slot, future, fetch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return await asyncio.wrap_future(future)
+        slot = self._slot(key)
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        while True:
+            current, flight, owner = self._claim(slot, clock, loop)
+            if current is not None:
+                return current
+            assert flight is not None
+            if owner:
+                # The fetch runs as its own task so cancelling this caller does not strand the other waiters.
+                task = loop.create_task(self._run_async_fetch(slot, flight, fetch, clock))
+                flight.holder.task = task
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                # Our own fetch: no bound beyond the fetch's own (timeouts, attempts).
+                token = await _await_flight(flight, None, fetch)
+            else:
+                if deadline is None:
+                    deadline = time.monotonic() + wait_timeout_of(fetch)
+                token = await _await_flight(flight, deadline, fetch)
+            if token is not None:
+                return token
 
-    async def _run_async_fetch(self, slot: _Slot, future: Future[AccessToken], fetch: AsyncFetch) -> None:
+    async def _run_async_fetch(self, slot: _Slot, flight: _Flight, fetch: AsyncFetch, clock: Clock) -> None:
         try:
             token = await fetch()
         except BaseException as exc:
-            self._publish(slot, future, None, exc)
+            self._failed(slot, flight, exc, clock)
             if not isinstance(exc, Exception):
                 raise
             return
-        self._publish(slot, future, token, None)
+        self._succeeded(slot, flight, token)
 
     def discard(self, key: str, token: AccessToken) -> None:
         slot = self._slots.get(key)
@@ -221,3 +396,74 @@ class InMemoryTokenCache(TokenCache):
         with slot.lock:
             if slot.token is token:
                 slot.token = None
+
+
+async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) -> AccessToken | None:
+    """Async ``_wait``: never blocks the loop; ``deadline`` None waits for as long as the fetch runs."""
+    import asyncio
+
+    waiter = asyncio.wrap_future(flight.future)
+    try:
+        while True:
+            timeout = _POLL_INTERVAL
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _waited_too_long(flight, fetch)
+                timeout = min(timeout, remaining)
+            done, _ = await asyncio.wait({waiter}, timeout=timeout)
+            if done:
+                try:
+                    return waiter.result()
+                except _Abandoned:
+                    return None
+            if flight.holder.gone():
+                return None
+    finally:
+        if not waiter.done():
+            # Cancels only this wrapper; the shared (RUNNING) future cannot be cancelled.
+            waiter.cancel()
+
+
+def _settle(future: Future[AccessToken], *, token: AccessToken | None = None, exc: BaseException | None = None) -> None:
+    # A flight taken over from a vanished holder may be settled twice; the first outcome stands.
+    from concurrent.futures import InvalidStateError
+
+    if future.done():
+        return
+    try:
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            assert token is not None
+            future.set_result(token)
+    except InvalidStateError:
+        return  # settled concurrently between the check and here
+
+
+def _refuse_waiting_on_own_loop(flight: _Flight) -> None:
+    if flight.holder.loop is None:
+        return  # a thread fetches: waiting for it cannot block it
+    # No asyncio loaded means no loop is running on this thread.
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if flight.holder.loop is running:
+        raise SyncCallInEventLoopError(
+            "a synchronous AtomicClient call on the thread of a running event loop needs a token that a task "
+            "of that same loop is fetching; waiting would block the loop and hang for ever. In async code use "
+            "the async API (await list_cards.asyncio(...)), or move the sync call to a worker thread "
+            "(await asyncio.to_thread(...))"
+        )
+
+
+def _waited_too_long(flight: _Flight, fetch: object) -> TokenRequestError:
+    return TokenRequestError(
+        f"gave up after waiting {wait_timeout_of(fetch):g} s (the client's timeout) for a token request "
+        f"started by {flight.holder} to finish; the token endpoint may be slow or stuck: check it, or raise "
+        "the client's timeout"
+    )

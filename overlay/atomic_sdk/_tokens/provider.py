@@ -1,4 +1,4 @@
-"""OAuth2 client-credentials tokens: cache per key, refresh ahead of expiry, one fetch at a time, 429 backoff."""
+"""OAuth2 client-credentials tokens: cache per key, refresh ahead of expiry, one fetch at a time, retries."""
 
 import logging
 import math
@@ -14,10 +14,11 @@ from attrs import field, frozen
 
 from .. import _aio
 from .._credentials import Credentials
-from .._errors import TokenRateLimitedError, TokenRequestError, redact, request_id_of, secret_forms
+from .._errors import ClientClosedError, TokenRateLimitedError, TokenRequestError, redact, request_id_of, secret_forms
+from .._loop_local import LoopLocal
 from .._retry_after import parse_retry_after
 from .._roles import Role
-from .cache import AccessToken, InMemoryTokenCache, TokenCache, token_cache_key
+from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -26,6 +27,7 @@ DEFAULT_EXPIRES_IN = 3600.0
 DEFAULT_LEEWAY = 60.0
 DEFAULT_MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
+MAX_BACKOFF = 8.0
 # A Retry-After longer than this is handed to the caller (TokenRateLimitedError) instead of blocking.
 MAX_RETRY_AFTER = 60.0
 # AtomicClient httpx_args that token requests do not take: hooks and params are for API calls (a hook would
@@ -33,6 +35,10 @@ MAX_RETRY_AFTER = 60.0
 API_ONLY_HTTPX_ARGS = frozenset({"event_hooks", "params"})
 # How much of the identity provider's error_description goes into a message.
 MAX_DESCRIPTION = 200
+
+# Failures after which the token request is tried again (it is safe to repeat: a second token is harmless).
+# Timeouts other than connect are not: a stuck endpoint would make one call take attempts × timeout.
+_RETRIED_ERRORS = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ConnectTimeout)
 
 Clock = Callable[[], float]
 # (credentials, cache key, fetch, afetch) for one credential object.
@@ -52,8 +58,13 @@ class TokenProvider:
     """Fetches and caches client-credentials tokens for any number of keys against one token URL.
 
     The ``cache`` (an ``InMemoryTokenCache`` by default) keeps tokens and lets at most one fetch per key
-    run at a time; everyone else waits for its result. ``clock`` is seconds since the epoch (it also
-    dates HTTP-date Retry-After values).
+    run at a time; everyone else waits for its result, for at most the longest part of ``timeout``.
+    A token request answered 429 or 5xx, or failed by a connection error, is tried again after a jittered
+    exponential backoff (or the Retry-After) up to ``max_attempts`` times. ``clock`` is seconds since the
+    epoch (it also dates HTTP-date Retry-After values).
+
+    The sync HTTP client is shared by every thread; async ones are per event loop. ``close()`` /
+    ``aclose()`` close the sync side / the running loop's async side, which refuse requests afterwards.
     """
 
     def __init__(
@@ -96,7 +107,15 @@ class TokenProvider:
         self._bound: dict[int, _Bound] = {}
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
-        self._async_client: httpx.AsyncClient | None = None
+        self._async_clients: LoopLocal[httpx.AsyncClient] = LoopLocal(
+            lambda: httpx.AsyncClient(**self._client_kwargs()),
+            lambda client: client.aclose(),
+            "token endpoint connection pool",
+        )
+        self._sync_closed = False
+        self._async_closed = False
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        self._wait_timeout = max((part for part in parts if part is not None), default=30.0)
 
     def __repr__(self) -> str:
         return f"TokenProvider(token_url={self.token_url!r}, cache={self._cache!r})"
@@ -126,8 +145,9 @@ class TokenProvider:
             bound = (
                 credentials,
                 self._key(credentials),
-                partial(self.fetch, credentials, role=role),
-                partial(self.afetch, credentials, role=role),
+                # The fetchers carry the wait bound (the client's timeout) the cache applies to waiters.
+                BoundedFetch(partial(self.fetch, credentials, role=role), self._wait_timeout),
+                BoundedFetch(partial(self.afetch, credentials, role=role), self._wait_timeout),
             )
             # A client has a handful of credentials; callers passing fresh objects each time are not cached.
             if len(self._bound) < _BOUND_MAX:
@@ -175,15 +195,17 @@ class TokenProvider:
 
     def _sync_client(self) -> httpx.Client:
         with self._lock:
+            if self._sync_closed:
+                raise ClientClosedError("the AtomicClient was closed (close()); its token requests are refused")
             if self._client is None:
                 self._client = httpx.Client(**self._client_kwargs())
             return self._client
 
     def _async_http_client(self) -> httpx.AsyncClient:
-        with self._lock:
-            if self._async_client is None:
-                self._async_client = httpx.AsyncClient(**self._client_kwargs())
-            return self._async_client
+        if self._async_closed:
+            raise ClientClosedError("the AtomicClient was closed (aclose()); its token requests are refused")
+        # Async connections belong to the loop that opened them: one pool per event loop.
+        return self._async_clients.get()
 
     def _request_kwargs(self, credentials: Credentials) -> dict[str, Any]:
         form = {"grant_type": "client_credentials", "client_id": credentials.client_id}
@@ -195,7 +217,7 @@ class TokenProvider:
         }
 
     def fetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
-        """Request a new token now (no cache), retrying while the endpoint answers 429."""
+        """Request a new token now (no cache), retrying 429, 5xx and connection errors."""
         client = self._sync_client()
         attempt = 1
         while True:
@@ -204,15 +226,17 @@ class TokenProvider:
             try:
                 response = client.post(self.token_url, **self._request_kwargs(credentials))
             except httpx.HTTPError as exc:
-                raise self._transport_error(credentials, role, exc) from exc
-            outcome = self._outcome(response, credentials, role, started, attempt)
-            if outcome.token is not None:
-                return outcome.token
-            self._sleep(outcome.delay)
+                delay = self._after_transport_error(credentials, role, exc, attempt)
+            else:
+                outcome = self._outcome(response, credentials, role, started, attempt)
+                if outcome.token is not None:
+                    return outcome.token
+                delay = outcome.delay
+            self._sleep(delay)
             attempt += 1
 
     async def afetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
-        """Request a new token now (no cache) without blocking the event loop; retries 429 like ``fetch``."""
+        """Request a new token now (no cache) without blocking the event loop; retries like ``fetch``."""
         client = self._async_http_client()
         attempt = 1
         while True:
@@ -221,18 +245,46 @@ class TokenProvider:
             try:
                 response = await client.post(self.token_url, **self._request_kwargs(credentials))
             except httpx.HTTPError as exc:
-                raise self._transport_error(credentials, role, exc) from exc
-            outcome = self._outcome(response, credentials, role, started, attempt)
-            if outcome.token is not None:
-                return outcome.token
-            await self._async_sleep(outcome.delay)
+                delay = self._after_transport_error(credentials, role, exc, attempt)
+            else:
+                outcome = self._outcome(response, credentials, role, started, attempt)
+                if outcome.token is not None:
+                    return outcome.token
+                delay = outcome.delay
+            await self._async_sleep(delay)
             attempt += 1
 
-    def _transport_error(self, credentials: Credentials, role: Role | None, exc: httpx.HTTPError) -> TokenRequestError:
-        detail = redact(" ".join(str(exc).split())[:MAX_DESCRIPTION], secret_forms(credentials.client_id, credentials.client_secret))
+    def _backoff(self, attempt: int) -> float:
+        """Wait after attempt ``attempt`` (1-based): exponential, capped, minus up to 50 % jitter."""
+        return min(MAX_BACKOFF, self._backoff_base * 2.0 ** (attempt - 1)) * (0.5 + 0.5 * self._jitter())
+
+    def _after_transport_error(
+        self, credentials: Credentials, role: Role | None, exc: httpx.HTTPError, attempt: int
+    ) -> float:
+        """Seconds to wait before the next attempt; raises TokenRequestError (from ``exc``) when giving up."""
+        if isinstance(exc, _RETRIED_ERRORS) and attempt < self._max_attempts:
+            delay = self._backoff(attempt)
+            logger.debug(
+                "token request for client_id=%s failed (%s); retrying in %.3f s (attempt %d of %d)",
+                credentials.client_id,
+                type(exc).__name__,
+                delay,
+                attempt,
+                self._max_attempts,
+            )
+            return delay
+        raise self._transport_error(credentials, role, exc, attempt) from exc
+
+    def _transport_error(
+        self, credentials: Credentials, role: Role | None, exc: httpx.HTTPError, attempt: int
+    ) -> TokenRequestError:
+        detail = redact(
+            " ".join(str(exc).split())[:MAX_DESCRIPTION], secret_forms(credentials.client_id, credentials.client_secret)
+        )
         return TokenRequestError(
-            f"token request for {_key_name(credentials, role)} to {self.token_url} failed without a response: "
-            f"{type(exc).__name__}{': ' + detail if detail else ''}; check the network, any proxy and token_url",
+            f"token request for {_key_name(credentials, role)} to {self.token_url} failed without a response "
+            f"after {attempt} attempt(s): {type(exc).__name__}{': ' + detail if detail else ''}; check the "
+            "network, any proxy and token_url",
             client_id=credentials.client_id,
             token_url=self.token_url,
             role=role,
@@ -258,7 +310,7 @@ class TokenProvider:
                     request_id=request_id,
                 )
             if retry_after is None:
-                retry_after = self._backoff_base * 2 ** (attempt - 1) * (0.5 + 0.5 * self._jitter())
+                retry_after = self._backoff(attempt)
             logger.debug(
                 "token endpoint rate-limited client_id=%s; waiting %.3f s (attempt %d of %d)",
                 client_id,
@@ -276,6 +328,19 @@ class TokenProvider:
             detail = f": {' '.join(error.split())[:MAX_DESCRIPTION]}" if error else ""
             if description:
                 detail += f" ({' '.join(description.split())[:MAX_DESCRIPTION]})"
+            if response.status_code >= 500:
+                delay = self._after_server_error(response, attempt)
+                if delay is not None:
+                    logger.debug(
+                        "token endpoint answered %d for client_id=%s; retrying in %.3f s (attempt %d of %d)",
+                        response.status_code,
+                        client_id,
+                        delay,
+                        attempt,
+                        self._max_attempts,
+                    )
+                    return _Outcome(delay=delay)
+                detail += f" after {attempt} attempt(s)"
             raise TokenRequestError(
                 f"token endpoint answered {response.status_code} for {key}{detail}"
                 + (f" [request id {request_id}]" if request_id else ""),
@@ -290,6 +355,15 @@ class TokenProvider:
         token = self._parse_token(response, credentials, role, started)
         logger.debug("received access token for client_id=%s, valid for %.0f s", client_id, token.expires_at - started)
         return _Outcome(token=token)
+
+    def _after_server_error(self, response: httpx.Response, attempt: int) -> float | None:
+        """Wait before retrying a 5xx (its Retry-After, else the backoff); None when out of attempts."""
+        if attempt >= self._max_attempts:
+            return None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+        if retry_after is None:
+            return self._backoff(attempt)
+        return None if retry_after > self._max_retry_after else retry_after
 
     def _parse_token(
         self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
@@ -342,21 +416,23 @@ class TokenProvider:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the synchronous HTTP client and the cache's connections; both reopen on next use."""
+        """Close the synchronous HTTP client and the cache's sync connections; sync fetches are refused after."""
         with self._lock:
+            self._sync_closed = True
             client, self._client = self._client, None
         if client is not None:
             client.close()
         self._cache.close()
 
     async def aclose(self) -> None:
-        """Close both HTTP clients; they are rebuilt on next use."""
-        self.close()
-        with self._lock:
-            client, self._async_client = self._async_client, None
-        if client is not None:
-            await client.aclose()
+        """Close the running loop's async HTTP client and cache connections; async fetches are refused after."""
+        self._async_closed = True
+        await self._async_clients.aclose_current()
         await self._cache.aclose()
+
+    def release_async(self) -> None:
+        """From sync code: close every loop's async HTTP client on its own loop (they are rebuilt on use)."""
+        self._async_clients.release_all()
 
 
 def _key_name(credentials: Credentials, role: Role | None) -> str:

@@ -13,13 +13,13 @@ import random
 import secrets
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 from .._credentials import Credentials
 from .._errors import ConfigurationError
-from .cache import AccessToken, AsyncFetch, Clock, Fetch, InMemoryTokenCache, TokenCache
+from .._loop_local import LoopLocal
+from .cache import AccessToken, AsyncFetch, BoundedFetch, Clock, Fetch, InMemoryTokenCache, TokenCache, wait_timeout_of
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -196,7 +196,8 @@ class RedisTokenCache(TokenCache):
         client / async_client: your own ``redis.Redis`` / ``redis.asyncio.Redis`` instead of ``url``.
         namespace: prefix of every key.
         lock_ttl: seconds a fetch lock outlives its owner if the owner dies (a live owner renews it).
-        wait_timeout: longest wait for another process's fetch before fetching here (default 2 × lock_ttl).
+        wait_timeout: longest wait for another process's fetch before fetching here (default 2 × lock_ttl;
+            never longer than the calling client's timeout: every wait on someone else's fetch is bounded).
         poll_interval: seconds between checks while waiting (jittered ±50 %).
         socket_timeout: connect/read timeout of the clients built from ``url``.
         outage_retry: seconds to use memory only after Redis failed, before trying Redis again.
@@ -250,7 +251,7 @@ class RedisTokenCache(TokenCache):
         self._redis_errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         # Clients built here are closed here; clients passed in belong to the caller.
         self._owns_clients = url is not None
-        self._new_async_client: Callable[[], Any] | None = None
+        self._async_clients: LoopLocal[Any] | None = None
         if url is not None:
             try:
                 client = redis.Redis.from_url(
@@ -262,15 +263,20 @@ class RedisTokenCache(TokenCache):
             except ValueError as exc:
                 # redis-py's message names the scheme problem; the URL itself may hold a password.
                 raise ConfigurationError(f"RedisTokenCache url is not a valid Redis URL: {exc}") from None
-            self._new_async_client = lambda: redis.asyncio.Redis.from_url(
-                url,
-                retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),
-                socket_timeout=socket_timeout,
-                socket_connect_timeout=socket_timeout,
+            # redis.asyncio connections belong to the event loop that opened them: one client per loop,
+            # closed when that loop shuts down (or by aclose() on it).
+            self._async_clients = LoopLocal(
+                lambda: redis.asyncio.Redis.from_url(
+                    url,
+                    retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),
+                    socket_timeout=socket_timeout,
+                    socket_connect_timeout=socket_timeout,
+                ),
+                lambda client: client.aclose(),
+                "Redis token cache connection",
             )
         self._client = client
         self._async_client = async_client
-        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
         self._target = _describe_target(client)
         self._namespace = namespace
         self._lock_ttl_ms = max(1, round(lock_ttl * 1000))
@@ -447,13 +453,15 @@ class RedisTokenCache(TokenCache):
             self._call(pipe.execute)
 
     def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
-        return self._local.get_or_fetch(key, lambda: self._shared_fetch(key, fetch, clock), clock)
+        # The local cache bounds its waits with the caller's timeout, as the caller's fetch asks.
+        shared = BoundedFetch(lambda: self._shared_fetch(key, fetch, clock), wait_timeout_of(fetch))
+        return self._local.get_or_fetch(key, shared, clock)
 
     def _shared_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
         if not self._available():
             return fetch()
         try:
-            token, owner = self._wait_or_lock(key, clock)
+            token, owner = self._wait_or_lock(key, clock, wait_timeout_of(fetch))
         except _RedisDown as exc:
             self._mark_down(exc)
             return fetch()
@@ -478,9 +486,10 @@ class RedisTokenCache(TokenCache):
                     # The lock expires by itself after lock_ttl.
                     self._mark_down(exc)
 
-    def _wait_or_lock(self, key: str, clock: Clock) -> tuple[AccessToken | None, str]:
+    def _wait_or_lock(self, key: str, clock: Clock, caller_wait: float) -> tuple[AccessToken | None, str]:
         """(token stored by anyone, "") or (None, owner value of the lock this thread now holds, or "")."""
-        deadline = time.monotonic() + self._wait_timeout
+        wait = min(self._wait_timeout, caller_wait)
+        deadline = time.monotonic() + wait
         token, locked = self._read(key, clock)
         while token is None:
             if not locked:
@@ -494,16 +503,16 @@ class RedisTokenCache(TokenCache):
                     self._call(self._client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
                     return token, ""
             if time.monotonic() >= deadline:
-                self._waited_too_long()
+                self._waited_too_long(wait)
                 return None, ""
             time.sleep(self._jittered_poll())
             token, locked = self._read(key, clock)
         return token, ""
 
-    def _waited_too_long(self) -> None:
+    def _waited_too_long(self, wait: float) -> None:
         logger.warning(
             "waited %.1f s for another process to fetch an access token (Redis %s); fetching here",
-            self._wait_timeout,
+            wait,
             self._target,
         )
 
@@ -519,6 +528,7 @@ class RedisTokenCache(TokenCache):
             self._mark_down(exc)
 
     def close(self) -> None:
+        """Close the sync client (one built from ``url``; a client passed in stays open)."""
         if self._owns_clients:
             self._client.close()
 
@@ -527,18 +537,12 @@ class RedisTokenCache(TokenCache):
     def _aclient(self) -> Any:
         if self._async_client is not None:
             return self._async_client
-        if self._new_async_client is None:
+        if self._async_clients is None:
             raise ConfigurationError(
                 "RedisTokenCache was given only a sync client; pass async_client= as well (or url=) "
                 "to share tokens from async code"
             )
-        # redis.asyncio connections belong to the event loop that opened them.
-        loop = asyncio.get_running_loop()
-        with self._state_lock:
-            client = self._async_clients.get(loop)
-            if client is None:
-                client = self._async_clients[loop] = self._new_async_client()
-        return client
+        return self._async_clients.get()
 
     async def _acall(self, awaitable: Any) -> Any:
         try:
@@ -563,14 +567,15 @@ class RedisTokenCache(TokenCache):
             await self._acall(pipe.execute())
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
-        return await self._local.aget_or_fetch(key, lambda: self._ashared_fetch(key, fetch, clock), clock)
+        shared = BoundedFetch(lambda: self._ashared_fetch(key, fetch, clock), wait_timeout_of(fetch))
+        return await self._local.aget_or_fetch(key, shared, clock)
 
     async def _ashared_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
         if not self._available():
             return await fetch()
         client = self._aclient()
         try:
-            token, owner = await self._await_or_lock(client, key, clock)
+            token, owner = await self._await_or_lock(client, key, clock, wait_timeout_of(fetch))
         except _RedisDown as exc:
             self._mark_down(exc)
             return await fetch()
@@ -603,9 +608,12 @@ class RedisTokenCache(TokenCache):
             except self._redis_errors as exc:
                 logger.debug("could not renew the token fetch lock on %s (%s)", self._target, type(exc).__name__)
 
-    async def _await_or_lock(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, str]:
+    async def _await_or_lock(
+        self, client: Any, key: str, clock: Clock, caller_wait: float
+    ) -> tuple[AccessToken | None, str]:
         """(token stored by anyone, "") or (None, owner value of the lock this task now holds, or "")."""
-        deadline = time.monotonic() + self._wait_timeout
+        wait = min(self._wait_timeout, caller_wait)
+        deadline = time.monotonic() + wait
         token, locked = await self._aread(client, key, clock)
         while token is None:
             if not locked:
@@ -618,7 +626,7 @@ class RedisTokenCache(TokenCache):
                     await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
                     return token, ""
             if time.monotonic() >= deadline:
-                self._waited_too_long()
+                self._waited_too_long(wait)
                 return None, ""
             await asyncio.sleep(self._jittered_poll())
             token, locked = await self._aread(client, key, clock)
@@ -636,17 +644,9 @@ class RedisTokenCache(TokenCache):
             self._mark_down(exc)
 
     async def aclose(self) -> None:
-        """Close the sync client and this event loop's async client (those built from ``url``)."""
-        self.close()
-        if not self._owns_clients:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        client = self._async_clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+        """Close this event loop's async client (one built from ``url``; clients passed in stay open)."""
+        if self._async_clients is not None:
+            await self._async_clients.aclose_current()
 
 
 class _LockKeeper:
