@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_api.api.users import upsert_users
 from atomic_api.models.upsert_user import UpsertUser
-from atomic_sdk import AtomicClient, Credentials
+from atomic_sdk import ApiConnectionError, AtomicClient, Credentials
 from support.atomic_server import secret
 from support.clock import SleepRecorder
 from support.fault_server import FaultServer
@@ -63,8 +62,9 @@ async def test_get_dropped_mid_body_is_retried_once_async(faults: FaultServer, f
 def test_post_dropped_mid_body_is_not_retried(faults: FaultServer) -> None:
     faults.api_faults = ["mid_body"]
     sleeps = SleepRecorder()
-    with make(faults, sleeps) as client, pytest.raises(httpx.TransportError):
+    with make(faults, sleeps) as client, pytest.raises(ApiConnectionError) as info:
         upsert_users.sync_detailed("env1", client=client, body=[UpsertUser(id="u1")])
+    assert info.value.attempts == 1
     assert [(r.method, r.path) for r in faults.api_requests()] == [("POST", "/v1/env1/users")]
     assert sleeps.waits == []
 
@@ -73,8 +73,9 @@ async def test_post_dropped_mid_body_is_not_retried_async(faults: FaultServer) -
     faults.api_faults = ["mid_body_reset"]
     sleeps = SleepRecorder()
     async with make(faults, sleeps) as client:
-        with pytest.raises(httpx.TransportError):
+        with pytest.raises(ApiConnectionError) as info:
             await upsert_users.asyncio_detailed("env1", client=client, body=[UpsertUser(id="u1")])
+    assert info.value.attempts == 1
     assert [(r.method, r.path) for r in faults.api_requests()] == [("POST", "/v1/env1/users")]
     assert sleeps.waits == []
 
@@ -82,8 +83,9 @@ async def test_post_dropped_mid_body_is_not_retried_async(faults: FaultServer) -
 def test_get_drops_until_retries_run_out(faults: FaultServer) -> None:
     faults.api_faults = ["mid_body"] * 3
     sleeps = SleepRecorder()
-    with make(faults, sleeps, max_retries=2) as client, pytest.raises(httpx.TransportError):
+    with make(faults, sleeps, max_retries=2) as client, pytest.raises(ApiConnectionError) as info:
         list_environments.sync(client=client)
+    assert info.value.attempts == 3
     assert len(faults.api_requests()) == 3
     assert len(sleeps.waits) == 2
 
@@ -91,8 +93,9 @@ def test_get_drops_until_retries_run_out(faults: FaultServer) -> None:
 def test_no_retry_budget_no_retry(faults: FaultServer) -> None:
     faults.api_faults = ["mid_body"]
     sleeps = SleepRecorder()
-    with make(faults, sleeps, max_retries=0) as client, pytest.raises(httpx.TransportError):
+    with make(faults, sleeps, max_retries=0) as client, pytest.raises(ApiConnectionError) as info:
         list_environments.sync(client=client)
+    assert info.value.attempts == 1
     assert len(faults.api_requests()) == 1
 
 

@@ -238,12 +238,12 @@ def test_interrupted_sync_holder_is_taken_over(server: AtomicServer) -> None:
     original = client._tokens.fetch
     interrupted = threading.Event()
 
-    def fetch_then_interrupt(credentials: Credentials) -> Any:
+    def fetch_then_interrupt(credentials: Credentials, **kwargs: Any) -> Any:
         if not interrupted.is_set():
             interrupted.set()
             time.sleep(0.3)
             raise KeyboardInterrupt
-        return original(credentials)
+        return original(credentials, **kwargs)
 
     client._tokens.fetch = fetch_then_interrupt  # type: ignore[method-assign]
 
