@@ -322,6 +322,8 @@ def test_consumer_webhook_test_call(base_url: str) -> None:
     )
     with client:
         result: OperationResult = test_webhook_subscription(client, "card-published")
+        on_resource = client.webhooks.test_webhook_subscription(event_type="card-published", max_retries=0)
+        assert_type(on_resource, OperationResult)
     assert isinstance(result, OperationResult)
 
     async def run() -> OperationResult:

@@ -10,7 +10,7 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 from atomic_api.client import AuthenticatedClient
@@ -40,6 +40,9 @@ from ._tokens.provider import (
     TokenProvider,
 )
 from ._user_agent import build_user_agent
+
+if TYPE_CHECKING:
+    from ._webhook_resources import AsyncWebhooksResource, WebhooksResource
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -719,10 +722,22 @@ class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
     """
 
     _resources: Resources = field(init=False)
+    _webhooks: "WebhooksResource | None" = field(init=False)
 
     def _setup(self, **kwargs: Any) -> None:
         super()._setup(**kwargs)
         self._resources = Resources(self)
+        self._webhooks = None
+
+    @property
+    def webhooks(self) -> "WebhooksResource":
+        """The ``webhooks`` operations, plus the hand-written ``test_webhook_subscription``."""
+        resource = self._webhooks
+        if resource is None:
+            from ._webhook_resources import WebhooksResource
+
+            resource = self._webhooks = WebhooksResource(self)
+        return resource
 
 
 @define(init=False, repr=False, eq=False)
@@ -743,7 +758,19 @@ class AsyncAtomicClient(_AtomicClientBase, ResourceHooks, AsyncClientResources):
     """
 
     _resources: AsyncResources = field(init=False)
+    _webhooks: "AsyncWebhooksResource | None" = field(init=False)
 
     def _setup(self, **kwargs: Any) -> None:
         super()._setup(**kwargs)
         self._resources = AsyncResources(self)
+        self._webhooks = None
+
+    @property
+    def webhooks(self) -> "AsyncWebhooksResource":
+        """The ``webhooks`` operations as coroutines, plus the hand-written ``test_webhook_subscription``."""
+        resource = self._webhooks
+        if resource is None:
+            from ._webhook_resources import AsyncWebhooksResource
+
+            resource = self._webhooks = AsyncWebhooksResource(self)
+        return resource

@@ -34,6 +34,17 @@ def _check_event_type(event_type: object) -> str:
     return event_type
 
 
+def request_kwargs(client: object, event_type: object, environment_id: str | None) -> dict[str, Any]:
+    """The httpx request arguments of the test call (``method``, ``url``, ``params``); checks every argument."""
+    path, params = _request(client, event_type, environment_id)
+    return {"method": "POST", "url": path, "params": params}
+
+
+def result_of(response: httpx.Response) -> OperationResult:
+    """The test call's result from its response, or the typed error (errors always raise)."""
+    return _result(response)
+
+
 def _request(client: object, event_type: object, environment_id: str | None) -> tuple[str, dict[str, str]]:
     # Everything that can be wrong without I/O fails here, before a token is fetched.
     if not isinstance(client, _AtomicClientBase):

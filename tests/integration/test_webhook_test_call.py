@@ -123,3 +123,50 @@ def test_sandbox_route_checks_user_agent_and_token(keys_sandbox: Sandbox) -> Non
     assert keys_sandbox.api_requests == {"testWebhookSubscription": 2, "createWebhookSubscription": 1}
     keys_sandbox.reset()
     assert keys_sandbox.webhook_tests == [] and keys_sandbox.api_requests == {}
+
+
+def test_resource_method_sends_the_test_call_with_per_call_options(keys_sandbox: Sandbox) -> None:
+    env = keys_sandbox.environment_id
+    with keys_sandbox.client(environment_id=env) as client:
+        first = client.webhooks.test_webhook_subscription(event_type="card-published")
+        second = client.webhooks.test_webhook_subscription(
+            event_type="card-completed", environment_id="other-env", extra_headers={"X-Trace": "t-1"}, max_retries=0
+        )
+        headers = keys_sandbox.last_request_headers
+        # The generated operations are still there on the same resource.
+        listed = client.webhooks.list_webhook_subscriptions()
+    assert first.additional_properties == {} and second.additional_properties == {}
+    assert headers is not None and headers.get("x-trace") == "t-1"
+    assert keys_sandbox.webhook_tests == [(env, "card-published"), ("other-env", "card-completed")]
+    assert keys_sandbox.api_requests == {"testWebhookSubscription": 2, "listWebhookSubscriptions": 1}
+    assert keys_sandbox.token_requests_by_role() == {"workbench": 1}
+    assert listed.data is not None
+
+
+async def test_async_resource_method_shares_one_token(keys_sandbox: Sandbox) -> None:
+    from atomic_sdk import AsyncAtomicClient
+
+    env = keys_sandbox.environment_id
+    events = [f"card-{n}" for n in range(6)]
+    async with AsyncAtomicClient(
+        credentials={Role.WORKBENCH: WORKBENCH},
+        environment_id=env,
+        base_url=keys_sandbox.base_url,
+        token_url=keys_sandbox.token_url,
+    ) as client:
+        results = await asyncio.gather(*(client.webhooks.test_webhook_subscription(event_type=e) for e in events))
+    assert [r.additional_properties for r in results] == [{}] * 6
+    assert sorted(keys_sandbox.webhook_tests) == sorted((env, e) for e in events)
+    assert keys_sandbox.token_requests_by_role() == {"workbench": 1}
+
+
+def test_resource_method_refuses_bad_arguments_before_any_request(keys_sandbox: Sandbox) -> None:
+    from atomic_sdk import ConfigurationError
+
+    with keys_sandbox.client() as client:
+        with pytest.raises(ConfigurationError, match="event_type"):
+            client.webhooks.test_webhook_subscription(event_type=" ")
+        with pytest.raises(ConfigurationError, match="max_retries"):
+            client.webhooks.test_webhook_subscription(event_type="card-published", max_retries=-1)
+    assert keys_sandbox.api_requests == {}
+    assert keys_sandbox.token_requests == {}
