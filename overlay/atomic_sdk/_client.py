@@ -689,6 +689,38 @@ class _AtomicClientBase(AuthenticatedClient):
 # -- the resources: AtomicClient (sync) and AsyncAtomicClient (async) ----------------------------------
 
 
+class _Resources(Resources):
+    # The webhooks resource with the hand-written test call (_webhook_resources.py), for client.webhooks and
+    # client.resources.webhooks alike; imported on first use, as the generated resources are.
+    __slots__ = ("_webhooks_with_test",)
+    _webhooks_with_test: "WebhooksResource"
+
+    @property
+    def webhooks(self) -> "WebhooksResource":
+        try:
+            return self._webhooks_with_test
+        except AttributeError:
+            from ._webhook_resources import WebhooksResource
+
+            resource = self._webhooks_with_test = WebhooksResource(self._client)
+            return resource
+
+
+class _AsyncResources(AsyncResources):
+    __slots__ = ("_webhooks_with_test",)
+    _webhooks_with_test: "AsyncWebhooksResource"
+
+    @property
+    def webhooks(self) -> "AsyncWebhooksResource":
+        try:
+            return self._webhooks_with_test
+        except AttributeError:
+            from ._webhook_resources import AsyncWebhooksResource
+
+            resource = self._webhooks_with_test = AsyncWebhooksResource(self._client)
+            return resource
+
+
 @define(init=False, repr=False, eq=False)
 class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
     """Client for the Atomic customer API (sync resources); also ``client=`` for any ``atomic_api`` function.
@@ -721,23 +753,16 @@ class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
         clock / sleep / async_sleep, verify_ssl, httpx_args, token_cache: see ``_AtomicClientBase``.
     """
 
-    _resources: Resources = field(init=False)
-    _webhooks: "WebhooksResource | None" = field(init=False)
+    _resources: "_Resources" = field(init=False)
 
     def _setup(self, **kwargs: Any) -> None:
         super()._setup(**kwargs)
-        self._resources = Resources(self)
-        self._webhooks = None
+        self._resources = _Resources(self)
 
     @property
     def webhooks(self) -> "WebhooksResource":
         """The ``webhooks`` operations, plus the hand-written ``test_webhook_subscription``."""
-        resource = self._webhooks
-        if resource is None:
-            from ._webhook_resources import WebhooksResource
-
-            resource = self._webhooks = WebhooksResource(self)
-        return resource
+        return self._resources.webhooks
 
 
 @define(init=False, repr=False, eq=False)
@@ -757,20 +782,13 @@ class AsyncAtomicClient(_AtomicClientBase, ResourceHooks, AsyncClientResources):
                 print(card.card_instance_id)
     """
 
-    _resources: AsyncResources = field(init=False)
-    _webhooks: "AsyncWebhooksResource | None" = field(init=False)
+    _resources: "_AsyncResources" = field(init=False)
 
     def _setup(self, **kwargs: Any) -> None:
         super()._setup(**kwargs)
-        self._resources = AsyncResources(self)
-        self._webhooks = None
+        self._resources = _AsyncResources(self)
 
     @property
     def webhooks(self) -> "AsyncWebhooksResource":
         """The ``webhooks`` operations as coroutines, plus the hand-written ``test_webhook_subscription``."""
-        resource = self._webhooks
-        if resource is None:
-            from ._webhook_resources import AsyncWebhooksResource
-
-            resource = self._webhooks = AsyncWebhooksResource(self)
-        return resource
+        return self._resources.webhooks
