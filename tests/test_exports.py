@@ -35,6 +35,7 @@ from atomic_sdk import (
     Credentials,
     InMemoryTokenCache,
     MissingCredentialsError,
+    MissingExtraError,
     MissingFieldError,
     NotFoundError,
     PermissionDeniedError,
@@ -75,6 +76,7 @@ PUBLIC = {
     "Credentials",
     "InMemoryTokenCache",
     "MissingCredentialsError",
+    "MissingExtraError",
     "MissingFieldError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -211,6 +213,18 @@ def test_consumer_sync_and_async(base_url: str) -> None:
     async_result = asyncio.run(run())
     assert async_result is not None
     assert _Handler.user_agents[-1].startswith("consumer/1.0 atomic-sdk-python/")
+
+
+def test_missing_extra_error_is_a_configuration_error_and_an_import_error() -> None:
+    try:
+        RedisTokenCache("redis://127.0.0.1:1/0")  # redis-py is installed here, so no error is the normal case
+    except MissingExtraError as exc:
+        extra: str = exc.extra
+        raise AssertionError(f"the {extra} extra is installed in the test environment") from exc
+    assert issubclass(MissingExtraError, ConfigurationError)
+    assert issubclass(MissingExtraError, ModuleNotFoundError)
+    error = MissingExtraError("x needs the 'cli' extra", extra="cli", module="yaml")
+    assert (str(error), error.extra, error.name) == ("x needs the 'cli' extra", "cli", "yaml")
 
 
 def test_configuration_error_is_catchable_as_atomic_error() -> None:

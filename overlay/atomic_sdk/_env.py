@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._credentials import Credentials
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, MissingExtraError
 from ._roles import Role
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -65,6 +65,8 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 
         try:
             settings["token_cache"] = RedisTokenCache(redis_url)
+        except MissingExtraError as exc:
+            raise MissingExtraError(f"ATOMIC_REDIS_URL is set, but {exc}", extra=exc.extra, module=exc.name) from None
         except ConfigurationError as exc:
             raise ConfigurationError(f"ATOMIC_REDIS_URL is set, but {exc}") from None
     return {

@@ -40,6 +40,28 @@ class SyncCallInEventLoopError(ConfigurationError):
     """
 
 
+class MissingExtraError(ConfigurationError, ModuleNotFoundError):
+    """A feature was used without the extra that installs its dependencies; the message says what to install.
+
+    Also a ``ModuleNotFoundError``, so ``except ImportError`` and ``pytest.importorskip`` keep working.
+    ``name`` is the missing module, ``extra`` the extra that provides it.
+
+    Example::
+
+        try:
+            from atomic_sdk.testing import Sandbox
+        except MissingExtraError as exc:
+            print(exc.extra)   # "testing"
+    """
+
+    def __init__(self, message: str, *, extra: str, module: str | None) -> None:
+        super().__init__(message)
+        # ImportError's own fields: BaseException.__init__ (reached through ValueError) does not set them.
+        self.msg = message
+        self.name = module
+        self.extra = extra
+
+
 class UnknownOperationError(AtomicError, LookupError):
     """A request or operation id matches no operation in the role map.
 

@@ -56,6 +56,11 @@ def test_provenance_records_spec_hash_tools_and_count() -> None:
 
     record = json.loads((Path(atomic_api.__file__).parent / "GENERATED.json").read_text(encoding="utf-8"))
     assert record["spec_sha256"] == hashlib.sha256((ROOT / "spec" / "atomic-api.yaml").read_bytes()).hexdigest()
+    info = yaml.safe_load((ROOT / "spec" / "atomic-api.yaml").read_text(encoding="utf-8"))["info"]
+    assert (record["spec_title"], record["spec_version"]) == (info["title"], info["version"]) == (
+        "Atomic Customer API",
+        "1.0.0",
+    )
     assert record["tools"] == tool_versions()
     assert record["operations"] == len(roles.OPERATIONS)
     assert (Path(atomic_api.__file__).parent / "py.typed").is_file()

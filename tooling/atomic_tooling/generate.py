@@ -60,7 +60,8 @@ TOOLS = ("openapi-python-client", "ruff", "openapi-spec-validator")
 # Bump when _roles.py, _markers.py or GENERATED.json change shape, so a stale generation is detected.
 # 2: atomic_api/_markers.py added. 3: GENERATED.json records skipped/renamed operations; the spec is
 # packaged in its own format (openapi.json or openapi.yaml).
-FORMAT_VERSION = 3
+# 4: GENERATED.json records the spec's info.title and info.version (spec_title, spec_version).
+FORMAT_VERSION = 4
 
 EXIT_OK, EXIT_DRIFT, EXIT_SPEC, EXIT_MARKERS, EXIT_GENERATOR, EXIT_TOOLCHAIN, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5, 6
 SPEC_FILES = ("openapi.json", "openapi.yaml")
@@ -738,6 +739,11 @@ def render_roles(operations: list[Operation]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _info(spec: LoadedSpec) -> dict[str, Any]:
+    info = spec.document.get("info")
+    return info if isinstance(info, dict) else {}
+
+
 def render_provenance(spec: LoadedSpec, accounting: Accounting) -> str:
     record = {
         "config_sha256": config_sha256(),
@@ -760,6 +766,9 @@ def render_provenance(spec: LoadedSpec, accounting: Accounting) -> str:
         "skipped": [s.record() for s in accounting.skipped],
         "spec": spec.packaged_name,
         "spec_sha256": spec.sha256,
+        # The spec's own version (info.version): the SDK's changelog and version policy refer to it.
+        "spec_title": str(_info(spec).get("title", "")),
+        "spec_version": str(_info(spec).get("version", "")),
         "tools": tool_versions(),
     }
     return json.dumps(record, indent=2, sort_keys=True) + "\n"

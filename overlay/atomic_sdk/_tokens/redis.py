@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._credentials import Credentials
-from .._errors import ConfigurationError
+from .._errors import ConfigurationError, MissingExtraError
 from .._loop_local import LoopLocal
 from .cache import AccessToken, AsyncFetch, BoundedFetch, Clock, Fetch, InMemoryTokenCache, TokenCache, wait_timeout_of
 
@@ -225,9 +225,11 @@ class RedisTokenCache(TokenCache):
 
             crypto = _Crypto()
         except ImportError as exc:
-            raise ConfigurationError(
+            raise MissingExtraError(
                 f"RedisTokenCache needs the redis and cryptography packages ({exc.name} is missing): "
-                "pip install 'atomic-sdk[redis]'"
+                "pip install 'atomic-sdk[redis]'",
+                extra="redis",
+                module=exc.name,
             ) from None
         self._crypto = crypto
         self._sealers: dict[str, _Sealer] = {}

@@ -18,10 +18,28 @@ With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_p
 tokens between processes with ``RedisTokenCache``.
 """
 
-from ._formats import CHECKED_FORMATS, FormatDependencyError
-from ._redis import RedisServer, RedisServerError
-from ._sandbox import TOKEN_PATH, Sandbox
-from ._spec import SpecError
+from .._errors import MissingExtraError
+
+try:
+    from ._formats import CHECKED_FORMATS, FormatDependencyError
+    from ._redis import RedisServer, RedisServerError
+    from ._sandbox import TOKEN_PATH, Sandbox
+    from ._spec import SpecError
+except ModuleNotFoundError as exc:
+    # Only a third-party module is the extra's business; a missing part of the SDK itself is a real bug,
+    # and an error that already names the extra stays as it is.
+    if (
+        isinstance(exc, MissingExtraError)
+        or exc.name is None
+        or exc.name.partition(".")[0] in {"atomic_sdk", "atomic_api"}
+    ):
+        raise
+    raise MissingExtraError(
+        f"atomic_sdk.testing needs the 'testing' extra (no module named {exc.name!r}):"
+        " pip install 'atomic-sdk[testing]'",
+        extra="testing",
+        module=exc.name,
+    ) from None
 
 __all__ = [
     "CHECKED_FORMATS",

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from .._errors import AtomicError
+from .._errors import MissingExtraError
 
 # Each module here is a dependency of the `testing` extra (pyproject.toml), pinned for the dev venv.
 _REQUIRED = {"date-time": "rfc3339_validator", "uri": "rfc3986_validator", "uri-reference": "rfc3986_validator"}
@@ -28,8 +28,11 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
 
-class FormatDependencyError(AtomicError, ImportError):
-    """A package the Sandbox's format checks need is not installed (install the ``testing`` extra)."""
+class FormatDependencyError(MissingExtraError):
+    """A package the Sandbox's format checks need is not installed (install the ``testing`` extra).
+
+    A ``MissingExtraError`` (so an ``AtomicError`` and an ``ImportError``) with ``extra == "testing"``.
+    """
 
 
 def _module(name: str) -> Any:
@@ -38,7 +41,9 @@ def _module(name: str) -> Any:
     except ImportError as exc:
         raise FormatDependencyError(
             f"the Sandbox checks formats with {name.replace('_', '-')}, which is not installed; "
-            'install the testing extra: pip install "atomic-sdk[testing]"'
+            'install the testing extra: pip install "atomic-sdk[testing]"',
+            extra="testing",
+            module=name,
         ) from exc
 
 
