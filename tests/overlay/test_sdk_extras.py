@@ -48,9 +48,7 @@ def test_testing_names_its_extra(missing: str) -> None:
 
 def test_the_pytest_plugin_names_the_extra_too() -> None:
     code = PROBE.replace("import atomic_sdk.testing\n", "import atomic_sdk.testing.pytest_plugin\n")
-    done = subprocess.run(
-        [sys.executable, "-c", code, "yaml"], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = subprocess.run([sys.executable, "-c", code, "yaml"], capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout)["extra"] == "testing"
 
@@ -59,7 +57,10 @@ def test_a_missing_part_of_the_sdk_itself_is_not_blamed_on_the_extra() -> None:
     # Hiding one of the SDK's own modules must surface as the real ModuleNotFoundError.
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "atomic_sdk.testing._sandbox"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 1
     assert "ModuleNotFoundError" in done.stderr

@@ -99,15 +99,23 @@ def test_sdist_holds_what_a_build_needs_and_no_tests(built: Built) -> None:
     assert not [b for b in basenames if b.startswith("test_") or b.endswith("_test.py") or b == "conftest.py"]
     assert not [n for n in names if n.startswith(("tooling/", "scripts/", "bench/", "node_modules/", ".venv"))]
     assert {
-        "pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md", "PKG-INFO", "spec/atomic-api.yaml",
-        "generated/atomic_api/__init__.py", "generated/atomic_api/py.typed", "overlay/atomic_sdk/__init__.py",
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "CHANGELOG.md",
+        "PKG-INFO",
+        "spec/atomic-api.yaml",
+        "generated/atomic_api/__init__.py",
+        "generated/atomic_api/py.typed",
+        "overlay/atomic_sdk/__init__.py",
         "overlay/atomic_sdk/py.typed",
     } <= set(names)
     # `python -m build` built the wheel from this sdist, so the sdist is enough for a build; both packages
     # carry every module of the checkout.
     for package in ("generated/atomic_api", "overlay/atomic_sdk"):
         in_checkout = {
-            str(p.relative_to(ROOT)) for p in (ROOT / package).rglob("*")
+            str(p.relative_to(ROOT))
+            for p in (ROOT / package).rglob("*")
             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
         }
         assert {n for n in names if n.startswith(package + "/")} == in_checkout

@@ -16,14 +16,25 @@ def test_resolves_next_to_a_pyyaml_pin_of_another_library(built: Built, tmp_path
     report = tmp_path / "report.json"
     run(
         [
-            sys.executable, "-m", "pip", "--python", str(scratch), "install",
-            "--dry-run", "--quiet", "--disable-pip-version-check", "--report", str(report),
-            f"atomic-sdk[redis,cli] @ {built.wheel.as_uri()}", "pyyaml==6.0.3",
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(scratch),
+            "install",
+            "--dry-run",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--report",
+            str(report),
+            f"atomic-sdk[redis,cli] @ {built.wheel.as_uri()}",
+            "pyyaml==6.0.3",
         ],
         INSTALL_TIMEOUT,
     )
     chosen = {
-        item["metadata"]["name"].lower(): item["metadata"]["version"] for item in json.loads(report.read_text())["install"]
+        item["metadata"]["name"].lower(): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
     }
     assert chosen["pyyaml"] == "6.0.3"
     assert chosen["atomic-sdk"] == "0.1.0"
@@ -32,7 +43,10 @@ def test_resolves_next_to_a_pyyaml_pin_of_another_library(built: Built, tmp_path
 
 def test_installed_without_extras_it_imports_and_names_the_missing_extras(built: Built, tmp_path: Path) -> None:
     python = make_venv(tmp_path / "user")
-    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(built.wheel)], INSTALL_TIMEOUT)
+    run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(built.wheel)],
+        INSTALL_TIMEOUT,
+    )
     check = textwrap.dedent(
         """
         import importlib.resources, json, sys
