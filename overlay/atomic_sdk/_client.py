@@ -193,7 +193,8 @@ class _AtomicClientBase(AuthenticatedClient):
         credentials: one ``Credentials`` serving every role, or a mapping of ``Role`` to ``Credentials``.
         environment_id: optional default environment id, available as ``client.environment_id``.
         user_agent: your application's product token, sent before the SDK's own.
-        base_url / token_url: override the API and token endpoints (for example a sandbox).
+        base_url: override the API endpoint (for example a sandbox).
+        token_url: override the token endpoint.
         timeout: seconds (or an ``httpx.Timeout`` with every part set); never unbounded.
         token_leeway: refresh a token this many seconds before it expires.
         token_max_attempts: token requests tried while the token endpoint answers 429.
@@ -201,7 +202,9 @@ class _AtomicClientBase(AuthenticatedClient):
             (idempotent methods; POST only after 429 or a failed connect). 0 disables retries.
         raise_on_error: raise ApiError subclasses for 4xx/5xx responses (default). False returns
             the generated ``Response`` (``parsed`` is the error model or None) instead.
-        clock / sleep / async_sleep: time sources (seconds since the epoch) and waits, for tests.
+        clock: time source (seconds since the epoch), for tests.
+        sleep: the wait between retries (sync calls), for tests.
+        async_sleep: the wait between retries (async calls), for tests.
         verify_ssl: as for httpx ``verify``.
         httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
         token_cache: where tokens are kept; ``InMemoryTokenCache`` (this process) by default,

@@ -193,7 +193,8 @@ class RedisTokenCache(TokenCache):
     Arguments:
         url: a redis-py URL (``redis://``, ``rediss://``, ``unix://``); the cache builds its own sync and
             (per event loop) async clients with short timeouts and no retries, so an outage is noticed fast.
-        client / async_client: your own ``redis.Redis`` / ``redis.asyncio.Redis`` instead of ``url``.
+        client: your own ``redis.Redis`` instead of ``url``.
+        async_client: your own ``redis.asyncio.Redis``, with ``client``.
         namespace: prefix of every key.
         lock_ttl: seconds a fetch lock outlives its owner if the owner dies (a live owner renews it).
         wait_timeout: longest wait for another process's fetch before fetching here (default 2 × lock_ttl;

@@ -120,8 +120,9 @@ class Sandbox:
         credentials: keys to register, as ``{role: Credentials}`` (role ``auth``/``workbench``/``events`` or
             ``"all"`` for a key that serves every role). By default one random key per role is registered.
         expires_in: lifetime of issued tokens, in seconds.
-        token_rate_limit / token_rate_window: more than this many token requests within this many seconds
-            are answered 429 (``None`` disables the limit).
+        token_rate_limit: more than this many token requests within ``token_rate_window`` seconds are
+            answered 429 (``None`` disables the limit).
+        token_rate_window: the window of ``token_rate_limit``, in seconds.
         retry_after: the ``Retry-After`` seconds sent with a 429 (default: until the window frees up).
         token_delay: seconds the token endpoint waits before answering (a slow identity provider widens
             races between processes in tests). ``pause_token_endpoint()`` holds answers indefinitely.
@@ -131,7 +132,8 @@ class Sandbox:
         max_body_bytes: larger request bodies get 413 (default 10 MiB).
         max_json_depth: JSON bodies nesting arrays/objects deeper than this get 400 (default 64).
         clock: seconds (monotonic) used for token expiry and the rate-limit window; inject one in tests.
-        host / port: where to listen (port 0 picks a free one).
+        host: the address to listen on.
+        port: the port to listen on (0 picks a free one).
     """
 
     def __init__(
