@@ -63,6 +63,25 @@ GUIDES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 # Files of docs/ published as they are (nav title).
 DOCS_FILES: tuple[tuple[str, str], ...] = (("reliability.md", "Reliability"), ("benchmarks.md", "Benchmarks"))
+# The navigation: (section, pages); an empty section is a top-level page. Every page above is listed once.
+NAV_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("index.md",)),
+    (
+        "Using the SDK",
+        (
+            "quickstart.md",
+            "credentials.md",
+            "errors.md",
+            "retries.md",
+            "pagination.md",
+            "sandbox.md",
+            "many-processes.md",
+            "cli.md",
+        ),
+    ),
+    ("The spec and the generator", ("regenerating.md", "drift.md", "coverage.md")),
+    ("Project", ("versions.md", "changelog.md", "development.md", "reliability.md", "benchmarks.md")),
+)
 
 
 class DocsError(Exception):
@@ -602,15 +621,20 @@ def assemble(work_dir: Path, site_dir: Path) -> Path:
     if work_dir.exists():
         shutil.rmtree(work_dir)
     docs_dir.mkdir(parents=True)
-    nav: list[Any] = []
     for page, text in guide_pages((ROOT / "README.md").read_text(encoding="utf-8")).items():
         (docs_dir / page).write_text(text, encoding="utf-8")
-    nav += [{title: page} for page, title, _ in GUIDES]
-    for name, title in DOCS_FILES:
+    titles = {page: title for page, title, _ in GUIDES} | {name: title for name, title in DOCS_FILES}
+    titles["changelog.md"] = "Changelog"
+    for name, _ in DOCS_FILES:
         shutil.copyfile(ROOT / "docs" / name, docs_dir / name)
-        nav.append({title: name})
     (docs_dir / "changelog.md").write_text(_changelog(), encoding="utf-8")
-    nav.append({"Changelog": "changelog.md"})
+    listed = [page for _, pages in NAV_SECTIONS for page in pages]
+    if sorted(listed) != sorted(titles):
+        raise DocsError(f"NAV_SECTIONS and the pages disagree: {sorted(set(listed) ^ set(titles))}")
+    nav: list[Any] = [
+        {section: [{titles[page]: page} for page in pages]} if section else {titles[pages[0]]: pages[0]}
+        for section, pages in NAV_SECTIONS
+    ]
     reference_dir = docs_dir / "reference"
     reference_dir.mkdir()
     reference_nav: list[Any] = []
