@@ -20,7 +20,6 @@ Exit codes: 0 built, 1 the pages could not be assembled (README mapping, links, 
 from __future__ import annotations
 
 import argparse
-import html
 import importlib
 import importlib.util
 import re
@@ -432,8 +431,12 @@ def resource_method(op: ReferenceOperation) -> ResourceMethod | None:
 
 
 def _prose(text: str) -> str:
-    """Spec text as Markdown: its Markdown stays, raw HTML (an untrusted spec could carry any) is shown as text."""
-    return html.escape(text, quote=False)
+    """Spec text as Markdown: its Markdown stays, raw HTML (an untrusted spec could carry any) is shown as text.
+
+    Code spans are left alone: Markdown already shows their content literally.
+    """
+    parts = re.split(r"(`+[^`]*`+)", text)
+    return "".join(part if part.startswith("`") else part.replace("<", "&lt;").replace(">", "&gt;") for part in parts)
 
 
 def _cell(text: str) -> str:
@@ -484,18 +487,17 @@ def operation_section(op: ReferenceOperation) -> list[str]:
     ]
     lines += ["**Parameters**", ""]
     if op.parameters or op.body:
-        lines += ["| Python name | in | spec name | type | required | description |", "|---|---|---|---|---|---|"]
+        lines += ["| parameter | in | type | required | description |", "|---|---|---|---|---|"]
         for p in op.parameters:
             required = "yes" if p.required else "no"
             if p.python_name == "environment_id" and resource:
-                required += " (defaults to the client's `environment_id`)"
-            lines.append(
-                f"| `{p.python_name}` | {p.location} | `{p.spec_name}` | {_code(p.type)} | {required} "
-                f"| {_cell(p.description)} |"
-            )
+                required += " (default: the client's `environment_id`)"
+            # The spec's own name when it differs: that is what goes on the wire and what the spec documents.
+            name = f"`{p.python_name}`" + (f" (`{p.spec_name}`)" if p.spec_name != p.python_name else "")
+            lines.append(f"| {name} | {p.location} | {_code(p.type)} | {required} | {_cell(p.description)} |")
         if op.body:
             lines.append(
-                f"| `body` | body | {_cell(op.body[1])} | {_code(op.body[0])} | {'yes' if op.body[2] else 'no'} "
+                f"| `body` | body ({_cell(op.body[1])}) | {_code(op.body[0])} | {'yes' if op.body[2] else 'no'} "
                 "| the request body |"
             )
     else:

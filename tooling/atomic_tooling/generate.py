@@ -83,6 +83,9 @@ class LoadedSpec:
     """The parsed spec. The generator consumes it (prepares and then clears it): read it before."""
     format: str
     """"json" or "yaml": how the file was read, and the format it is packaged in."""
+    title: str = ""
+    version: str = ""
+    """The spec's ``info.title`` and ``info.version``, read at load time (the document is consumed later)."""
 
     @property
     def sha256(self) -> str:
@@ -120,7 +123,16 @@ def load_spec(path: Path) -> LoadedSpec:
     if not isinstance(document, dict):
         raise GenerationError(f"spec {path} is not an OpenAPI document (top level is not a mapping)", EXIT_SPEC)
     check_version(path, document)
-    return LoadedSpec(path=path, raw=raw, document=document, format=fmt)
+    info = document.get("info")
+    info = info if isinstance(info, dict) else {}
+    return LoadedSpec(
+        path=path,
+        raw=raw,
+        document=document,
+        format=fmt,
+        title=str(info.get("title", "")),
+        version=str(info.get("version", "")),
+    )
 
 
 def check_version(path: Path, document: Mapping[str, Any]) -> None:
@@ -739,11 +751,6 @@ def render_roles(operations: list[Operation]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _info(spec: LoadedSpec) -> dict[str, Any]:
-    info = spec.document.get("info")
-    return info if isinstance(info, dict) else {}
-
-
 def render_provenance(spec: LoadedSpec, accounting: Accounting) -> str:
     record = {
         "config_sha256": config_sha256(),
@@ -767,8 +774,8 @@ def render_provenance(spec: LoadedSpec, accounting: Accounting) -> str:
         "spec": spec.packaged_name,
         "spec_sha256": spec.sha256,
         # The spec's own version (info.version): the SDK's changelog and version policy refer to it.
-        "spec_title": str(_info(spec).get("title", "")),
-        "spec_version": str(_info(spec).get("version", "")),
+        "spec_title": spec.title,
+        "spec_version": spec.version,
         "tools": tool_versions(),
     }
     return json.dumps(record, indent=2, sort_keys=True) + "\n"
