@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from atomic_tooling import docs_site
+from atomic_docs import site as docs_site
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -58,7 +58,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             sys.executable,
             "-m",
-            "atomic_tooling.docs_site",
+            "atomic_docs",
             "--site-dir",
             str(out / "site"),
             "--work-dir",

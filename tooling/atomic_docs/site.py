@@ -181,7 +181,7 @@ def guide_pages(readme: str) -> dict[str, str]:
     missing = [title for title in claimed if title not in sections]
     if unclaimed or missing:
         raise DocsError(
-            "README.md and the docs pages disagree (tooling/atomic_tooling/docs_site.py GUIDES):"
+            "README.md and the docs pages disagree (tooling/atomic_docs/site.py GUIDES):"
             + "".join(f"\n  README section '## {t}' is on no page" for t in unclaimed)
             + "".join(f"\n  page section '## {t}' is not in README.md" for t in missing)
         )
@@ -709,7 +709,3 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors")
     args = parser.parse_args(list(argv) if argv is not None else None)
     return build(args.work_dir.resolve(), args.site_dir.resolve(), args.quiet)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
