@@ -20,6 +20,7 @@ def test_requires_dist_are_ranges_without_a_dev_extra(built: Built) -> None:
     requires = [Requirement(value) for value in metadata.get_all("Requires-Dist", [])]
     assert sorted(r.name.lower() for r in requires) == [
         "attrs",
+        "cryptography",
         "httpx",
         "jsonschema",
         "openapi-schema-validator",

@@ -419,9 +419,10 @@ def resource_method(op: ReferenceOperation) -> ResourceMethod | None:
                 sync_class = name
     if sync_class is None:
         raise DocsError(f"atomic_api.resources.{op.tag_module} has no resource class with a method {op.function}")
-    from atomic_sdk import AtomicClient
-
-    attribute = op.tag_module if hasattr(AtomicClient, op.tag_module) else f"resources.{op.tag_module}"
+    # A tag whose name the client itself uses is reachable only as client.resources.<tag>; the generated
+    # layer lists those names.
+    taken = getattr(importlib.import_module("atomic_api.resources"), "CLIENT_ATTRIBUTES", frozenset())
+    attribute = f"resources.{op.tag_module}" if op.tag_module in taken else op.tag_module
     return ResourceMethod(
         attribute=attribute,
         class_path=f"{module.__name__}.{sync_class}",
