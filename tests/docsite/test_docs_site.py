@@ -98,6 +98,9 @@ def test_each_operation_shows_method_path_roles_parameters_return_type_and_error
     for parameter in ("environment_id", "user_id", "status", "limit", "offset"):
         assert parameter in section
     assert "Returns CardList" in section
+    # The typed resource method: its call form and its own (None-for-unset) parameter types.
+    assert "client.cards.list_cards" in section and "AsyncAtomicClient" in section
+    assert "str | None" in section
     for error in (
         "BadRequestError",
         "PermissionDeniedError",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import inspect
 import re
 import shutil
 import subprocess
@@ -47,6 +48,7 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 GUIDES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("index.md", "Overview", ("",)),
     ("quickstart.md", "Quickstart", ("Quickstart",)),
+    ("resources.md", "The resource layer", ("The resource layer",)),
     ("credentials.md", "Credentials and roles", ("Credentials and roles",)),
     ("errors.md", "Errors", ("Errors",)),
     ("retries.md", "Retries and timeouts", ("Retries and timeouts",)),
@@ -69,6 +71,7 @@ NAV_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Using the SDK",
         (
             "quickstart.md",
+            "resources.md",
             "credentials.md",
             "errors.md",
             "retries.md",
@@ -440,6 +443,14 @@ def _prose(text: str) -> str:
     return "".join(part if part.startswith("`") else part.replace("<", "&lt;").replace(">", "&gt;") for part in parts)
 
 
+def _annotation(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, type):
+        return value.__name__
+    return re.sub(r"\b(?:[a-z_][a-z0-9_]*\.)+([A-Za-z_][A-Za-z0-9_]*)", r"\1", str(value))
+
+
 def _cell(text: str) -> str:
     return _prose(text).replace("|", "\\|").replace("\n", " ") or "—"
 
@@ -486,6 +497,15 @@ def operation_section(op: ReferenceOperation) -> list[str]:
         "```",
         "",
     ]
+    if resource:
+        # The resource method's own annotations (None for "not sent"), not the generated function's Unset.
+        method = getattr(
+            importlib.import_module(resource.class_path.rsplit(".", 1)[0]), resource.class_path.rsplit(".", 1)[1]
+        )
+        hints = inspect.signature(getattr(method, resource.method)).parameters
+        for p in op.parameters:
+            if p.python_name in hints and hints[p.python_name].annotation is not inspect.Parameter.empty:
+                p.type = _annotation(hints[p.python_name].annotation)
     lines += ["**Parameters**", ""]
     if op.parameters or op.body:
         lines += ["| parameter | in | type | required | description |", "|---|---|---|---|---|"]
