@@ -92,14 +92,14 @@ def test_the_reference_lists_every_operation_of_the_spec(site: Path) -> None:
 
 def test_each_operation_shows_method_path_roles_parameters_return_type_and_errors(site: Path) -> None:
     page = text(site / "reference" / "cards" / "index.html")
-    section = page[page.index("GET /v1/{environmentId}/cards") :][:4000]
+    section = page[page.index("GET /v1/{environmentId}/cards · operation listCards") :][:6000]
     assert "operation listCards" in section
     assert "roles: events" in section
     for parameter in ("environment_id", "user_id", "status", "limit", "offset"):
         assert parameter in section
     assert "Returns CardList" in section
     # The typed resource method: its call form and its own (None-for-unset) parameter types.
-    assert "client.cards.list_cards" in section and "AsyncAtomicClient" in section
+    assert "client.cards.list_cards(" in section.replace(" ", "") and "AsyncAtomicClient" in section
     assert "str | None" in section
     for error in (
         "BadRequestError",
