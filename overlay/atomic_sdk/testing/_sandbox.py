@@ -668,6 +668,9 @@ def _basic(header: str) -> tuple[str | None, str | None]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default listen backlog is 5: a cold start of 64 threads (the tests', a user's worker
+    # pool) then sees connection resets from the kernel before the accept loop catches up.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Reached only outside a request's handling (a client that went away while its answer was flushed):
