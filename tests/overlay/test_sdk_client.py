@@ -24,7 +24,7 @@ from atomic_sdk import (
     Role,
     UnknownOperationError,
 )
-from support.atomic_server import TOKEN_MARK, assert_clean, raises_clean, secret
+from support.atomic_server import assert_clean, mock_token_endpoint, raises_clean, secret
 from support.clock import FakeClock
 
 BASE = "https://my-org.customer-api.atomic.io"
@@ -36,13 +36,7 @@ WORKBENCH = Credentials("wb-id", secret("wb"))
 @pytest.fixture
 def mock() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        counter = iter(range(1, 1000))
-
-        def issue(request: httpx.Request) -> httpx.Response:
-            client_id = request.url.params["client_id"]
-            return httpx.Response(200, json={"access_token": f"{TOKEN_MARK}{next(counter)}-{client_id}", "expires_in": 3600})
-
-        router.post(TOKEN_URL, name="token").mock(side_effect=issue)
+        mock_token_endpoint(router, TOKEN_URL)
         yield router
 
 

@@ -29,7 +29,7 @@ from atomic_sdk import (
 )
 from atomic_sdk._auth import _RESOLVED_MAX
 from atomic_sdk._tokens.cache import AccessToken, AsyncFetch, Clock, Fetch
-from support.atomic_server import TOKEN_MARK, raises_clean, secret
+from support.atomic_server import mock_token_endpoint, raises_clean, secret
 from support.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,15 +42,7 @@ WORKBENCH = Credentials("wb-id", secret("wb"))
 @pytest.fixture
 def mock() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        counter = iter(range(1, 10_000))
-
-        def issue(request: httpx.Request) -> httpx.Response:
-            client_id = request.url.params["client_id"]
-            return httpx.Response(
-                200, json={"access_token": f"{TOKEN_MARK}{next(counter)}-{client_id}", "expires_in": 3600}
-            )
-
-        router.post(TOKEN_URL, name="token").mock(side_effect=issue)
+        mock_token_endpoint(router, TOKEN_URL)
         router.get(url__regex=rf"{BASE}/v1/[^/]+/cards").mock(return_value=httpx.Response(200, json={"data": []}))
         router.get(url__regex=rf"{BASE}/v1/[^/]+/card/[^/]+").mock(return_value=httpx.Response(404, json={}))
         yield router

@@ -14,7 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
+import respx
 
 # Every secret in these tests contains SECRET_MARK and every issued token TOKEN_MARK, so one
 # substring search finds a leak of any of them.
@@ -239,3 +241,18 @@ class AtomicServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+def mock_token_endpoint(router: respx.MockRouter, token_url: str) -> None:
+    """Answer client-credentials requests at ``token_url`` on a respx router with numbered tokens.
+
+    Each token is ``TOKEN_MARK<n>-<client_id>``, n counting up from 1, valid for an hour, so a test can
+    tell which key and which fetch a request's bearer token came from.
+    """
+    counter = iter(range(1, 1_000_000))
+
+    def issue(request: httpx.Request) -> httpx.Response:
+        client_id = request.url.params["client_id"]
+        return httpx.Response(200, json={"access_token": f"{TOKEN_MARK}{next(counter)}-{client_id}", "expires_in": 3600})
+
+    router.post(token_url, name="token").mock(side_effect=issue)
