@@ -158,15 +158,29 @@ def _policy_for(request: httpx.Request, policy: RetryPolicy) -> RetryPolicy:
     return evolve(policy, max_retries=override)
 
 
-def _buffered(request: httpx.Request, response: httpx.Response, raw: bytes) -> httpx.Response:
-    """``response`` with its raw (still encoded) body in memory; httpx decodes it above, as it would have."""
-    return httpx.Response(
-        status_code=response.status_code,
-        headers=response.headers,
-        stream=httpx.ByteStream(raw),
-        extensions=response.extensions,
-        request=request,
-    )
+def _buffer(response: httpx.Response) -> None:
+    """Read the raw (still encoded) body into memory; httpx decodes it above, as it would have.
+
+    The stream is swapped in place rather than wrapped in a new Response: the network stream is read
+    once, straight (no chunker, no second Response), and the connection goes back to the pool here.
+    """
+    stream = response.stream
+    assert isinstance(stream, httpx.SyncByteStream)
+    try:
+        raw = b"".join(stream)
+    finally:
+        stream.close()
+    response.stream = httpx.ByteStream(raw)
+
+
+async def _abuffer(response: httpx.Response) -> None:
+    stream = response.stream
+    assert isinstance(stream, httpx.AsyncByteStream)
+    try:
+        raw = b"".join([chunk async for chunk in stream])
+    finally:
+        await stream.aclose()
+    response.stream = httpx.ByteStream(raw)
 
 
 def _discard(response: httpx.Response) -> None:
@@ -207,12 +221,9 @@ class RetryTransport(httpx.BaseTransport):
                     if not policy.reads_body(request.method, retry) or response.is_stream_consumed:
                         _log_attempt(request, attempt, started, response)
                         return response
-                    try:
-                        raw = b"".join(response.iter_raw())
-                    finally:
-                        response.close()
+                    _buffer(response)
                     _log_attempt(request, attempt, started, response)
-                    return _buffered(request, response, raw)
+                    return response
             except httpx.TransportError as exc:
                 # Before the headers or while the body was read: one log line for the attempt either way.
                 _log_attempt(request, attempt, started, exc)
@@ -251,12 +262,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     if not policy.reads_body(request.method, retry) or response.is_stream_consumed:
                         _log_attempt(request, attempt, started, response)
                         return response
-                    try:
-                        raw = b"".join([chunk async for chunk in response.aiter_raw()])
-                    finally:
-                        await response.aclose()
+                    await _abuffer(response)
                     _log_attempt(request, attempt, started, response)
-                    return _buffered(request, response, raw)
+                    return response
             except httpx.TransportError as exc:
                 _log_attempt(request, attempt, started, exc)
                 wait = policy.wait_after_error(request.method, exc, retry)
