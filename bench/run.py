@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import re
@@ -26,12 +27,12 @@ from typing import Any
 
 import httpx
 import peers  # bench/ is on sys.path (this script's folder)
+import variants
 import yaml
+from variants import ENV_ID, EVENTS_ID, SECRET, WORKBENCH_ID
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-ENV_ID = "env-bench"
-EVENTS_ID, WORKBENCH_ID, SECRET = "bench-events", "bench-workbench", "bench-secret"
 
 
 def median(values: Sequence[float]) -> float:
@@ -85,125 +86,84 @@ class LocalServer:
             self.proc.wait()
 
 
-def sdk_client(server: LocalServer, **credentials: Any) -> Any:
-    from atomic_sdk import AtomicClient, Credentials, Role
-
-    creds = credentials or {"events": (EVENTS_ID, SECRET)}
-    return AtomicClient(
-        base_url=server.base_url,
-        token_url=server.token_url,
-        credentials={Role(role): Credentials(cid, secret) for role, (cid, secret) in creds.items()},
-        user_agent="atomic-bench/1",
-    )
+def sdk_client(server: LocalServer, **credentials: tuple[str, str]) -> Any:
+    return variants.sdk_client(server.base_url, server.token_url, **credentials)
 
 
 # -- 1. per-call overhead ----------------------------------------------------------------------------
 
 
+def _interleaved(calls: dict[str, Callable[[], None]], block: int, rounds: int) -> tuple[dict[str, list[float]], ...]:
+    """Per round and contender: wall and client CPU seconds per call over ``block`` calls.
+
+    Every round runs each contender's block once, in an order rotated each round, so the blocks compared
+    within a round ran moments apart under the same machine load; short blocks and many rounds let the
+    median of the per-round ratios shrug off a noisy moment.
+    """
+    names = list(calls)
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    gc.collect()
+    for rep in range(rounds):
+        for name in names[rep % len(names) :] + names[: rep % len(names)]:
+            call = calls[name]
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for _ in range(block):
+                call()
+            wall[name].append((time.perf_counter() - started) / block)
+            # The server is another process, so this is the client's own CPU per call.
+            cpu[name].append((time.process_time() - cpu_started) / block)
+    return wall, cpu
+
+
+def _paired(series: dict[str, list[float]], a: str, b: str) -> float:
+    """Median over rounds of a's time over b's in the same round."""
+    return median([x / y for x, y in zip(series[a], series[b], strict=True)])
+
+
+def _spread(series: dict[str, list[float]], a: str, b: str) -> tuple[float, float]:
+    """The per-round ratios' quartiles: how much the machine moved the figure during the run."""
+    ratios = sorted(x / y for x, y in zip(series[a], series[b], strict=True))
+    quartiles = statistics.quantiles(ratios, n=4)
+    return quartiles[0], quartiles[2]
+
+
 def bench_per_call(server: LocalServer, calls: int, repeats: int) -> dict[str, Any]:
-    from atomic_api.api.cards import list_cards
-    from atomic_api.client import AuthenticatedClient
-    from atomic_api.models.card_list import CardList
-
     server.reset()
-    sdk = sdk_client(server)
-    ua = sdk.user_agent
-    contenders = {name: peer(server, name, ua) for name in peers.CONTENDERS}
-    token = httpx.post(server.token_url, auth=(EVENTS_ID, SECRET), data={"grant_type": "client_credentials"}).json()[
-        "access_token"
-    ]
-    raw = httpx.Client(
-        base_url=server.base_url, headers={"Authorization": f"Bearer {token}", "User-Agent": ua}, timeout=30
-    )
-    plain = AuthenticatedClient(
-        base_url=server.base_url, token=token, headers={"User-Agent": ua}, timeout=httpx.Timeout(30)
-    )
-    path = f"/v1/{ENV_ID}/cards"
-    # The generated function sends limit=100&offset=0 by default; the raw calls send the same query.
-    params = {"limit": 100, "offset": 0}
-
-    def sdk_call() -> None:
-        response = list_cards.sync_detailed(client=sdk, environment_id=ENV_ID)
-        assert response.status_code == 200 and isinstance(response.parsed, CardList)
-
-    def resource_call() -> None:
-        # The same request as sdk_call (the generated function sends its default limit and offset).
-        cards = sdk.cards.list_cards(environment_id=ENV_ID, limit=100, offset=0)
-        assert isinstance(cards, CardList)
-
-    def generated_static_call() -> None:
-        response = list_cards.sync_detailed(client=plain, environment_id=ENV_ID)
-        assert response.status_code == 200 and isinstance(response.parsed, CardList)
-
-    def raw_json_call() -> None:
-        response = raw.get(path, params=params)
-        assert response.status_code == 200
-        response.json()
-
-    def raw_model_call() -> None:
-        response = raw.get(path, params=params)
-        assert response.status_code == 200
-        CardList.from_dict(response.json())
-
-    variants: dict[str, Callable[[], None]] = {
-        "sdk": sdk_call,
-        "resource": resource_call,
-        "raw_json": raw_json_call,
-        "raw_model": raw_model_call,
-        "generated_static": generated_static_call,
-        # What users would otherwise build: the same GET and the same CardList parsing.
-        **{name: contender.call for name, contender in contenders.items()},
-    }
-    for call in variants.values():  # warm-up: connections open, token cached, code paths hot
+    contenders_ = variants.Variants(server.base_url, server.token_url)
+    peer_contenders = {name: peer(server, name, contenders_.sdk.user_agent) for name in peers.CONTENDERS}
+    # What users would otherwise build (the same GET and the same CardList parsing) runs in the same rounds.
+    calls_by_name = {**contenders_.calls, **{name: contender.call for name, contender in peer_contenders.items()}}
+    for call in calls_by_name.values():  # warm-up: connections open, token cached, code paths hot
         for _ in range(30):
             call()
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    cpu: dict[str, list[float]] = {name: [] for name in variants}
-    names = list(variants)
-    for rep in range(repeats):
-        order = names[rep % len(names) :] + names[: rep % len(names)]
-        for name in order:
-            call = variants[name]
-            started, cpu_started = time.perf_counter(), time.process_time()
-            for _ in range(calls):
-                call()
-            times[name].append((time.perf_counter() - started) / calls)
-            # The server is another process, so this is the client's own CPU per call.
-            cpu[name].append((time.process_time() - cpu_started) / calls)
+    times, cpu = _interleaved(calls_by_name, calls, repeats)
     tokens = server.stats()["token_requests"]
-    sdk.close()
-    raw.close()
-    plain.get_httpx_client().close()
-    for contender in contenders.values():
+    contenders_.close()
+    for contender in peer_contenders.values():
         contender.close()
-    per_call = {name: median(values) for name, values in times.items()}
-
-    cpu_call = {name: median(values) for name, values in cpu.items()}
-
-    def paired(a: str, b: str, series: dict[str, list[float]] = times) -> float:
-        return median([x / y for x, y in zip(series[a], series[b])])
-
     return {
         "calls": calls,
         "repeats": repeats,
-        "per_call": per_call,
-        "cpu_call": cpu_call,
-        "ratio_raw_json": paired("sdk", "raw_json"),
-        "ratio_raw_model": paired("sdk", "raw_model"),
-        "ratio_generated_static": paired("sdk", "generated_static"),
-        "cpu_ratio_raw_json": paired("sdk", "raw_json", cpu),
-        "cpu_ratio_raw_model": paired("sdk", "raw_model", cpu),
-        "cpu_ratio_generated_static": paired("sdk", "generated_static", cpu),
+        "per_call": {name: median(values) for name, values in times.items()},
+        "cpu_call": {name: median(values) for name, values in cpu.items()},
+        "ratio_raw_json": _paired(times, "sdk", "raw_json"),
+        "spread_raw_json": _spread(times, "sdk", "raw_json"),
+        "ratio_raw_model": _paired(times, "sdk", "raw_model"),
+        "ratio_generated_static": _paired(times, "sdk", "generated_static"),
+        "cpu_ratio_raw_json": _paired(cpu, "sdk", "raw_json"),
+        "cpu_ratio_raw_model": _paired(cpu, "sdk", "raw_model"),
+        "cpu_ratio_generated_static": _paired(cpu, "sdk", "generated_static"),
         "peers": {
             name: {
-                "ratio_raw_json": paired(name, "raw_json"),
-                "ratio_raw_model": paired(name, "raw_model"),
-                "sdk_ratio": paired("sdk", name),
+                "ratio_raw_json": _paired(times, name, "raw_json"),
+                "ratio_raw_model": _paired(times, name, "raw_model"),
+                "sdk_ratio": _paired(times, "sdk", name),
             }
-            for name in contenders
+            for name in peer_contenders
         },
-        "ratio_resource": paired("resource", "sdk"),
-        "cpu_ratio_resource": paired("resource", "sdk", cpu),
+        "ratio_resource": _paired(times, "resource", "sdk"),
+        "cpu_ratio_resource": _paired(cpu, "resource", "sdk"),
         "token_requests": sum(tokens.values()),
     }
 
@@ -216,70 +176,32 @@ BIG_ENV_ID, BIG_CARDS = "env-500", 500
 
 def bench_big_body(server: LocalServer, calls: int, repeats: int) -> dict[str, Any]:
     """Row 1's SDK call and raw baselines on a 500-card page, where parsing dominates."""
-    from atomic_api.api.cards import list_cards
-    from atomic_api.models.card_list import CardList
-
     server.reset()
-    sdk = sdk_client(server)
-    token = httpx.post(server.token_url, auth=(EVENTS_ID, SECRET), data={"grant_type": "client_credentials"}).json()[
-        "access_token"
-    ]
-    raw = httpx.Client(
-        base_url=server.base_url,
-        headers={"Authorization": f"Bearer {token}", "User-Agent": sdk.user_agent},
-        timeout=30,
-    )
-    path, params = f"/v1/{BIG_ENV_ID}/cards", {"limit": BIG_CARDS, "offset": 0}
-
-    def sdk_call() -> None:
-        response = list_cards.sync_detailed(client=sdk, environment_id=BIG_ENV_ID, limit=BIG_CARDS)
-        assert response.status_code == 200 and isinstance(response.parsed, CardList)
-        assert len(response.parsed.data) == BIG_CARDS
-
-    def raw_json_call() -> None:
-        response = raw.get(path, params=params)
-        assert response.status_code == 200
-        assert len(response.json()["data"]) == BIG_CARDS
-
-    def raw_model_call() -> None:
-        response = raw.get(path, params=params)
-        assert response.status_code == 200
-        CardList.from_dict(response.json())
-
-    variants: dict[str, Callable[[], None]] = {"sdk": sdk_call, "raw_json": raw_json_call, "raw_model": raw_model_call}
-    for call in variants.values():
+    big = variants.Variants(server.base_url, server.token_url, env_id=BIG_ENV_ID, limit=BIG_CARDS)
+    calls_by_name = {name: big.calls[name] for name in ("sdk", "raw_json", "raw_model")}
+    for call in calls_by_name.values():
         for _ in range(5):
             call()
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    names = list(variants)
-    for rep in range(repeats):
-        for name in names[rep % len(names) :] + names[: rep % len(names)]:
-            call = variants[name]
-            started = time.perf_counter()
-            for _ in range(calls):
-                call()
-            times[name].append((time.perf_counter() - started) / calls)
-    sdk.close()
-    raw.close()
-
-    def paired(a: str, b: str) -> float:
-        return median([x / y for x, y in zip(times[a], times[b])])
-
+    times, _ = _interleaved(calls_by_name, calls, repeats)
+    big.close()
     return {
         "calls": calls,
         "repeats": repeats,
         "cards": BIG_CARDS,
         "per_call": {name: median(values) for name, values in times.items()},
-        "ratio_raw_json": paired("sdk", "raw_json"),
-        "ratio_raw_model": paired("sdk", "raw_model"),
-        "model_raw_json": paired("raw_model", "raw_json"),
+        "ratio_raw_json": _paired(times, "sdk", "raw_json"),
+        "spread_raw_json": _spread(times, "sdk", "raw_json"),
+        "ratio_raw_model": _paired(times, "sdk", "raw_model"),
+        "model_raw_json": _paired(times, "raw_model", "raw_json"),
     }
 
 
 # -- 1g. instructions per call (callgrind) -------------------------------------------------------------
 
 
-def _callgrind_instructions(server: LocalServer, variant: str, calls: int) -> int:
+def _callgrind_instructions(
+    server: LocalServer, variant: str, calls: int, env_id: str = ENV_ID, limit: int = variants.DEFAULT_LIMIT
+) -> int:
     out = Path(tempfile.mkdtemp(prefix="atomic-callgrind-")) / "callgrind.out"
     # A fixed hash seed: set and dict iteration orders (and so the instructions) repeat run to run.
     env = dict(os.environ, PYTHONHASHSEED="0")
@@ -297,6 +219,8 @@ def _callgrind_instructions(server: LocalServer, variant: str, calls: int) -> in
                 server.base_url,
                 server.token_url,
                 str(calls),
+                env_id,
+                str(limit),
             ],
             capture_output=True,
             text=True,
@@ -317,11 +241,20 @@ def bench_instructions(server: LocalServer, calls: int) -> dict[str, Any]:
     if shutil.which("valgrind") is None:
         return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
     server.reset()
-    variants = ("sdk", "raw_json", "raw_model", "generated_static")
-    counts = {variant: _callgrind_instructions(server, variant, calls) / calls for variant in variants}
+    names = ("sdk", "raw_json", "raw_model", "generated_static")
+    counts = {name: _callgrind_instructions(server, name, calls) / calls for name in names}
+    # The 500-card page: where parsing dominates (fewer calls: each is ten times the work).
+    big_calls = max(1, calls // 4)
+    big = {
+        name: _callgrind_instructions(server, name, big_calls, BIG_ENV_ID, BIG_CARDS) / big_calls
+        for name in ("sdk", "raw_json")
+    }
     return {
         "calls": calls,
         "per_call": counts,
+        "big_calls": big_calls,
+        "big_per_call": big,
+        "big_ratio": big["sdk"] / big["raw_json"],
         "ratio": counts["sdk"] / counts["raw_json"],
         "ratio_raw_model": counts["sdk"] / counts["raw_model"],
         "ratio_generated_static": counts["sdk"] / counts["generated_static"],
@@ -1013,6 +946,9 @@ def report(results: dict[str, Any], elapsed: float) -> str:
         def us(seconds: float) -> str:
             return f"{seconds * 1e6:.0f} µs"
 
+        def spread(quartiles: tuple[float, float]) -> str:
+            return f" (rounds' quartiles {quartiles[0]:.2f}–{quartiles[1]:.2f})"
+
         cc = r["cpu_call"]
 
         rows = [
@@ -1023,7 +959,7 @@ def report(results: dict[str, Any], elapsed: float) -> str:
                 "ratio_raw_json",
                 "raw_json",
                 "raw httpx + `.json()`",
-                "≤ 1.03: " + goal(r["ratio_raw_json"] <= 1.03),
+                "≤ 1.03: " + goal(r["ratio_raw_json"] <= 1.03) + spread(r["spread_raw_json"]),
             ),
             ("1a", "per-call client CPU", cc, "cpu_ratio_raw_json", "raw_json", "raw httpx + `.json()`", "(info)"),
             (
@@ -1065,7 +1001,7 @@ def report(results: dict[str, Any], elapsed: float) -> str:
         ]
         for num, what, series, ratio, base, base_name, verdict in rows:
             out.append(
-                f"| {num} | {what} (median of {r['repeats']} × {r['calls']} calls) | SDK `sync_detailed`: {us(series['sdk'])} "
+                f"| {num} | {what} (median of {r['repeats']} rounds × {r['calls']} calls) | SDK `sync_detailed`: {us(series['sdk'])} "
                 f"| {base_name}: {us(series[base])} | {fmt_ratio(r[ratio])} | {verdict} |"
             )
         # The resource layer against the generated function it wraps, on the same client and request.
@@ -1074,7 +1010,7 @@ def report(results: dict[str, Any], elapsed: float) -> str:
             ("1i", "resource layer, client CPU", cc, "cpu_ratio_resource", "(info)"),
         ):
             out.append(
-                f"| {num} | {what} (median of {r['repeats']} × {r['calls']} calls) | `client.cards.list_cards`: "
+                f"| {num} | {what} (median of {r['repeats']} rounds × {r['calls']} calls) | `client.cards.list_cards`: "
                 f"{us(series['resource'])} | SDK `list_cards.sync_detailed`: {us(series['sdk'])} "
                 f"| {r[ratio]:.3f}× | {verdict} |"
             )
@@ -1082,9 +1018,10 @@ def report(results: dict[str, Any], elapsed: float) -> str:
         r = results["big_body"]
         pc = r["per_call"]
         out.append(
-            f"| 1f | per-call wall time, {r['cards']}-card body (median of {r['repeats']} × {r['calls']} calls) "
+            f"| 1f | per-call wall time, {r['cards']}-card body (median of {r['repeats']} rounds × {r['calls']} calls) "
             f"| SDK `sync_detailed`: {pc['sdk'] * 1e6:.0f} µs | raw httpx + `.json()`: {pc['raw_json'] * 1e6:.0f} µs "
-            f"| {fmt_ratio(r['ratio_raw_json'])} | ≤ 2.0: {goal(r['ratio_raw_json'] <= 2.0)} |"
+            f"| {fmt_ratio(r['ratio_raw_json'])} | ≤ 2.0: {goal(r['ratio_raw_json'] <= 2.0)} (rounds' quartiles "
+            f"{r['spread_raw_json'][0]:.2f}–{r['spread_raw_json'][1]:.2f}) |"
         )
         out.append(
             f"| 1g | the same, same parsing | SDK `sync_detailed`: {pc['sdk'] * 1e6:.0f} µs "
@@ -1108,6 +1045,12 @@ def report(results: dict[str, Any], elapsed: float) -> str:
                     f"| {num} | {what} | {sdk_k} | {label}: {n[base] / 1000:.0f} k | {r[ratio]:.3f}× "
                     "| (info; noise-free) |"
                 )
+            b = r["big_per_call"]
+            out.append(
+                f"| 8c | instructions per call (callgrind, {r['big_calls']} calls after warm-up), {BIG_CARDS}-card body "
+                f"| SDK `sync_detailed`: {b['sdk'] / 1000:.0f} k | raw httpx + `.json()`: {b['raw_json'] / 1000:.0f} k "
+                f"| {r['big_ratio']:.3f}× | (info; noise-free) |"
+            )
     if "tokens" in results:
         r = results["tokens"]
         out.append(
@@ -1209,9 +1152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated sections to run (default: all)")
     parser.add_argument("--processes", type=int, default=8, help="worker processes in section 6")
-    parser.add_argument("--calls", type=int, default=300, help="calls per repeat in section 1")
-    parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats in section 1")
-    parser.add_argument("--big-calls", type=int, default=20, help="calls per repeat of the 500-card row (1f)")
+    parser.add_argument("--calls", type=int, default=40, help="calls per contender and round in section 1")
+    parser.add_argument("--repeats", type=int, default=41, help="interleaved rounds in section 1 (and 1f)")
+    parser.add_argument("--big-calls", type=int, default=6, help="calls per contender and round of the 500-card row (1f)")
     parser.add_argument("--callgrind-calls", type=int, default=20, help="calls counted in section 8")
     parser.add_argument("--import-runs", type=int, default=9, help="fresh interpreters per side in section 4")
     parser.add_argument("--regen-runs", type=int, default=3, help="generations per spec in section 5")

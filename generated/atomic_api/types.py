@@ -1,8 +1,10 @@
 """Contains some shared types for properties"""
 
 from collections.abc import Mapping, MutableMapping
+from enum import Enum
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
+from urllib.parse import quote
 
 from attrs import define
 
@@ -40,8 +42,10 @@ class File:
 
 T = TypeVar("T")
 
-# Atomic customisation: one HTTPStatus per non-standard code, so identity and equality hold across responses.
-_EXTRA_STATUSES: dict[int, HTTPStatus] = {}
+# Atomic customisation: every HTTPStatus by its code, and one pseudo-member per non-standard code once seen, so
+# identity and equality hold across responses. A dict lookup, because calling ``HTTPStatus(code)`` runs several
+# Python frames of the enum machinery once per response.
+_STATUSES: dict[int, HTTPStatus] = {status.value: status for status in HTTPStatus}
 
 
 def http_status(code: int) -> HTTPStatus:
@@ -51,19 +55,67 @@ def http_status(code: int) -> HTTPStatus:
     ``HTTPStatus`` pseudo-member (as ``enum`` builds for flags) named ``UNKNOWN_<code>`` with an empty
     ``phrase``: it compares equal to the integer and keeps ``Response.status_code`` an ``HTTPStatus``.
     """
-    try:
-        return HTTPStatus(code)
-    except ValueError:
-        pass
-    status = _EXTRA_STATUSES.get(code)
+    status = _STATUSES.get(code)
     if status is None:
         status = int.__new__(HTTPStatus, code)
         status._name_ = f"UNKNOWN_{code}"
         status._value_ = code
         status.phrase = ""  # type: ignore[misc]
         status.description = ""  # type: ignore[misc]
-        status = _EXTRA_STATUSES.setdefault(code, status)
+        status = _STATUSES.setdefault(code, status)
     return status
+
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+# Each enum's members by value, built on first use: the generated from_dict looks values up here.
+_ENUM_MEMBERS: dict[type[Enum], dict[Any, Any]] = {}
+
+
+def enum_member(enum_class: type[EnumT], value: Any) -> EnumT:
+    """``enum_class(value)`` for a value read from JSON.
+
+    Atomic customisation: a listed value is one dict lookup. Calling the class runs several Python frames,
+    and on Python 3.11 even reading an attribute of an enum class (``CardStatus._from_json``) goes through
+    ``EnumType.__getattr__``; this runs once per value, per item of a list. Anything else takes the
+    constructor, so a value the spec does not list goes through the enum's ``_missing_`` as before.
+    """
+    members = _ENUM_MEMBERS.get(enum_class)
+    if members is None:
+        members = _ENUM_MEMBERS.setdefault(
+            enum_class, {member.value: member for member in enum_class}
+        )
+    try:
+        member: EnumT = members[value]
+    except (KeyError, TypeError):
+        return enum_class(value)
+    return member
+
+
+# What ``quote(..., safe="")`` never encodes: the unreserved characters of RFC 3986.
+_UNRESERVED = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+)
+# Values already encoded (ids recur: the same environment on every call); bounded, past the bound values are
+# encoded each time.
+_SEGMENTS: dict[str, str] = {}
+_SEGMENTS_MAX = 1024
+
+
+def path_segment(value: object) -> str:
+    """``quote(str(value), safe="")``: a path parameter as one percent-encoded path segment.
+
+    Atomic customisation: a value made of unreserved characters only (most ids) comes back as it is, without
+    the cost of ``quote``, and a value seen before is one dict lookup; anything else (``/``, ``?``, ``%``,
+    spaces, non-ASCII) is encoded, so a value can never reach another path.
+    """
+    text = str(value)
+    segment = _SEGMENTS.get(text)
+    if segment is None:
+        segment = text if _UNRESERVED.issuperset(text) else quote(text, safe="")
+        if len(_SEGMENTS) < _SEGMENTS_MAX:
+            _SEGMENTS[text] = segment
+    return segment
 
 
 @define
@@ -83,5 +135,7 @@ __all__ = [
     "RequestFiles",
     "Response",
     "Unset",
+    "enum_member",
     "http_status",
+    "path_segment",
 ]

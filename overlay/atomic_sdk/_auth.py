@@ -15,9 +15,44 @@ from ._tokens.provider import Clock, TokenProvider
 
 logger = logging.getLogger("atomic_sdk")
 
-# Resolved (method, scheme, host, port, path) entries kept per client. Paths carry ids (users, cards), so the
-# cache is bounded; past the bound new paths are resolved every time (correct, just not cached).
+# Resolved (method, URL without query) entries kept per client. Paths carry ids (users, cards), so the cache is
+# bounded; past the bound new paths are resolved every time (correct, just not cached).
 _RESOLVED_MAX = 1024
+
+_Resolved = tuple[Operation, Role, Credentials, Role | None]
+
+
+def _route_key(request: httpx.Request) -> tuple[object, ...]:
+    """The request's method, scheme, user info, host, port and path (not the query): what selects a credential.
+
+    Read from the parsed form httpx keeps on every URL (a named tuple), which costs a fraction of the public
+    properties (``raw_path`` and ``raw_host`` encode, ``port`` normalises, on every access). An httpx
+    without it gets the same fields from the public properties.
+    """
+    url = request.url
+    try:
+        return (request.method, url._uri_reference[:5])
+    except (AttributeError, TypeError):
+        return (request.method, url.scheme, url.userinfo, url.raw_host, url.port, url.raw_path.split(b"?", 1)[0])
+
+
+def _set_authorization(headers: httpx.Headers, value: str) -> None:
+    """``headers["Authorization"] = value``, without Headers.__setitem__'s cost when the header is not there yet.
+
+    ``__setitem__`` encodes, lower-cases and rebuilds the list of every header to replace one; a request
+    going out for the first time has no Authorization header, so appending to the (bytes) header list httpx
+    keeps is the same result. Anything else (the 401 replay, a caller's own Authorization header, a token
+    that is not ASCII, an httpx without that list) takes the public path.
+    """
+    entries = getattr(headers, "_list", None)
+    if type(entries) is list and value.isascii():
+        for entry in entries:
+            if entry[1] == b"authorization":
+                break
+        else:
+            entries.append((b"Authorization", b"authorization", value.encode("ascii")))
+            return
+    headers["Authorization"] = value
 
 
 class AtomicAuth(httpx.Auth):
@@ -48,24 +83,22 @@ class AtomicAuth(httpx.Auth):
         self._operations = operations
         self._raise_on_error = raise_on_error
         self._clock = clock
-        self._resolved: dict[tuple[str, str, bytes, int | None, bytes], tuple[Operation, Role, Credentials]] = {}
+        self._resolved: dict[tuple[object, ...], _Resolved] = {}
 
     def __repr__(self) -> str:
         return f"AtomicAuth(credentials={self._credentials!r})"
 
-    def _resolve(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
-        # The hot path: the same few paths are called over and over, and matching one (origin check,
-        # regex scan of the role map, role pick) costs several times this dict lookup. The key has the
-        # path without its query; scheme, host and port keep requests to other origins out of the entry
-        # (the cheapest public URL attributes: ``netloc`` and ``str(url)`` rebuild strings each time).
-        url = request.url
-        key = (request.method, url.scheme, url.raw_host, url.port, url.raw_path.split(b"?", 1)[0])
+    def _resolve(self, request: httpx.Request) -> _Resolved:
+        # The hot path: the same few paths are called over and over, and matching one (origin check, regex
+        # scan of the role map, role pick) costs several times this dict lookup. The key has the URL without
+        # its query; scheme, host and port keep requests to other origins out of the entry.
+        key = _route_key(request)
         resolved = self._resolved.get(key)
         if resolved is None:
             resolved = self._match(request)
             if len(self._resolved) < _RESOLVED_MAX:
                 self._resolved[key] = resolved
-        operation, role, credentials = resolved
+        operation, role, credentials, _ = resolved
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "operation %s uses role %s (client_id=%s)", operation.operation_id, role.value, credentials.client_id
@@ -77,8 +110,9 @@ class AtomicAuth(httpx.Auth):
         extensions["atomic_client_id"] = credentials.client_id
         return resolved
 
-    def _match(self, request: httpx.Request) -> tuple[Operation, Role, Credentials]:
-        """Operation, role and credentials for a request not seen before; raises before any I/O."""
+    def _match(self, request: httpx.Request) -> _Resolved:
+        """Operation, role, credentials and token-provider role for a request not seen before; raises before
+        any I/O."""
         url = request.url
         path = url.raw_path.split(b"?", 1)[0].decode("ascii")
         if (url.scheme, url.raw_host, url.port) != self._origin or not (
@@ -92,15 +126,13 @@ class AtomicAuth(httpx.Auth):
             )
         operation = self._operations.match(request.method, path[len(self._prefix) :])
         role, credentials = self._credentials.select(operation)
-        return operation, role, credentials
-
-    def _key_role(self, role: Role) -> Role | None:
-        # A single key serves every role: token errors then name the key, not the role of one operation.
-        return None if self._credentials.single else role
+        # The role the token provider is told (it names the key in token errors): none for a single key
+        # serving every role, so errors name the key, not the role of one operation.
+        return operation, role, credentials, None if self._credentials.single else role
 
     @staticmethod
     def _authorise(request: httpx.Request, token: AccessToken) -> None:
-        request.headers["Authorization"] = f"Bearer {token.value}"
+        _set_authorization(request.headers, "Bearer " + token.value)
 
     def _rejected(
         self,
@@ -154,14 +186,14 @@ class AtomicAuth(httpx.Auth):
         )
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        operation, role, credentials = self._resolve(request)
-        token = self._tokens.token(credentials, self._key_role(role))
+        operation, role, credentials, key_role = self._resolve(request)
+        token = self._tokens.token(credentials, key_role)
         sent: tuple[AccessToken, ...] = (token,)
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
             self._tokens.invalidate(credentials, token)
-            fresh = self._tokens.token(credentials, self._key_role(role))
+            fresh = self._tokens.token(credentials, key_role)
             sent += (fresh,)
             self._authorise(request, fresh)
             response = yield request
@@ -173,14 +205,14 @@ class AtomicAuth(httpx.Auth):
             raise self._failed(request, response, operation, role, credentials, sent)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        operation, role, credentials = self._resolve(request)
-        token = await self._tokens.atoken(credentials, self._key_role(role))
+        operation, role, credentials, key_role = self._resolve(request)
+        token = await self._tokens.atoken(credentials, key_role)
         sent: tuple[AccessToken, ...] = (token,)
         self._authorise(request, token)
         response = yield request
         if response.status_code == 401:
             await self._tokens.ainvalidate(credentials, token)
-            fresh = await self._tokens.atoken(credentials, self._key_role(role))
+            fresh = await self._tokens.atoken(credentials, key_role)
             sent += (fresh,)
             self._authorise(request, fresh)
             response = yield request

@@ -603,8 +603,11 @@ class _AtomicClientBase(AuthenticatedClient):
 
     def get_httpx_client(self) -> httpx.Client:
         """The client's one httpx.Client (shared by every thread), built on first use."""
-        self._refuse_if_closed(is_async=False)
         client = self._client
+        # The hot path: _refuse_if_closed's sync checks, written out.
+        if client is not None and not self._lifecycle.sync_closed and not self._owner_lifecycle.sync_closed:
+            return client
+        self._refuse_if_closed(is_async=False)
         if client is None:
             with self._pool_lock:
                 self._refuse_if_closed(is_async=False)

@@ -62,10 +62,6 @@ class RetryPolicy:
             return False
         return method in IDEMPOTENT_METHODS or status == 429
 
-    def reads_body(self, method: str, retry: int) -> bool:
-        """Whether the transport reads the body itself, so that a drop while reading can be retried."""
-        return retry < self.max_retries and method in IDEMPOTENT_METHODS
-
     @staticmethod
     def retries_error(method: str, error: Exception) -> bool:
         if isinstance(error, _NOT_SENT):
@@ -111,17 +107,15 @@ def _log_retry(request: httpx.Request, reason: str, retry: int, max_retries: int
     )
 
 
-def _start_attempt(request: httpx.Request) -> tuple[int, float]:
-    # Counted on the request, so the auth flow's replay after a 401 is attempt 2, not a second attempt 1.
-    attempt = int(request.extensions.get("atomic_attempts", 0)) + 1
-    request.extensions["atomic_attempts"] = attempt
-    return attempt, time.perf_counter()
+# Attempts are counted on the request, so the auth flow's replay after a 401 is attempt 2, not a second attempt 1.
+ATTEMPTS_EXTENSION = "atomic_attempts"
 
 
 def _log_attempt(request: httpx.Request, attempt: int, started: float, outcome: httpx.Response | Exception) -> None:
-    """The one INFO line per HTTP request: operation, method, path (never the query), status, time, attempt, id."""
-    if not logger.isEnabledFor(logging.INFO):
-        return
+    """The one INFO line per HTTP request: operation, method, path (never the query), status, time, attempt, id.
+
+    Callers check ``logger.isEnabledFor(logging.INFO)`` once per request, before the first attempt.
+    """
     elapsed_ms = (time.perf_counter() - started) * 1000
     operation = request.extensions.get("atomic_operation_id") or "-"
     path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
@@ -209,32 +203,44 @@ class RetryTransport(httpx.BaseTransport):
         self._policy = policy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        policy = _policy_for(request, self._policy)
+        # The common case, one attempt answered with a final status, runs only the checks written out here.
+        extensions = request.extensions
+        policy = self._policy
+        if extensions.get(MAX_RETRIES_EXTENSION) is not None:
+            policy = _policy_for(request, policy)
+        method = request.method
+        log = logger.isEnabledFor(logging.INFO)
         retry = 0
         while True:
-            attempt, started = _start_attempt(request)
+            attempt = extensions.get(ATTEMPTS_EXTENSION, 0) + 1
+            extensions[ATTEMPTS_EXTENSION] = attempt
+            started = time.perf_counter() if log else 0.0
             try:
                 response = self._inner.handle_request(request)
-                wait = policy.wait_after_response(request.method, response, retry)
+                status = response.status_code
+                wait = policy.wait_after_response(method, response, retry) if status in RETRY_STATUSES else None
                 if wait is None:
-                    # A response built in memory (a MockTransport's) has nothing left to drop.
-                    if not policy.reads_body(request.method, retry) or response.is_stream_consumed:
+                    # While a retry is left, an idempotent request's body is read here, so that a connection
+                    # dropped while it arrives is retried; a response built in memory (a MockTransport's) has
+                    # nothing left to drop.
+                    if retry < policy.max_retries and method in IDEMPOTENT_METHODS and not response.is_stream_consumed:
+                        _buffer(response)
+                    if log:
                         _log_attempt(request, attempt, started, response)
-                        return response
-                    _buffer(response)
-                    _log_attempt(request, attempt, started, response)
                     return response
             except httpx.TransportError as exc:
                 # Before the headers or while the body was read: one log line for the attempt either way.
-                _log_attempt(request, attempt, started, exc)
-                wait = policy.wait_after_error(request.method, exc, retry)
+                if log:
+                    _log_attempt(request, attempt, started, exc)
+                wait = policy.wait_after_error(method, exc, retry)
                 if wait is None:
                     raise
                 reason = type(exc).__name__
             else:
-                _log_attempt(request, attempt, started, response)
+                if log:
+                    _log_attempt(request, attempt, started, response)
                 _discard(response)
-                reason = f"status {response.status_code}"
+                reason = f"status {status}"
             retry += 1
             _log_retry(request, reason, retry, policy.max_retries, wait)
             policy.sleep(wait)
@@ -251,30 +257,39 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._policy = policy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        policy = _policy_for(request, self._policy)
+        extensions = request.extensions
+        policy = self._policy
+        if extensions.get(MAX_RETRIES_EXTENSION) is not None:
+            policy = _policy_for(request, policy)
+        method = request.method
+        log = logger.isEnabledFor(logging.INFO)
         retry = 0
         while True:
-            attempt, started = _start_attempt(request)
+            attempt = extensions.get(ATTEMPTS_EXTENSION, 0) + 1
+            extensions[ATTEMPTS_EXTENSION] = attempt
+            started = time.perf_counter() if log else 0.0
             try:
                 response = await self._inner.handle_async_request(request)
-                wait = policy.wait_after_response(request.method, response, retry)
+                status = response.status_code
+                wait = policy.wait_after_response(method, response, retry) if status in RETRY_STATUSES else None
                 if wait is None:
-                    if not policy.reads_body(request.method, retry) or response.is_stream_consumed:
+                    if retry < policy.max_retries and method in IDEMPOTENT_METHODS and not response.is_stream_consumed:
+                        await _abuffer(response)
+                    if log:
                         _log_attempt(request, attempt, started, response)
-                        return response
-                    await _abuffer(response)
-                    _log_attempt(request, attempt, started, response)
                     return response
             except httpx.TransportError as exc:
-                _log_attempt(request, attempt, started, exc)
-                wait = policy.wait_after_error(request.method, exc, retry)
+                if log:
+                    _log_attempt(request, attempt, started, exc)
+                wait = policy.wait_after_error(method, exc, retry)
                 if wait is None:
                     raise
                 reason = type(exc).__name__
             else:
-                _log_attempt(request, attempt, started, response)
+                if log:
+                    _log_attempt(request, attempt, started, response)
                 await _adiscard(response)
-                reason = f"status {response.status_code}"
+                reason = f"status {status}"
             retry += 1
             _log_retry(request, reason, retry, policy.max_retries, wait)
             await policy.async_sleep(wait)

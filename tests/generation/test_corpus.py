@@ -34,7 +34,7 @@ EXPECTED = {
     "discord-v10.json": ("8c1d0707ccdf8e380a86dfba04058820a66435c1b69d5ed82e04dd8c0520dd73", 242, 0),
     "okta-management.yaml": ("b3520baa5262a2d1ef5b2280731f2f54848922e0d6fde5da342c5580ecd6a027", 710, 22),
 }
-_URL = re.compile(r'"method":\s*"(?P<method>[a-z]+)",\s*"url":\s*"(?P<url>(?:[^"\\]|\\.)*)"')
+_URL = re.compile(r'"method":\s*"(?P<method>[a-z]+)",\s*"url":\s*f?"(?P<url>(?:[^"\\]|\\.)*)"')
 _PARAM = re.compile(r"\{[^{}]*\}")
 
 

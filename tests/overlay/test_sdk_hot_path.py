@@ -67,7 +67,8 @@ def test_cached_resolution_keeps_role_extensions_and_query(mock: respx.MockRoute
         resolved = dict(client._auth._resolved)
     requests = api_calls(mock)
     # One entry for the path (the query is not part of the key), each request sent with its own query.
-    assert list(resolved) == [("GET", "https", b"my-org.customer-api.atomic.io", None, b"/v1/env1/cards")]
+    # The key: method, then scheme, user info, host, port and path as httpx parsed them.
+    assert list(resolved) == [("GET", ("https", "", "my-org.customer-api.atomic.io", None, "/v1/env1/cards"))]
     assert [r.url.params["userId"] for r in requests] == ["u1", "u2", "u3"]
     assert [r.extensions["atomic_operation_id"] for r in requests] == ["listCards"] * 3
     assert [r.extensions["atomic_role"] for r in requests] == ["events"] * 3

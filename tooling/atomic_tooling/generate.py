@@ -614,9 +614,13 @@ def _shape(path: str) -> str:
 
 
 def _module_matches(source: str, method: str, path: str) -> bool:
-    """The module's _get_kwargs sends `method` to `path` (path parameters renamed to Python names)."""
+    """The module's _get_kwargs sends `method` to `path` (path parameters renamed to Python names).
+
+    The URL is a string literal, with ``.format`` for path parameters, or an f-string whose replacement fields
+    are the parameters (``{path_segment(card_id)}``); either way each field counts as one parameter.
+    """
     wanted = _PATH_PARAM.sub("{}", path)
-    for found in re.finditer(r'"url":\s*"((?:[^"\\]|\\.)*)"', source):
+    for found in re.finditer(r'"url":\s*f?"((?:[^"\\]|\\.)*)"', source):
         url = found.group(1).encode().decode("unicode_escape") if "\\" in found.group(1) else found.group(1)
         if _PATH_PARAM.sub("{}", url) == wanted:
             return f'"method": "{method.lower()}"' in source

@@ -66,7 +66,9 @@ class ActionFlowRequest:
         if not _refs_loaded:
             _load_refs()
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
-        if not isinstance(src_dict, Mapping):
+        # A JSON object arrives as a dict: checking its exact type first skips the ABC check (several times
+        # dearer) on the hot path.
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
@@ -82,19 +84,17 @@ class ActionFlowRequest:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        flows = []
         _flows = src_dict["flows"]
         if not isinstance(_flows, list):
             raise TypeError(
                 f"field flows expects a JSON array, got {type(_flows).__name__}"
             )
-        for flows_item_data in _flows:
-            flows_item = Flow.from_dict(flows_item_data)
+        flows = list(map(Flow.from_dict, _flows))
 
-            flows.append(flows_item)
-
+        # Atomic customisation: arguments by position, in the order the class declares its fields; a keyword
+        # call costs attrs' __init__ about three times as much, once per item of a list.
         action_flow_request = cls(
-            flows=flows,
+            flows,
         )
 
         action_flow_request.additional_properties = d

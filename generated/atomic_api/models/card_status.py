@@ -1,6 +1,8 @@
 from enum import StrEnum
 from typing import Any
 
+from ..types import enum_member
+
 
 class CardStatus(StrEnum):
     ACTIVE = "active"
@@ -27,13 +29,6 @@ class CardStatus(StrEnum):
 
     @classmethod
     def _from_json(cls, value: Any) -> "CardStatus":
-        # Atomic customisation: the generated from_dict parses values here. A listed value is one dict
-        # lookup (calling the class runs several Python frames per value, per item of a list); anything
-        # else takes the normal constructor path, so unknown values still go through _missing_.
-        try:
-            return _BY_VALUE[value]
-        except (KeyError, TypeError):
-            return cls(value)
-
-
-_BY_VALUE: dict[Any, CardStatus] = {member.value: member for member in CardStatus}
+        # Atomic customisation: a value read from JSON, as the generated from_dict parses it (types.enum_member:
+        # one dict lookup for a listed value, the constructor and _missing_ for anything else).
+        return enum_member(cls, value)

@@ -56,7 +56,9 @@ class CsvTaskUpload:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
-        if not isinstance(src_dict, Mapping):
+        # A JSON object arrives as a dict: checking its exact type first skips the ABC check (several times
+        # dearer) on the hot path.
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
@@ -74,8 +76,10 @@ class CsvTaskUpload:
         )
         file = File(payload=BytesIO(src_dict["file"]))
 
+        # Atomic customisation: arguments by position, in the order the class declares its fields; a keyword
+        # call costs attrs' __init__ about three times as much, once per item of a list.
         csv_task_upload = cls(
-            file=file,
+            file,
         )
 
         csv_task_upload.additional_properties = d

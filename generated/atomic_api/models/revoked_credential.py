@@ -36,7 +36,9 @@ class RevokedCredential:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         # Atomic customisation: a JSON array or scalar where the spec has an object is refused, not half-read.
-        if not isinstance(src_dict, Mapping):
+        # A JSON object arrives as a dict: checking its exact type first skips the ABC check (several times
+        # dearer) on the hot path.
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
@@ -49,8 +51,10 @@ class RevokedCredential:
         )
         client_id = src_dict.get("clientId", UNSET)
 
+        # Atomic customisation: arguments by position, in the order the class declares its fields; a keyword
+        # call costs attrs' __init__ about three times as much, once per item of a list.
         revoked_credential = cls(
-            client_id=client_id,
+            client_id,
         )
 
         revoked_credential.additional_properties = d

@@ -307,7 +307,15 @@ class InMemoryTokenCache(TokenCache):
     # -- sync --------------------------------------------------------------------------------------
 
     def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
-        slot = self._slot(key)
+        # Hot path, as in _slot and _claim: a cached token that needs no refresh yet, read without a lock (slots
+        # are never removed, tokens are immutable and swapped by a single attribute store).
+        slot = self._slots.get(key)
+        if slot is not None:
+            current = slot.token
+            if current is not None and clock() < current.refresh_at:
+                return current
+        else:
+            slot = self._slot(key)
         deadline: float | None = None
         while True:
             current, flight, owner = self._claim(slot, clock, None)
@@ -354,9 +362,16 @@ class InMemoryTokenCache(TokenCache):
     # -- async -------------------------------------------------------------------------------------
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
+        slot = self._slots.get(key)
+        if slot is not None:  # the hot path of get_or_fetch
+            current = slot.token
+            if current is not None and clock() < current.refresh_at:
+                return current
+        else:
+            slot = self._slot(key)
+
         import asyncio  # loaded by now in any async program; here only to keep it off `import atomic_sdk`
 
-        slot = self._slot(key)
         loop = asyncio.get_running_loop()
         deadline: float | None = None
         while True:

@@ -161,12 +161,17 @@ class TokenProvider:
         ``role`` is the role the key serves (None for a key serving every role); it only names the key in
         errors, and the first call for a credential object fixes it.
         """
-        bound = self._bind(credentials, role)
+        # Hot path: the entry built for this credential object (see _bind), without a call to _bind.
+        bound = self._bound.get(id(credentials))
+        if bound is None or bound[0] is not credentials:
+            bound = self._bind(credentials, role)
         return self._cache.get_or_fetch(bound[1], bound[2], self._clock)
 
     async def atoken(self, credentials: Credentials, role: Role | None = None) -> AccessToken:
         """A valid token for ``credentials``; waiting never blocks the event loop."""
-        bound = self._bind(credentials, role)
+        bound = self._bound.get(id(credentials))
+        if bound is None or bound[0] is not credentials:
+            bound = self._bind(credentials, role)
         return await self._cache.aget_or_fetch(bound[1], bound[3], self._clock)
 
     def invalidate(self, credentials: Credentials, token: AccessToken) -> None:

@@ -1,5 +1,4 @@
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -9,7 +8,7 @@ from ...models.card_status import CardStatus
 from ...models.error import Error
 from ...models.multiple_flag import MultipleFlag
 from ...models.operation_result import OperationResult
-from ...types import UNSET, Response, Unset, http_status
+from ...types import UNSET, Response, Unset, http_status, path_segment
 
 
 def _get_kwargs(
@@ -28,39 +27,44 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["eventName"] = event_name
+    if event_name is not UNSET and event_name is not None:
+        params["eventName"] = event_name
 
-    params["lifecycleId"] = lifecycle_id
+    if lifecycle_id is not UNSET and lifecycle_id is not None:
+        params["lifecycleId"] = lifecycle_id
 
-    params["cardTemplateId"] = card_template_id
+    if card_template_id is not UNSET and card_template_id is not None:
+        params["cardTemplateId"] = card_template_id
 
-    params["flowInstanceId"] = flow_instance_id
+    if flow_instance_id is not UNSET and flow_instance_id is not None:
+        params["flowInstanceId"] = flow_instance_id
 
-    params["flowInvocationId"] = flow_invocation_id
+    if flow_invocation_id is not UNSET and flow_invocation_id is not None:
+        params["flowInvocationId"] = flow_invocation_id
 
-    params["userId"] = user_id
+    if user_id is not UNSET and user_id is not None:
+        params["userId"] = user_id
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
         json_status = status.value
 
-    params["status"] = json_status
+    if json_status is not UNSET and json_status is not None:
+        params["status"] = json_status
 
     json_multiple: int | Unset = UNSET
     if not isinstance(multiple, Unset):
         json_multiple = multiple.value
 
-    params["multiple"] = json_multiple
+    if json_multiple is not UNSET and json_multiple is not None:
+        params["multiple"] = json_multiple
 
-    params["limit"] = limit
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    if limit is not UNSET and limit is not None:
+        params["limit"] = limit
 
     _kwargs: dict[str, Any] = {
         "method": "put",
-        "url": "/v1/{environment_id}/cards/dismiss".format(
-            environment_id=quote(str(environment_id), safe=""),
-        ),
+        "url": f"/v1/{path_segment(environment_id)}/cards/dismiss",
         "params": params,
     }
 
@@ -118,12 +122,10 @@ def _build_response(
         if replacement is None:
             raise
         raise replacement from error
+    # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused. The
+    # arguments go by position (status_code, content, headers, parsed): cheaper than keywords, once per call.
     return Response(
-        # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused.
-        status_code=http_status(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=parsed,
+        http_status(response.status_code), response.content, response.headers, parsed
     )
 
 

@@ -1,5 +1,4 @@
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -8,7 +7,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.card_list import CardList
 from ...models.card_status import CardStatus
 from ...models.error import Error
-from ...types import UNSET, Response, Unset, http_status
+from ...types import UNSET, Response, Unset, http_status, path_segment
 
 
 def _get_kwargs(
@@ -27,35 +26,40 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["eventName"] = event_name
+    if event_name is not UNSET and event_name is not None:
+        params["eventName"] = event_name
 
-    params["lifecycleId"] = lifecycle_id
+    if lifecycle_id is not UNSET and lifecycle_id is not None:
+        params["lifecycleId"] = lifecycle_id
 
-    params["cardTemplateId"] = card_template_id
+    if card_template_id is not UNSET and card_template_id is not None:
+        params["cardTemplateId"] = card_template_id
 
-    params["flowInstanceId"] = flow_instance_id
+    if flow_instance_id is not UNSET and flow_instance_id is not None:
+        params["flowInstanceId"] = flow_instance_id
 
-    params["flowInvocationId"] = flow_invocation_id
+    if flow_invocation_id is not UNSET and flow_invocation_id is not None:
+        params["flowInvocationId"] = flow_invocation_id
 
-    params["userId"] = user_id
+    if user_id is not UNSET and user_id is not None:
+        params["userId"] = user_id
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
         json_status = status.value
 
-    params["status"] = json_status
+    if json_status is not UNSET and json_status is not None:
+        params["status"] = json_status
 
-    params["limit"] = limit
+    if limit is not UNSET and limit is not None:
+        params["limit"] = limit
 
-    params["offset"] = offset
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    if offset is not UNSET and offset is not None:
+        params["offset"] = offset
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/v1/{environment_id}/cards".format(
-            environment_id=quote(str(environment_id), safe=""),
-        ),
+        "url": f"/v1/{path_segment(environment_id)}/cards",
         "params": params,
     }
 
@@ -113,12 +117,10 @@ def _build_response(
         if replacement is None:
             raise
         raise replacement from error
+    # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused. The
+    # arguments go by position (status_code, content, headers, parsed): cheaper than keywords, once per call.
     return Response(
-        # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused.
-        status_code=http_status(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=parsed,
+        http_status(response.status_code), response.content, response.headers, parsed
     )
 
 

@@ -1,5 +1,4 @@
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -7,7 +6,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.user_list import UserList
-from ...types import UNSET, Response, Unset, http_status
+from ...types import UNSET, Response, Unset, http_status, path_segment
 
 
 def _get_kwargs(
@@ -19,17 +18,15 @@ def _get_kwargs(
 
     params: dict[str, Any] = {}
 
-    params["limit"] = limit
+    if limit is not UNSET and limit is not None:
+        params["limit"] = limit
 
-    params["segmentId"] = segment_id
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    if segment_id is not UNSET and segment_id is not None:
+        params["segmentId"] = segment_id
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/v1/{environment_id}/users".format(
-            environment_id=quote(str(environment_id), safe=""),
-        ),
+        "url": f"/v1/{path_segment(environment_id)}/users",
         "params": params,
     }
 
@@ -87,12 +84,10 @@ def _build_response(
         if replacement is None:
             raise
         raise replacement from error
+    # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused. The
+    # arguments go by position (status_code, content, headers, parsed): cheaper than keywords, once per call.
     return Response(
-        # Atomic customisation: status codes outside http.HTTPStatus (520, 599, 299) are kept, not refused.
-        status_code=http_status(response.status_code),
-        content=response.content,
-        headers=response.headers,
-        parsed=parsed,
+        http_status(response.status_code), response.content, response.headers, parsed
     )
 
 
