@@ -18,3 +18,23 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+# The longest tests (a generator run on a large vendor spec, the schemathesis run, package builds and
+# installs, type checkers in subprocesses), by file. Under pytest-xdist (scripts/test runs the whole suite
+# on two workers) they are handed out first, so that no worker ends the run alone on one of them; a
+# serial run keeps pytest's own order.
+LONG_RUNNING = (
+    "tests/integration/test_sandbox_conformance.py",
+    "tests/generation/test_corpus.py",
+    "tests/generation/test_resources.py",
+    "tests/typed_consumer/test_gate.py",
+    "tests/release/",
+    "tests/docsite/",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not hasattr(config, "workerinput"):  # not an xdist worker
+        return
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_RUNNING))
