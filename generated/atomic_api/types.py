@@ -107,12 +107,17 @@ def path_segment(value: object) -> str:
 
     Atomic customisation: a value made of unreserved characters only (most ids) comes back as it is, without
     the cost of ``quote``, and a value seen before is one dict lookup; anything else (``/``, ``?``, ``%``,
-    spaces, non-ASCII) is encoded, so a value can never reach another path.
+    spaces, non-ASCII) is encoded, so a value can never reach another path. So are the dots of a value that
+    is exactly ``.`` or ``..``: ``quote`` leaves them, and a URL's dot segments are resolved away (httpx sends
+    ``/v1/../cards`` as ``/cards``).
     """
     text = str(value)
     segment = _SEGMENTS.get(text)
     if segment is None:
-        segment = text if _UNRESERVED.issuperset(text) else quote(text, safe="")
+        if text == "." or text == "..":
+            segment = text.replace(".", "%2E")
+        else:
+            segment = text if _UNRESERVED.issuperset(text) else quote(text, safe="")
         if len(_SEGMENTS) < _SEGMENTS_MAX:
             _SEGMENTS[text] = segment
     return segment

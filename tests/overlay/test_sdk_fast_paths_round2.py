@@ -39,10 +39,18 @@ TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/to
 # -- path segments -------------------------------------------------------------------------------------
 
 
-@given(st.text(max_size=40))
+@given(st.text(max_size=40).filter(lambda value: value not in {".", ".."}))
 def test_path_segment_is_quote_with_no_safe_characters(value: str) -> None:
     assert path_segment(value) == quote(value, safe="")
     assert path_segment(value) == quote(value, safe="")  # the second time from the memo
+
+
+@pytest.mark.parametrize(("value", "expected"), [(".", "%2E"), ("..", "%2E%2E"), ("...", "..."), ("a..", "a..")])
+def test_dot_segments_cannot_climb_out_of_their_path(value: str, expected: str) -> None:
+    assert path_segment(value) == expected
+    kwargs = list_cards._get_kwargs(value)
+    sent = httpx.Client(base_url=BASE).build_request(kwargs["method"], kwargs["url"])
+    assert sent.url.raw_path == f"/v1/{expected}/cards".encode()
 
 
 @pytest.mark.parametrize(
@@ -51,6 +59,7 @@ def test_path_segment_is_quote_with_no_safe_characters(value: str) -> None:
         ("env-1_a.b~c", "env-1_a.b~c"),
         ("a/b", "a%2Fb"),
         ("../x", "..%2Fx"),
+        ("..", "%2E%2E"),
         ("a?b#c", "a%3Fb%23c"),
         ("50%", "50%25"),
         ("é", "%C3%A9"),
