@@ -177,7 +177,7 @@ BIG_ENV_ID, BIG_CARDS = "env-500", 500
 def bench_big_body(server: LocalServer, calls: int, repeats: int) -> dict[str, Any]:
     """Row 1's SDK call and raw baselines on a 500-card page, where parsing dominates."""
     server.reset()
-    big = variants.Variants(server.base_url, server.token_url, env_id=BIG_ENV_ID, limit=BIG_CARDS)
+    big = variants.Variants(server.base_url, server.token_url, env_id=BIG_ENV_ID, limit=BIG_CARDS, cards=BIG_CARDS)
     calls_by_name = {name: big.calls[name] for name in ("sdk", "raw_json", "raw_model")}
     for call in calls_by_name.values():
         for _ in range(5):

@@ -51,9 +51,20 @@ def static_token(token_url: str) -> str:
 
 
 class Variants:
-    """The contenders' clients and calls for one environment and page size; ``close()`` releases them."""
+    """The contenders' clients and calls for one environment and page size; ``close()`` releases them.
 
-    def __init__(self, base_url: str, token_url: str, *, env_id: str = ENV_ID, limit: int = DEFAULT_LIMIT) -> None:
+    With ``cards``, the SDK and raw-JSON calls also check that the page holds exactly that many cards.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token_url: str,
+        *,
+        env_id: str = ENV_ID,
+        limit: int = DEFAULT_LIMIT,
+        cards: int | None = None,
+    ) -> None:
         from atomic_api.api.cards import list_cards
         from atomic_api.client import AuthenticatedClient
         from atomic_api.models.card_list import CardList
@@ -75,6 +86,7 @@ class Variants:
         def sdk_call() -> None:
             response = list_cards.sync_detailed(client=sdk, environment_id=env_id, limit=limit)
             assert response.status_code == 200 and isinstance(response.parsed, CardList)
+            assert cards is None or len(response.parsed.data) == cards
 
         def resource_call() -> None:
             cards = sdk.cards.list_cards(environment_id=env_id, limit=limit, offset=0)
@@ -87,7 +99,8 @@ class Variants:
         def raw_json_call() -> None:
             response = raw.get(path, params=params)
             assert response.status_code == 200
-            response.json()
+            body = response.json()
+            assert cards is None or len(body["data"]) == cards
 
         def raw_model_call() -> None:
             response = raw.get(path, params=params)
