@@ -26,6 +26,7 @@ from ._errors import ClientClosedError, ConfigurationError, api_error, connectio
 from ._logging import watch as watch_hosts
 from ._loop_local import LoopLocal
 from ._operations import DEFAULT_OPERATIONS
+from ._request_build import FastRequestBuild
 from ._resources import ResourceHooks
 from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
 from ._roles import Role
@@ -130,8 +131,9 @@ def _attempts(request: httpx.Request) -> int | None:
     return attempts if isinstance(attempts, int) else None
 
 
-class _HttpxClient(httpx.Client):
-    """httpx.Client whose transport failures (after the retry transport gave up) are ApiConnectionError."""
+class _HttpxClient(FastRequestBuild, httpx.Client):
+    """httpx.Client whose transport failures (after the retry transport gave up) are ApiConnectionError, and
+    whose requests are built with one URL parse (see _request_build)."""
 
     def send(
         self,
@@ -148,7 +150,7 @@ class _HttpxClient(httpx.Client):
             raise connection_error(request, exc, attempts=_attempts(request)) from exc
 
 
-class _AsyncHttpxClient(httpx.AsyncClient):
+class _AsyncHttpxClient(FastRequestBuild, httpx.AsyncClient):
     """httpx.AsyncClient whose transport failures are ApiConnectionError (see _HttpxClient)."""
 
     async def send(

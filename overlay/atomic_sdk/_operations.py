@@ -22,7 +22,7 @@ class Operation:
     roles: tuple[Role, ...]
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
+def _template_regex(template: str) -> str:
     # Each {name} matches exactly one non-empty raw segment, so "a%2Fb" stays one value.
     parts: list[str] = []
     last = 0
@@ -31,7 +31,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
         parts.append("[^/]+")
         last = match.end()
     parts.append(re.escape(template[last:]))
-    return re.compile("".join(parts))
+    return "".join(parts)
 
 
 def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:
@@ -44,11 +44,11 @@ def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:
 class OperationTable:
     """All operations of a role map, indexed for matching requests."""
 
-    __slots__ = ("_by_id", "_by_method")
+    __slots__ = ("_by_id", "_by_method", "_compiled")
 
     def __init__(self, operations: Mapping[str, tuple[str, str, tuple[str, ...]]]) -> None:
         self._by_id: dict[str, Operation] = {}
-        ranked: dict[str, list[tuple[tuple[int, tuple[int, ...], int], re.Pattern[str], Operation]]] = {}
+        ranked: dict[str, list[tuple[tuple[int, tuple[int, ...], int], str, Operation]]] = {}
         for index, (operation_id, (method, template, role_names)) in enumerate(operations.items()):
             try:
                 roles = tuple(Role(name) for name in role_names)
@@ -67,6 +67,9 @@ class OperationTable:
             method: [(regex, op) for _, regex, op in sorted(entries, key=lambda e: e[0])]
             for method, entries in ranked.items()
         }
+        # A method's patterns are compiled on its first match, not at import (a large spec has hundreds, and
+        # matching happens once per route: _auth caches the result). Two threads racing compile the same list.
+        self._compiled: dict[str, list[tuple[re.Pattern[str], Operation]]] = {}
 
     def get(self, operation_id: str) -> Operation:
         try:
@@ -79,8 +82,12 @@ class OperationTable:
     def match(self, method: str, raw_path: str) -> Operation:
         """The operation for ``method`` and a raw (still percent-encoded) path relative to the base URL."""
         method = method.upper()
-        for regex, operation in self._by_method.get(method, ()):
-            if regex.fullmatch(raw_path):
+        compiled = self._compiled.get(method)
+        if compiled is None:
+            compiled = [(re.compile(regex), op) for regex, op in self._by_method.get(method, ())]
+            self._compiled[method] = compiled
+        for pattern, operation in compiled:
+            if pattern.fullmatch(raw_path):
                 return operation
         raise UnknownOperationError(
             f"no operation in the role map matches {method} {raw_path}; the SDK does not guess a role "

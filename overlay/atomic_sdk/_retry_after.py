@@ -8,6 +8,7 @@ so the caller falls back to its normal backoff instead of retrying at once or gi
 """
 
 import calendar
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -19,15 +20,24 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _DIGITS = re.compile(r"[0-9]+")
 _TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
 _MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
-_IMF_FIXDATE = re.compile(
-    r"(?P<day>" + "|".join(_DAYS) + r"), (?P<mday>[0-9]{2}) " + _MONTH + r" (?P<year>[0-9]{4}) " + _TIME + " GMT"
-)
-_RFC850 = re.compile(
+_IMF_FIXDATE = r"(?P<day>" + "|".join(_DAYS) + r"), (?P<mday>[0-9]{2}) " + _MONTH + r" (?P<year>[0-9]{4}) " + _TIME + " GMT"
+_RFC850 = (
     r"(?P<day>" + "|".join(_LONG_DAYS) + r"), (?P<mday>[0-9]{2})-" + _MONTH + r"-(?P<year>[0-9]{2}) " + _TIME + " GMT"
 )
-_ASCTIME = re.compile(
-    r"(?P<day>" + "|".join(_DAYS) + r") " + _MONTH + r" (?P<mday>[0-9]{2}| [0-9]) " + _TIME + r" (?P<year>[0-9]{4})"
-)
+_ASCTIME = r"(?P<day>" + "|".join(_DAYS) + r") " + _MONTH + r" (?P<mday>[0-9]{2}| [0-9]) " + _TIME + r" (?P<year>[0-9]{4})"
+
+
+@functools.cache
+def _date_forms() -> tuple[tuple[re.Pattern[str], tuple[str, ...], bool], ...]:
+    # Compiled on the first HTTP-date seen, not at import: most programs never get one (import time is
+    # measured, scripts/bench row 4). Each form: its pattern, its day names, whether its year has two digits.
+    return (
+        (re.compile(_IMF_FIXDATE), _DAYS, False),
+        (re.compile(_RFC850), _LONG_DAYS, True),
+        (re.compile(_ASCTIME), _DAYS, False),
+    )
+
+
 # Longer delays are read as this many seconds (about 31 years): every caller treats them as "too long" anyway,
 # and int() of a 5000-digit header would raise.
 MAX_DELAY_SECONDS = 10**9
@@ -41,12 +51,12 @@ def parse_http_date(value: str, now: float) -> float | None:
     ``now`` dates the two-digit years of the RFC 850 form: a year more than 50 years ahead of ``now``
     is the most recent past year with those digits (§5.6.7).
     """
-    for pattern, days in ((_IMF_FIXDATE, _DAYS), (_RFC850, _LONG_DAYS), (_ASCTIME, _DAYS)):
+    for pattern, days, two_digit_year in _date_forms():
         match = pattern.fullmatch(value)
         if match is None:
             continue
         year = int(match["year"])
-        if pattern is _RFC850:
+        if two_digit_year:
             current = datetime.fromtimestamp(now, UTC).year
             year += current - current % 100
             if year > current + 50:

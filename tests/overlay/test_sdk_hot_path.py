@@ -176,6 +176,9 @@ _PROBE = """
 import json, sys
 import atomic_sdk
 after_import = sorted(m for m in {names} if m in sys.modules)
+from atomic_sdk._operations import DEFAULT_OPERATIONS
+from atomic_sdk._retry_after import _date_forms
+compiled_at_import = [sorted(DEFAULT_OPERATIONS._compiled), _date_forms.cache_info().currsize]
 import httpx
 from atomic_api.api.cards import list_cards
 from atomic_sdk import AccessToken, AtomicClient, Credentials, InMemoryTokenCache, token_cache_key
@@ -193,7 +196,8 @@ assert list_cards.sync(client=client, environment_id="env1").data == []
 # (and calling list_cards needs its models: every atomic_api.models module is loaded by then).
 after_call = sorted(m for m in {names} if m in sys.modules and m not in ("concurrent.futures", "atomic_api.models"))
 from atomic_sdk import RedisTokenCache
-print(json.dumps([after_import, after_call, RedisTokenCache.__module__]))
+compiled_after_call = [sorted(DEFAULT_OPERATIONS._compiled), _date_forms.cache_info().currsize]
+print(json.dumps([after_import, after_call, RedisTokenCache.__module__, compiled_at_import, compiled_after_call]))
 """
 
 # Loaded by `import atomic_sdk` before issue 17; none of them is needed by a synchronous program.
@@ -212,9 +216,13 @@ def test_import_and_a_sync_call_leave_out_what_only_some_users_need() -> None:
     code = _PROBE.format(names=repr(_LAZY))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    after_import, after_call, redis_module = json.loads(done.stdout)
+    after_import, after_call, redis_module, compiled_at_import, compiled_after_call = json.loads(done.stdout)
     assert after_import == []
     assert after_call == []
+    # Regular expressions for rare paths are compiled on first use: the role map's path patterns per method
+    # (only GET's, for the one GET call), the three HTTP-date forms of Retry-After (none seen here).
+    assert compiled_at_import == [[], 0]
+    assert compiled_after_call == [["GET"], 0]
     # Asking for RedisTokenCache loads its module on demand (PEP 562).
     assert redis_module == "atomic_sdk._tokens.redis"
 
