@@ -2,13 +2,13 @@
 
 httpx's ``Client.build_request`` parses the relative URL, parses it again joined to the base URL, encodes
 the query parameters into a ``QueryParams``, and parses the URL a fourth time with that query attached:
-about 600k instructions on the bench's ``listCards`` call, 30 % of what a raw httpx call costs its client,
-for a URL the generated code has already percent-encoded (``path_segment``). For the calls the generated functions make
-(a path starting with one ``/``, no query or fragment in it, parameters as a dict of str/int/float values)
-``FastRequestBuild.build_request`` writes the absolute URL as one string and lets ``httpx.URL`` parse it
-once; headers, cookies, timeout and body go through httpx's own code as before. Anything else (an absolute
-URL, a ``?`` in the path, client-level params, a base URL with a query, list or bool values) takes httpx's
-path unchanged. ``tests/overlay/test_sdk_request_build.py`` checks the result against httpx's own
+about 600k instructions on the bench's ``listCards`` call, 30 % of what a raw httpx call costs its
+client, for a URL the generated code has already percent-encoded (``path_segment``). For the calls the
+generated functions make (a path starting with one ``/``, no query or fragment in it, parameters as a dict
+of str/int/float values) ``FastRequestBuild.build_request`` writes the absolute URL as one string and lets
+``httpx.URL`` parse it once; headers, cookies, timeout and body go through httpx's own code as before.
+Anything else (an absolute URL, a ``?`` in the path, client-level params, a base URL with a query, list or
+bool values, a URL longer than httpx's length limit) takes httpx's path unchanged. ``tests/overlay/test_sdk_request_build.py`` checks the result against httpx's own
 ``build_request`` for generated inputs, at every httpx version the package allows.
 """
 
@@ -28,6 +28,9 @@ __all__ = ["FastRequestBuild"]
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 _PARAM_TYPES = (str, int, float)  # exact types: bool (an int) is "true"/"false" in httpx, so it falls back
 _DEFAULT = type(httpx.USE_CLIENT_DEFAULT)
+# httpx limits a URL string to this length but each component of a merged URL separately, so a longer URL
+# is left to httpx (it may accept it).
+_LONGEST = 65536
 
 
 def _query(params: dict[Any, Any]) -> str | None:
@@ -88,7 +91,7 @@ class FastRequestBuild(BaseClient):
                     full = prefix + url[1:]
                 elif type(params) is dict and (query := _query(params)) is not None:
                     full = f"{prefix}{url[1:]}?{query}"
-        if full is None:
+        if full is None or len(full) > _LONGEST:
             return super().build_request(
                 method,
                 url,

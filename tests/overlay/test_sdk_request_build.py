@@ -152,6 +152,7 @@ def test_a_replaced_base_url_is_used_from_the_next_request_on(httpx_builds: list
         (BASE, "/v1/x", {"a": None}, None),  # None: "" in httpx
         (BASE, "/v1/x", None, {"api": "1"}),  # client-level params
         (f"{BASE}/?v=1", "/v1/x", None, None),  # a query on the base URL
+        (BASE, "/v1/x", {"q": "a" * 65530}, None),  # longer than httpx's limit for a whole URL string
     ],
 )
 def test_other_inputs_take_httpx_s_path_unchanged(
