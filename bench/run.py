@@ -151,9 +151,11 @@ def bench_per_call(server: LocalServer, calls: int, repeats: int) -> dict[str, A
         "spread_raw_json": _spread(times, "sdk", "raw_json"),
         "ratio_raw_model": _paired(times, "sdk", "raw_model"),
         "ratio_generated_static": _paired(times, "sdk", "generated_static"),
+        "ratio_raw_url": _paired(times, "sdk", "raw_url"),
         "cpu_ratio_raw_json": _paired(cpu, "sdk", "raw_json"),
         "cpu_ratio_raw_model": _paired(cpu, "sdk", "raw_model"),
         "cpu_ratio_generated_static": _paired(cpu, "sdk", "generated_static"),
+        "cpu_ratio_raw_url": _paired(cpu, "sdk", "raw_url"),
         "peers": {
             name: {
                 "ratio_raw_json": _paired(times, name, "raw_json"),
@@ -241,7 +243,7 @@ def bench_instructions(server: LocalServer, calls: int) -> dict[str, Any]:
     if shutil.which("valgrind") is None:
         return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
     server.reset()
-    names = ("sdk", "raw_json", "raw_model", "generated_static")
+    names = ("sdk", "raw_json", "raw_model", "generated_static", "raw_url")
     counts = {name: _callgrind_instructions(server, name, calls) / calls for name in names}
     # The 500-card page: where parsing dominates (fewer calls: each is ten times the work).
     big_calls = max(1, calls // 4)
@@ -258,6 +260,7 @@ def bench_instructions(server: LocalServer, calls: int) -> dict[str, Any]:
         "ratio": counts["sdk"] / counts["raw_json"],
         "ratio_raw_model": counts["sdk"] / counts["raw_model"],
         "ratio_generated_static": counts["sdk"] / counts["generated_static"],
+        "ratio_raw_url": counts["sdk"] / counts["raw_url"],
     }
 
 
@@ -998,6 +1001,24 @@ def report(results: dict[str, Any], elapsed: float) -> str:
                 "generated `AuthenticatedClient` (static token) `sync_detailed`",
                 "(info)",
             ),
+            (
+                "1j",
+                "per-call wall time, URL written out",
+                pc,
+                "ratio_raw_url",
+                "raw_url",
+                "raw httpx `get(absolute URL with query)` + `.json()`",
+                "(info)",
+            ),
+            (
+                "1k",
+                "per-call client CPU, URL written out",
+                cc,
+                "cpu_ratio_raw_url",
+                "raw_url",
+                "raw httpx `get(absolute URL with query)` + `.json()`",
+                "(info)",
+            ),
         ]
         for num, what, series, ratio, base, base_name, verdict in rows:
             out.append(
@@ -1040,6 +1061,7 @@ def report(results: dict[str, Any], elapsed: float) -> str:
                 ("8", "raw_json", "ratio", "raw httpx + `.json()`"),
                 ("8a", "raw_model", "ratio_raw_model", "raw httpx + `.json()` + `CardList.from_dict`"),
                 ("8b", "generated_static", "ratio_generated_static", "generated `AuthenticatedClient` (static token)"),
+                ("8d", "raw_url", "ratio_raw_url", "raw httpx `get(absolute URL with query)` + `.json()`"),
             ):
                 out.append(
                     f"| {num} | {what} | {sdk_k} | {label}: {n[base] / 1000:.0f} k | {r[ratio]:.3f}× "
