@@ -1,5 +1,5 @@
 import ssl
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import httpx
 from attrs import define, evolve, field
@@ -302,3 +302,31 @@ class AuthenticatedClient:
     async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
         """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
+
+
+class ApiClient(Protocol):
+    """What the operation functions (``sync``, ``sync_detailed``, ``asyncio``, ``asyncio_detailed``) need of a client.
+
+    Atomic customisation: ``Client`` and ``AuthenticatedClient`` above implement it, and so do
+    ``atomic_sdk.AtomicClient`` and ``atomic_sdk.AsyncAtomicClient``, which compose their own httpx clients
+    instead of subclassing these classes. Each of them serves the sync and the async functions alike.
+    """
+
+    @property
+    def raise_on_unexpected_status(self) -> bool:
+        """Whether a status the spec does not declare raises ``errors.UnexpectedStatus`` (else ``parsed`` is None)."""
+        ...
+
+    def get_httpx_client(self) -> httpx.Client:
+        """The httpx.Client the sync functions send through."""
+        ...
+
+    def get_async_httpx_client(self) -> httpx.AsyncClient:
+        """The httpx.AsyncClient the async functions send through."""
+        ...
+
+    def response_error(
+        self, response: httpx.Response, error: Exception
+    ) -> Exception | None:
+        """The exception to raise instead of ``error``, which arose while parsing ``response`` (None: ``error``)."""
+        ...

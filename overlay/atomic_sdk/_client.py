@@ -1,45 +1,45 @@
-"""AtomicClient / AsyncAtomicClient: the generated AuthenticatedClient, configured for Atomic (base URL, auth,
-User-Agent, pools), with the typed resources (``client.cards.list_cards(...)``)."""
+"""AtomicClient / AsyncAtomicClient: configuration, credentials, tokens and the request pipeline, composed.
+
+A client owns a ``Pipeline`` (its httpx pools, retries, the error mapper and its closed state), an ``AtomicAuth``
+and, unless it was derived from another client, its ``TokenProvider``. It implements the generated package's
+``ApiClient`` protocol (so every ``atomic_api`` function accepts it, sync and async alike) and the resource
+layer's hooks (``client.cards.list_cards(...)``).
+"""
 
 import ipaddress
 import logging
-import math
 import os
 import re
 import ssl
-import threading
 import time
+import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 import httpx
-from atomic_api.client import AuthenticatedClient
-from atomic_api.errors import UnexpectedStatus
 from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources
-from attrs import define, evolve, field
 
 from . import _aio
 from ._auth import AtomicAuth
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
-from ._errors import ClientClosedError, ConfigurationError, api_error, connection_error, response_validation_error
+from ._errors import ConfigurationError
+from ._http import Pipeline
 from ._logging import watch as watch_hosts
-from ._loop_local import LoopLocal
-from ._operations import DEFAULT_OPERATIONS
-from ._request_build import FastRequestBuild
-from ._resources import ResourceHooks
-from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy, transport_kwargs
-from ._roles import Role
-from ._tokens.cache import TokenCache
-from ._tokens.provider import (
-    DEFAULT_LEEWAY,
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_TOKEN_URL,
+from ._options import (
+    DEFAULT_TIMEOUT,
     AsyncSleep,
     Clock,
     Sleep,
-    TokenProvider,
+    check_bool,
+    check_headers,
+    check_max_retries,
+    check_timeout,
 )
+from ._retries import DEFAULT_MAX_RETRIES, MAX_RETRIES_EXTENSION, RetryPolicy
+from ._roles import Role
+from ._tokens.cache import TokenCache
+from ._tokens.provider import DEFAULT_LEEWAY, DEFAULT_TOKEN_URL, TokenProvider
 from ._user_agent import build_user_agent
 
 if TYPE_CHECKING:
@@ -47,41 +47,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("atomic_sdk")
 
-DEFAULT_TIMEOUT = 30.0
 _ORG_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 # httpx settings the client owns; letting httpx_args replace them would drop auth or the User-Agent.
 _OWNED_HTTPX_ARGS = frozenset({"auth", "base_url", "headers", "cookies", "timeout", "verify", "follow_redirects"})
-
-
-class _Lifecycle:
-    """Which sides of a client are closed; a derived client also consults its owner's."""
-
-    __slots__ = ("async_closed", "sync_closed")
-
-    def __init__(self) -> None:
-        self.sync_closed = False
-        self.async_closed = False
-
-
-def _check_timeout(timeout: object) -> httpx.Timeout:
-    why = "a stalled connection would otherwise hang forever"
-    if isinstance(timeout, httpx.Timeout):
-        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if any(part is None or part <= 0 for part in parts):
-            raise ConfigurationError(f"every part of timeout must be a positive number of seconds; {why}")
-        return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise ConfigurationError(
-            f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}; {why}"
-        )
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ConfigurationError(f"timeout must be a positive, finite number of seconds, got {timeout!r}; {why}")
-    return httpx.Timeout(float(timeout))
-
-
-def _check_max_retries(max_retries: object) -> None:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
 
 
 def is_loopback(host: str) -> bool:
@@ -126,112 +94,78 @@ def _check_url(name: str, url: object, *, allow_insecure_http: bool = False) -> 
     return url
 
 
-def _attempts(request: httpx.Request) -> int | None:
-    attempts = request.extensions.get("atomic_attempts")
-    return attempts if isinstance(attempts, int) else None
+class _Settings:
+    """What a client was configured with; a derived client copies it with a few fields replaced."""
+
+    __slots__ = (
+        "base_url",
+        "cookies",
+        "environment_id",
+        "headers",
+        "httpx_args",
+        "org_id",
+        "policy",
+        "raise_on_error",
+        "timeout",
+        "user_agent",
+        "verify",
+    )
+
+    def __init__(self, **values: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values[name])
+
+    base_url: str
+    cookies: dict[str, str]
+    environment_id: str | None
+    headers: dict[str, str]
+    httpx_args: dict[str, Any]
+    org_id: str | None
+    policy: RetryPolicy
+    raise_on_error: bool
+    timeout: httpx.Timeout
+    user_agent: str
+    verify: str | bool | ssl.SSLContext
+
+    def replace(self, **values: Any) -> "_Settings":
+        return _Settings(**{**{name: getattr(self, name) for name in self.__slots__}, **values})
 
 
-class _HttpxClient(FastRequestBuild, httpx.Client):
-    """httpx.Client whose transport failures (after the retry transport gave up) are ApiConnectionError, and
-    whose requests are built with one URL parse (see _request_build)."""
+class _AtomicClientBase:
+    """Client for the Atomic customer API; what AtomicClient and AsyncAtomicClient share.
 
-    def send(
-        self,
-        request: httpx.Request,
-        *,
-        stream: bool = False,
-        auth: Any = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
-    ) -> httpx.Response:
-        try:
-            return super().send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
-        except httpx.RequestError as exc:
-            # Also covers a body that breaks off after the headers (read in send, above the transport).
-            raise connection_error(request, exc, attempts=_attempts(request)) from exc
-
-
-class _AsyncHttpxClient(FastRequestBuild, httpx.AsyncClient):
-    """httpx.AsyncClient whose transport failures are ApiConnectionError (see _HttpxClient)."""
-
-    async def send(
-        self,
-        request: httpx.Request,
-        *,
-        stream: bool = False,
-        auth: Any = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
-    ) -> httpx.Response:
-        try:
-            return await super().send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
-        except httpx.RequestError as exc:
-            raise connection_error(request, exc, attempts=_attempts(request)) from exc
-
-
-@define(init=False, repr=False, eq=False)
-class _AtomicClientBase(AuthenticatedClient):
-    """Configuration shared by AtomicClient and AsyncAtomicClient (they differ only in their resources).
-
-    Client for the Atomic customer API; pass it as ``client=`` to any ``atomic_api`` function.
-
-    Each request gets a bearer token for the first role the operation accepts that has credentials.
+    Each request gets a bearer token for the first role its operation accepts that has credentials.
     Tokens are cached per key and refreshed ahead of expiry. One sync connection pool shared by every
-    thread, and one async pool per event loop (built on first use in that loop, closed when the loop
-    shuts down through ``asyncio.run``), so one client can serve threads, tasks and successive
-    ``asyncio.run`` calls. ``close()`` releases the sync side, ``aclose()`` the async side of the loop it
-    runs on; each refuses new requests on that side afterwards (``ClientClosedError``). The context
-    managers close everything the client owns: ``with`` is ``close()`` plus every loop's async pool
-    released, ``async with`` is ``aclose()`` plus ``close()``.
+    thread, and one async pool per event loop (made on first use in that loop, closed when the loop shuts
+    down through ``asyncio.run``), so one client serves threads, tasks and successive ``asyncio.run`` calls,
+    and either client serves the generated ``sync*`` and ``asyncio*`` functions. ``close()`` releases the
+    sync side, ``aclose()`` the async side of the loop it runs on; each refuses new requests on that side
+    afterwards (``ClientClosedError``). The context managers close everything the client owns. After
+    ``os.fork()`` the child process builds pools of its own (the parent's are never reused).
 
-    Example::
-
-        from atomic_sdk import AtomicClient, Credentials, Role
-        from atomic_api.api.cards import list_cards
-
-        with AtomicClient(org_id="my-org", credentials={Role.EVENTS: Credentials("id", "secret")}) as client:
-            cards = list_cards.sync(client=client, environment_id="env1", user_id="u1")
-
-    Arguments:
+    Arguments (all keyword-only):
         org_id: your organisation id; the API lives at ``https://{org_id}.customer-api.atomic.io``.
         credentials: one ``Credentials`` serving every role, or a mapping of ``Role`` to ``Credentials``.
-        environment_id: optional default environment id, available as ``client.environment_id``.
+        environment_id: the default environment of every resource call (``environment_id=`` overrides it).
         user_agent: your application's product token, sent before the SDK's own.
-        base_url: override the API endpoint (for example a sandbox).
-        token_url: override the token endpoint.
+        base_url / token_url: override the API and token endpoints (for example a sandbox).
         timeout: seconds (or an ``httpx.Timeout`` with every part set); never unbounded.
         token_leeway: refresh a token this many seconds before it expires.
-        token_max_attempts: token requests tried while the token endpoint answers 429.
-        max_retries: retries of an API request after 429/502/503/504 or a connection failure
-            (idempotent methods; POST only after 429 or a failed connect). 0 disables retries.
-        raise_on_error: raise ApiError subclasses for 4xx/5xx responses (default). False returns
-            the generated ``Response`` (``parsed`` is the error model or None) instead.
-        clock: time source (seconds since the epoch), for tests.
-        sleep: the wait between retries (sync calls), for tests.
-        async_sleep: the wait between retries (async calls), for tests.
+        max_retries: retries of a request (API and token requests alike) after 429, 502, 503, 504 or a
+            connection failure; idempotent methods and token requests also after a connection that broke
+            mid-request. 0 disables retries.
+        token_max_attempts: deprecated; token requests follow ``max_retries`` (attempts = retries + 1).
+        raise_on_error: raise ApiError subclasses for 4xx/5xx responses (default). False makes the generated
+            ``*_detailed`` functions return the ``Response`` (``parsed`` is the error model or None)
+            instead; resource methods, which return the success model, raise whatever this says.
+        clock / sleep / async_sleep: time source and waits between retries, for tests.
         verify_ssl: as for httpx ``verify``.
-        httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, limits, proxy).
+        httpx_args: extra ``httpx.Client``/``httpx.AsyncClient`` arguments (transport, mounts, proxy,
+            limits, ...); token requests use them too, except ``event_hooks`` and ``params``.
         token_cache: where tokens are kept; ``InMemoryTokenCache`` (this process) by default,
-            ``RedisTokenCache`` to share them between worker processes. Closing the client closes it
-            (clients derived with ``with_options`` / ``with_headers`` / ... share it and never close it).
-        allow_insecure_http: accept ``http://`` base and token URLs on hosts other than loopback (logged
-            at WARNING); without it they raise ConfigurationError, since secrets would travel in clear text.
-
-    Token requests use the same connection settings as API calls (``verify_ssl`` and ``httpx_args`` such as
-    ``transport``, ``mounts``, ``proxy``, ``cert``, ``limits``), except ``event_hooks`` and ``params``.
+            ``RedisTokenCache`` to share them between processes. Closing the client closes it.
+        allow_insecure_http: accept ``http://`` base and token URLs on hosts other than loopback.
     """
-
-    _org_id: str | None = field(init=False)
-    _environment_id: str | None = field(init=False)
-    _credential_set: CredentialSet = field(init=False)
-    _tokens: TokenProvider = field(init=False)
-    _auth: AtomicAuth = field(init=False)
-    _user_agent: str = field(init=False)
-    _pool_lock: threading.Lock = field(init=False)
-    _async_pools: LoopLocal[httpx.AsyncClient] = field(init=False)
-    _lifecycle: _Lifecycle = field(init=False)
-    _owner_lifecycle: _Lifecycle = field(init=False)
-    _owns_tokens: bool = field(init=False)
-    _retry_policy: RetryPolicy = field(init=False)
-    _raise_on_error: bool = field(init=False)
 
     def __init__(
         self,
@@ -244,7 +178,7 @@ class _AtomicClientBase(AuthenticatedClient):
         token_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         token_leeway: float = DEFAULT_LEEWAY,
-        token_max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        token_max_attempts: int | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         raise_on_error: bool = True,
         clock: Clock = time.time,
@@ -261,119 +195,102 @@ class _AtomicClientBase(AuthenticatedClient):
             if org_id is None:
                 raise ConfigurationError("org_id is required (or pass base_url)")
             base_url = f"https://{org_id}.customer-api.atomic.io"
-        if not isinstance(allow_insecure_http, bool):
-            raise ConfigurationError(f"allow_insecure_http must be True or False, got {allow_insecure_http!r}")
+        check_bool("allow_insecure_http", allow_insecure_http)
         base_url = _check_url("base_url", base_url, allow_insecure_http=allow_insecure_http).rstrip("/")
         token_url = _check_url(
             "token_url", DEFAULT_TOKEN_URL if token_url is None else token_url, allow_insecure_http=allow_insecure_http
         )
         if environment_id is not None and (not isinstance(environment_id, str) or not environment_id):
             raise ConfigurationError("environment_id must be a non-empty string when given")
-        checked_timeout = _check_timeout(timeout)
+        checked_timeout = check_timeout(timeout)
         if isinstance(token_leeway, bool) or not isinstance(token_leeway, (int, float)) or not token_leeway >= 0:
             raise ConfigurationError(f"token_leeway must be a number of seconds >= 0, got {token_leeway!r}")
-        if isinstance(token_max_attempts, bool) or not isinstance(token_max_attempts, int) or token_max_attempts < 1:
-            raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
-        _check_max_retries(max_retries)
+        check_max_retries(max_retries)
+        policy = RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep)
+        token_policy = policy
+        if token_max_attempts is not None:
+            if (
+                isinstance(token_max_attempts, bool)
+                or not isinstance(token_max_attempts, int)
+                or token_max_attempts < 1
+            ):
+                raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
+            warnings.warn(
+                "token_max_attempts is deprecated: token requests follow the client's one retry policy, "
+                f"max_retries (retries, not attempts: token_max_attempts={token_max_attempts} is "
+                f"max_retries={token_max_attempts - 1})",
+                DeprecationWarning,
+                stacklevel=3 if type(self).__init__ is _AtomicClientBase.__init__ else 2,
+            )
+            token_policy = policy.with_max_retries(token_max_attempts - 1)
         if token_cache is not None and not isinstance(token_cache, TokenCache):
             raise ConfigurationError(
                 f"token_cache must be a TokenCache (e.g. RedisTokenCache), got {type(token_cache).__name__}"
             )
-        if not isinstance(raise_on_error, bool):
-            raise ConfigurationError(f"raise_on_error must be True or False, got {raise_on_error!r}")
+        check_bool("raise_on_error", raise_on_error)
         # httpx's own INFO line would show query values (user ids, ...) of our requests; see _logging.
         watch_hosts(base_url, token_url)
         extra = dict(httpx_args or {})
         if owned := sorted(_OWNED_HTTPX_ARGS.intersection(extra)):
             raise ConfigurationError(f"httpx_args must not set {', '.join(owned)}; AtomicClient manages them")
-        ua = build_user_agent(user_agent)
+        user_agent = build_user_agent(user_agent)
         tokens = TokenProvider(
             token_url=token_url,
-            user_agent=ua,
+            user_agent=user_agent,
             timeout=checked_timeout,
             leeway=float(token_leeway),
-            max_attempts=token_max_attempts,
-            clock=clock,
-            sleep=sleep,
-            async_sleep=async_sleep,
+            policy=token_policy,
             verify=verify_ssl,
             cache=token_cache,
             httpx_args=extra,
         )
-        self._setup(
+        settings = _Settings(
             base_url=base_url,
-            headers={},
             cookies={},
-            timeout=checked_timeout,
-            verify_ssl=verify_ssl,
+            environment_id=environment_id,
+            headers={},
             httpx_args=extra,
             org_id=org_id,
-            environment_id=environment_id,
-            credentials=CredentialSet(credentials),
-            tokens=tokens,
-            user_agent=ua,
-            retry_policy=RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep),
+            policy=policy,
             raise_on_error=raise_on_error,
-            owner=None,
+            timeout=checked_timeout,
+            user_agent=user_agent,
+            verify=verify_ssl,
         )
+        self._compose(settings, CredentialSet(credentials), tokens, owner=None)
 
-    def _setup(
-        self,
-        *,
-        base_url: str,
-        headers: dict[str, str],
-        cookies: dict[str, str],
-        timeout: httpx.Timeout,
-        verify_ssl: str | bool | ssl.SSLContext,
-        httpx_args: dict[str, Any],
-        org_id: str | None,
-        environment_id: str | None,
-        credentials: CredentialSet,
-        tokens: TokenProvider,
-        user_agent: str,
-        retry_policy: RetryPolicy,
-        raise_on_error: bool,
-        owner: _Lifecycle | None,
+    def _compose(
+        self, settings: _Settings, credentials: CredentialSet, tokens: TokenProvider, owner: Pipeline | None
     ) -> None:
-        AuthenticatedClient.__init__(
-            self,
-            base_url=base_url,
-            headers=headers,
-            cookies=cookies,
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            follow_redirects=False,
-            httpx_args=httpx_args,
-            # An undeclared status then reaches response_error below, which raises the matching ApiError
-            # instead of the generated code returning None.
-            raise_on_unexpected_status=raise_on_error,
-            # Tokens are per request (AtomicAuth); the static token slot stays empty.
-            token="",
-        )
-        self._org_id = org_id
-        self._environment_id = environment_id
+        self._settings = settings
         self._credential_set = credentials
         self._tokens = tokens
-        self._user_agent = user_agent
-        self._retry_policy = retry_policy
-        self._raise_on_error = raise_on_error
-        self._auth = AtomicAuth(
-            credentials=credentials,
-            tokens=tokens,
-            base_url=base_url,
-            raise_on_error=raise_on_error,
-            clock=retry_policy.clock,
+        auth = AtomicAuth(credentials=credentials, tokens=tokens, base_url=settings.base_url)
+        self._pipeline = Pipeline(
+            httpx_kwargs={
+                "base_url": settings.base_url,
+                "cookies": settings.cookies,
+                # Request headers are merged over these, so a caller's own User-Agent wins.
+                "headers": {"User-Agent": settings.user_agent, **settings.headers},
+                "timeout": settings.timeout,
+                "verify": settings.verify,
+                # Never follow a redirect with a bearer token attached.
+                "follow_redirects": False,
+                "auth": auth,
+                **settings.httpx_args,
+            },
+            policy=settings.policy,
+            raise_on_error=settings.raise_on_error,
+            single_key=credentials.single,
+            owner=owner,
+            name=type(self).__name__,
         )
-        self._pool_lock = threading.Lock()
-        self._async_pools = LoopLocal(
-            lambda: _AsyncHttpxClient(**self._httpx_kwargs(is_async=True)),
-            lambda client: client.aclose(),
-            "API connection pool",
-        )
-        self._lifecycle = _Lifecycle()
         # The client built by __init__ owns the token provider and cache; derived clients only use them.
         self._owns_tokens = owner is None
-        self._owner_lifecycle = self._lifecycle if owner is None else owner
+        self._make_resources()
+
+    def _make_resources(self) -> None:
+        raise NotImplementedError  # each client class builds its own kind of resources
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Self:
@@ -395,17 +312,17 @@ class _AtomicClientBase(AuthenticatedClient):
     @property
     def org_id(self) -> str | None:
         """The organisation id given at construction (None when only base_url was given)."""
-        return self._org_id
+        return self._settings.org_id
 
     @property
     def environment_id(self) -> str | None:
         """The default environment id given at construction, if any."""
-        return self._environment_id
+        return self._settings.environment_id
 
     @property
     def base_url(self) -> str:
         """The API base URL requests are sent to."""
-        return self._base_url
+        return self._settings.base_url
 
     @property
     def token_url(self) -> str:
@@ -415,17 +332,22 @@ class _AtomicClientBase(AuthenticatedClient):
     @property
     def user_agent(self) -> str:
         """The User-Agent sent by default on API and token requests."""
-        return self._user_agent
+        return self._settings.user_agent
 
     @property
     def max_retries(self) -> int:
-        """Retries of an API request after a retryable failure (see ``with_options``)."""
-        return self._retry_policy.max_retries
+        """Retries of a request after a retryable failure (see ``with_options``)."""
+        return self._settings.policy.max_retries
 
     @property
     def raise_on_error(self) -> bool:
         """Whether 4xx/5xx responses raise ApiError subclasses."""
-        return self._raise_on_error
+        return self._settings.raise_on_error
+
+    @property
+    def raise_on_unexpected_status(self) -> bool:
+        """For the generated functions: a status the spec does not declare raises (as ``raise_on_error``)."""
+        return self._settings.raise_on_error
 
     @property
     def token_cache(self) -> TokenCache:
@@ -438,63 +360,35 @@ class _AtomicClientBase(AuthenticatedClient):
         return self._credential_set.configured_roles
 
     def __repr__(self) -> str:
+        settings = self._settings
         return (
-            f"{type(self).__name__}(org_id={self._org_id!r}, base_url={self._base_url!r}, "
-            f"environment_id={self._environment_id!r}, credentials={self._credential_set!r})"
+            f"{type(self).__name__}(org_id={settings.org_id!r}, base_url={settings.base_url!r}, "
+            f"environment_id={settings.environment_id!r}, credentials={self._credential_set!r})"
         )
 
     __str__ = __repr__
 
-    def __eq__(self, other: object) -> bool:
-        # Two clients are never interchangeable: each has its own pools and token cache.
-        return self is other
-
     # -- derived clients ---------------------------------------------------------------------------
 
-    def _derive(
-        self,
-        *,
-        headers: dict[str, str] | None = None,
-        cookies: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-        retry_policy: RetryPolicy | None = None,
-        raise_on_error: bool | None = None,
-    ) -> Self:
+    def _derive(self, **changes: Any) -> Self:
         # A derived client shares credentials and the token cache (owned by the original client, which alone
-        # closes them) but has its own connection pools (its headers, timeout and retries are its own).
-        new = object.__new__(type(self))
-        new._setup(
-            base_url=self._base_url,
-            headers=dict(self._headers) if headers is None else headers,
-            cookies=dict(self._cookies) if cookies is None else cookies,
-            timeout=self._checked_timeout() if timeout is None else timeout,
-            verify_ssl=self._verify_ssl,
-            httpx_args=dict(self._httpx_args),
-            org_id=self._org_id,
-            environment_id=self._environment_id,
-            credentials=self._credential_set,
-            tokens=self._tokens,
-            user_agent=self._user_agent,
-            retry_policy=self._retry_policy if retry_policy is None else retry_policy,
-            raise_on_error=self._raise_on_error if raise_on_error is None else raise_on_error,
-            owner=self._owner_lifecycle,
-        )
+        # closes them) but has its own pipeline and pools (its headers, timeout and retries are its own).
+        new = type(self).__new__(type(self))
+        owner = self._pipeline if self._owns_tokens else self._pipeline.owner
+        new._compose(self._settings.replace(**changes), self._credential_set, self._tokens, owner=owner)
         return new
 
-    def _checked_timeout(self) -> httpx.Timeout:
-        return _check_timeout(self._timeout)
-
-    def with_headers(self, headers: dict[str, str]) -> Self:
+    def with_headers(self, headers: Mapping[str, str]) -> Self:
         """A new client with these headers added to every request; this client is unchanged."""
-        return self._derive(headers={**self._headers, **headers})
+        return self._derive(headers={**self._settings.headers, **check_headers("with_headers", headers)})
 
-    def with_cookies(self, cookies: dict[str, str]) -> Self:
+    def with_cookies(self, cookies: Mapping[str, str]) -> Self:
         """A new client with these cookies added; this client is unchanged."""
-        return self._derive(cookies={**self._cookies, **cookies})
+        return self._derive(cookies={**self._settings.cookies, **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> Self:
+    def with_timeout(self, timeout: float | httpx.Timeout) -> Self:
         """A new client with another timeout (every part must be set); this client is unchanged."""
-        return self._derive(timeout=_check_timeout(timeout))
+        return self._derive(timeout=check_timeout(timeout))
 
     def with_options(
         self,
@@ -506,132 +400,36 @@ class _AtomicClientBase(AuthenticatedClient):
         """A new client with other retry, error or timeout settings; this client is unchanged.
 
         It shares credentials and the token cache (no new token requests) but has its own pools,
-        so keep it around rather than deriving one per call when calls are frequent. Closing it (or
-        leaving its ``with`` block) closes only its own pools; the token cache stays with this client.
+        so keep it around rather than deriving one per call when calls are frequent. Closing it closes
+        only its own pools; the token cache stays with this client.
 
         Example::
 
-            list_cards.sync(client=client.with_options(max_retries=0), environment_id="env1")
+            client.with_options(max_retries=0).cards.list_cards(user_id="u1")
         """
-        policy = None
+        changes: dict[str, Any] = {}
         if max_retries is not None:
-            _check_max_retries(max_retries)
-            policy = evolve(self._retry_policy, max_retries=max_retries)
-        if raise_on_error is not None and not isinstance(raise_on_error, bool):
-            raise ConfigurationError(f"raise_on_error must be True or False, got {raise_on_error!r}")
-        return self._derive(
-            timeout=None if timeout is None else _check_timeout(timeout),
-            retry_policy=policy,
-            raise_on_error=raise_on_error,
-        )
+            changes["policy"] = self._settings.policy.with_max_retries(check_max_retries(max_retries))
+        if raise_on_error is not None:
+            changes["raise_on_error"] = check_bool("raise_on_error", raise_on_error)
+        if timeout is not None:
+            changes["timeout"] = check_timeout(timeout)
+        return self._derive(**changes)
 
-    # -- errors ------------------------------------------------------------------------------------
-
-    def response_error(self, response: httpx.Response, error: Exception) -> Exception | None:
-        """The typed error for a response the generated code could not turn into its result.
-
-        An undeclared status (``raise_on_unexpected_status``) becomes the matching ApiError (a 3xx is a
-        RedirectError); any parsing failure becomes a ResponseValidationError (MissingFieldError when
-        required fields are missing). Called by every generated ``sync``/``asyncio`` function.
-        """
-        request = response.request
-        operation_id = request.extensions.get("atomic_operation_id")
-        operation_id = operation_id if isinstance(operation_id, str) else None
-        authorization = request.headers.get("authorization", "")
-        sent_token = authorization[7:] if authorization[:7].lower() == "bearer " else ""
-        redacted = [sent_token] if sent_token else []
-        if isinstance(error, UnexpectedStatus):
-            role_name = request.extensions.get("atomic_role")
-            client_id = request.extensions.get("atomic_client_id")
-            allowed: tuple[Role, ...] = ()
-            if operation_id is not None:
-                try:
-                    allowed = DEFAULT_OPERATIONS.get(operation_id).roles
-                except LookupError:
-                    allowed = ()
-            return api_error(
-                status=response.status_code,
-                method=request.method,
-                url=str(request.url),
-                operation_id=operation_id,
-                allowed_roles=allowed,
-                role=Role(role_name) if isinstance(role_name, str) else None,
-                content=response.content,
-                headers=response.headers,
-                now=self._retry_policy.clock(),
-                client_id=client_id if isinstance(client_id, str) else None,
-                single_key=self._credential_set.single,
-                redacted=redacted,
-            )
-        return response_validation_error(response, error, operation_id=operation_id, redacted=redacted)
-
-    # -- connection pools --------------------------------------------------------------------------
-
-    def _httpx_kwargs(self, *, is_async: bool) -> dict[str, Any]:
-        # The retry transport wraps the real one, so it runs inside the auth flow (one token per request).
-        extra = transport_kwargs(
-            self._httpx_args,
-            verify=self._verify_ssl,
-            base_url=self._base_url,
-            policy=self._retry_policy,
-            is_async=is_async,
-        )
-        return {
-            "base_url": self._base_url,
-            "cookies": self._cookies,
-            # Request headers are merged over these, so a caller's own User-Agent wins.
-            "headers": {"User-Agent": self._user_agent, **self._headers},
-            "timeout": self._timeout,
-            "verify": self._verify_ssl,
-            "follow_redirects": self._follow_redirects,
-            "auth": self._auth,
-            **extra,
-        }
-
-    def _refuse_if_closed(self, *, is_async: bool) -> None:
-        side, how = ("async", "aclose()") if is_async else ("sync", "close()")
-        own = self._lifecycle
-        if own.async_closed if is_async else own.sync_closed:
-            raise ClientClosedError(
-                f"this {type(self).__name__}'s {side} side was closed ({how}); it refuses new requests. "
-                "Close a client only when the program is done with it, or build a new one"
-            )
-        owner = self._owner_lifecycle
-        if owner is not own and (owner.async_closed if is_async else owner.sync_closed):
-            raise ClientClosedError(
-                f"the {type(self).__name__} this client was derived from (with_options, with_headers, ...) was closed "
-                f"({how}); its token cache is gone, so this client refuses new {side} requests too"
-            )
+    # -- the generated package's ApiClient protocol -------------------------------------------------
 
     def get_httpx_client(self) -> httpx.Client:
-        """The client's one httpx.Client (shared by every thread), built on first use."""
-        client = self._client
-        # The hot path: _refuse_if_closed's sync checks, written out.
-        if client is not None and not self._lifecycle.sync_closed and not self._owner_lifecycle.sync_closed:
-            return client
-        self._refuse_if_closed(is_async=False)
-        if client is None:
-            with self._pool_lock:
-                self._refuse_if_closed(is_async=False)
-                client = self._client
-                if client is None:
-                    client = self._client = _HttpxClient(**self._httpx_kwargs(is_async=False))
-        return client
+        """The client's one httpx.Client (shared by every thread), made on first use.
+
+        A request you send through it yourself gets what every SDK request gets: credentials for its operation
+        (found by method and path in the role map; outside the base URL or matching no operation it fails
+        before any I/O), the User-Agent, the retry policy and typed errors.
+        """
+        return self._pipeline.sync_client()
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """The httpx.AsyncClient of the running event loop, built on first use in that loop.
-
-        Async connections belong to the loop that opened them, so each loop gets its own pool; it is closed
-        when the loop shuts down (``asyncio.run``) or by ``aclose()`` on that loop.
-        """
-        self._refuse_if_closed(is_async=True)
-        try:
-            return self._async_pools.get()
-        except RuntimeError:
-            raise ConfigurationError(
-                "get_async_httpx_client() must be called from code running on an event loop "
-                "(each event loop has its own connection pool)"
-            ) from None
+        """The httpx.AsyncClient of the running event loop, made on first use in that loop."""
+        return self._pipeline.async_client()
 
     def set_httpx_client(self, client: httpx.Client) -> Self:
         """Not supported: the client must own its httpx clients to attach auth and the User-Agent."""
@@ -647,16 +445,64 @@ class _AtomicClientBase(AuthenticatedClient):
             "pass httpx_args={'transport': ...} to AtomicClient instead"
         )
 
+    def response_error(self, response: httpx.Response, error: Exception) -> Exception | None:
+        """The typed error for a response the generated code could not turn into its result.
+
+        An undeclared status (``errors.UnexpectedStatus``) becomes the matching ApiError (a 3xx is a
+        RedirectError); any parsing failure becomes a ResponseValidationError (MissingFieldError when
+        required fields are missing). Called by every generated function and resource method.
+        """
+        return self._pipeline.error(response, error)
+
+    # -- the resource layer's hooks (atomic_api.resources.SyncResourceClient / AsyncResourceClient) ------
+
+    def _resource_environment_id(self, operation: str) -> str:
+        environment_id = self._settings.environment_id
+        if environment_id is None:
+            raise ConfigurationError(
+                f"{operation} needs an environment id: pass environment_id=... to the call, or give the client "
+                "a default (environment_id=... or ATOMIC_ENVIRONMENT_ID for from_env())"
+            )
+        return environment_id
+
+    def _resource_invalid_argument(self, operation: str, message: str) -> NoReturn:
+        raise ConfigurationError(f"{operation}: {message}")
+
+    def _resource_error(self, operation: str, response: httpx.Response) -> NoReturn:
+        raise self._pipeline.error(response)
+
+    def _resource_send(
+        self,
+        operation: str,
+        request: dict[str, Any],
+        timeout: float | httpx.Timeout | None,
+        extra_headers: Mapping[str, str] | None,
+        max_retries: int | None,
+    ) -> httpx.Response:
+        if timeout is not None or extra_headers or max_retries is not None:
+            _apply_options(operation, request, timeout, extra_headers, max_retries)
+        return self._pipeline.sync_client().request(**request)
+
+    async def _resource_asend(
+        self,
+        operation: str,
+        request: dict[str, Any],
+        timeout: float | httpx.Timeout | None,
+        extra_headers: Mapping[str, str] | None,
+        max_retries: int | None,
+    ) -> httpx.Response:
+        if timeout is not None or extra_headers or max_retries is not None:
+            _apply_options(operation, request, timeout, extra_headers, max_retries)
+        return await self._pipeline.async_client().request(**request)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
     def close(self) -> None:
         """Release the sync connection pool (and, for the client that owns them, the token endpoint's sync
         pool and the token cache's sync connections). Sync requests are refused afterwards; async ones are
-        not affected. Safe to call twice.
+        not affected, so requests in flight on the other side are never reset. Safe to call twice.
         """
-        with self._pool_lock:
-            self._lifecycle.sync_closed = True
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        self._pipeline.close()
         if self._owns_tokens:
             self._tokens.close()
 
@@ -664,22 +510,21 @@ class _AtomicClientBase(AuthenticatedClient):
         """Release the running event loop's async pools (API, token endpoint, token cache); async requests
         are refused afterwards. The sync side is not affected (see ``close()``). Safe to call twice.
         """
-        self._lifecycle.async_closed = True
-        await self._async_pools.aclose_current()
+        await self._pipeline.aclose()
         if self._owns_tokens:
             await self._tokens.aclose()
 
     def _release_async_pools(self) -> None:
         # Pools of other event loops cannot be awaited from here: each is closed on its own loop (or dropped
         # with its closed loop). The async side is not refused: only aclose() does that.
-        self._async_pools.release_all()
+        self._pipeline.release_async()
         if self._owns_tokens:
             self._tokens.release_async()
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *args: object, **kwargs: Any) -> None:
+    def __exit__(self, *args: object) -> None:
         """``close()``, and every event loop's async pool released too (on its own loop)."""
         self.close()
         self._release_async_pools()
@@ -687,11 +532,33 @@ class _AtomicClientBase(AuthenticatedClient):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, *args: object, **kwargs: Any) -> None:
+    async def __aexit__(self, *args: object) -> None:
         """``aclose()`` and ``close()``, and the async pools of other event loops released (on their loop)."""
         await self.aclose()
         self.close()
         self._release_async_pools()
+
+
+def _apply_options(
+    operation: str,
+    request: dict[str, Any],
+    timeout: float | httpx.Timeout | None,
+    extra_headers: Mapping[str, str] | None,
+    max_retries: int | None,
+) -> None:
+    """A resource call's own options, checked (before any I/O) and written into its request arguments."""
+    if timeout is not None:
+        request["timeout"] = check_timeout(timeout)
+    if extra_headers:
+        request["headers"] = {
+            **(request.get("headers") or {}),
+            **check_headers(f"{operation}: extra_headers", extra_headers),
+        }
+    if max_retries is not None:
+        request["extensions"] = {
+            **(request.get("extensions") or {}),
+            MAX_RETRIES_EXTENSION: check_max_retries(max_retries),
+        }
 
 
 # -- the resources: AtomicClient (sync) and AsyncAtomicClient (async) ----------------------------------
@@ -729,15 +596,15 @@ class _AsyncResources(AsyncResources):
             return resource
 
 
-@define(init=False, repr=False, eq=False)
-class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
+class AtomicClient(_AtomicClientBase, ClientResources):
     """Client for the Atomic customer API (sync resources); also ``client=`` for any ``atomic_api`` function.
 
     Every operation is a method of its tag's resource, with the generated module names:
     ``atomic_api.api.cards.list_cards`` is ``client.cards.list_cards(...)``, returning the success model
     (``CardList``) and raising an ``ApiError`` subclass for anything else. ``environment_id`` defaults to
     the client's. ``client.cards.with_raw_response.list_cards(...)`` returns a ``RawResponse`` (status,
-    headers, parsed); ``client.cards.iter_list_cards(...)`` pages by itself.
+    headers, parsed); ``client.cards.iter_list_cards(...)`` pages by itself. Clients compare and hash by
+    identity. See ``_AtomicClientBase`` for the arguments.
 
     Example::
 
@@ -746,25 +613,11 @@ class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
         with AtomicClient.from_env() as client:      # ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, keys
             for card in client.cards.list_cards(user_id="u1").data:
                 print(card.card_instance_id)
-
-    Arguments (all keyword-only):
-        org_id: your organisation id; the API lives at ``https://{org_id}.customer-api.atomic.io``.
-        credentials: one ``Credentials`` serving every role, or a mapping of ``Role`` to ``Credentials``.
-        environment_id: the default environment of every resource call (``environment_id=`` overrides it).
-        user_agent: your application's product token, sent before the SDK's own.
-        base_url / token_url: override the API and token endpoints (for example a sandbox).
-        timeout: seconds (or an ``httpx.Timeout`` with every part set); never unbounded.
-        token_leeway / token_max_attempts: token refresh ahead of expiry; token requests tried on 429.
-        max_retries: retries of an API request after 429/502/503/504 or a connection failure.
-        raise_on_error: raise ApiError subclasses for 4xx/5xx from the generated functions (resource
-            methods always raise).
-        clock / sleep / async_sleep, verify_ssl, httpx_args, token_cache: see ``_AtomicClientBase``.
     """
 
-    _resources: "_Resources" = field(init=False)
+    _resources: _Resources
 
-    def _setup(self, **kwargs: Any) -> None:
-        super()._setup(**kwargs)
+    def _make_resources(self) -> None:
         self._resources = _Resources(self)
 
     @property
@@ -773,8 +626,7 @@ class AtomicClient(_AtomicClientBase, ResourceHooks, ClientResources):
         return self._resources.webhooks
 
 
-@define(init=False, repr=False, eq=False)
-class AsyncAtomicClient(_AtomicClientBase, ResourceHooks, AsyncClientResources):
+class AsyncAtomicClient(_AtomicClientBase, AsyncClientResources):
     """Client for the Atomic customer API whose resource methods are coroutines.
 
     Same constructor and ``from_env()`` as ``AtomicClient``; use it with ``async with`` (or
@@ -790,10 +642,9 @@ class AsyncAtomicClient(_AtomicClientBase, ResourceHooks, AsyncClientResources):
                 print(card.card_instance_id)
     """
 
-    _resources: "_AsyncResources" = field(init=False)
+    _resources: _AsyncResources
 
-    def _setup(self, **kwargs: Any) -> None:
-        super()._setup(**kwargs)
+    def _make_resources(self) -> None:
         self._resources = _AsyncResources(self)
 
     @property

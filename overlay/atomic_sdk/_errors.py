@@ -511,10 +511,12 @@ def api_error(
     client_id: str | None = None,
     single_key: bool = False,
     redacted: Sequence[str] = (),
+    replayed: bool = False,
 ) -> ApiError:
     """Build the typed error for a response (never includes request headers, so never a token).
 
-    ``redacted`` are values (the bearer token sent) replaced by ``***`` wherever the server echoed them.
+    ``redacted`` are values (the bearer token sent) replaced by ``***`` wherever the server echoed them;
+    ``replayed`` says the request was sent again with a fresh token after a first 401.
     """
     kept = safe_headers(headers, redacted)
     body = _redact_json(parse_body(content, kept.get("content-type")), redacted)
@@ -538,6 +540,13 @@ def api_error(
     }
     if common["request_id"]:
         message += f" [request id {common['request_id']}]"
+    if status == 401 and replayed:
+        key = f"the {role.value} key" if role is not None else "the key"
+        message += (
+            f". The API answered 401 twice, also with a freshly fetched token for {key}"
+            + (f" (client_id={client_id})" if client_id else "")
+            + "; check that the key is valid, enabled and allowed for this operation"
+        )
     if cls is PermissionDeniedError:
         message += ". " + _permission_hint(name, role, allowed_roles, client_id, single_key)
     if cls is RedirectError:
@@ -592,7 +601,7 @@ def response_validation_error(
     request = response.request
     kept = safe_headers(response.headers, redacted)
     content_type = kept.get("content-type")
-    excerpt = redact(_one_line(response.content[:2 * MAX_EXCERPT].decode("utf-8", "replace"), MAX_EXCERPT), redacted)
+    excerpt = redact(_one_line(response.content[: 2 * MAX_EXCERPT].decode("utf-8", "replace"), MAX_EXCERPT), redacted)
     reason = redact(_one_line(_reason(error), MAX_DETAIL), redacted)
     url = str(request.url)
     name = operation_id or "request"

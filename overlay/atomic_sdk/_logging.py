@@ -64,11 +64,13 @@ class _QueryValueFilter(logging.Filter):
     """Rewrites httpx's ``HTTP Request: METHOD URL ...`` record when the URL is an AtomicClient's."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Any URL argument, wherever httpx places it in its call (its argument order is not an API).
         args = record.args
-        if isinstance(args, tuple) and len(args) >= 2 and isinstance(args[1], httpx.URL):
-            url = args[1]
-            if url.query and _origin(url) in _origins:
-                record.args = (args[0], redact_query(url), *args[2:])
+        if isinstance(args, tuple) and any(isinstance(arg, httpx.URL) for arg in args):
+            record.args = tuple(
+                redact_query(arg) if isinstance(arg, httpx.URL) and arg.query and _origin(arg) in _origins else arg
+                for arg in args
+            )
         return True
 
 

@@ -20,11 +20,15 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _DIGITS = re.compile(r"[0-9]+")
 _TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
 _MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
-_IMF_FIXDATE = r"(?P<day>" + "|".join(_DAYS) + r"), (?P<mday>[0-9]{2}) " + _MONTH + r" (?P<year>[0-9]{4}) " + _TIME + " GMT"
+_IMF_FIXDATE = (
+    r"(?P<day>" + "|".join(_DAYS) + r"), (?P<mday>[0-9]{2}) " + _MONTH + r" (?P<year>[0-9]{4}) " + _TIME + " GMT"
+)
 _RFC850 = (
     r"(?P<day>" + "|".join(_LONG_DAYS) + r"), (?P<mday>[0-9]{2})-" + _MONTH + r"-(?P<year>[0-9]{2}) " + _TIME + " GMT"
 )
-_ASCTIME = r"(?P<day>" + "|".join(_DAYS) + r") " + _MONTH + r" (?P<mday>[0-9]{2}| [0-9]) " + _TIME + r" (?P<year>[0-9]{4})"
+_ASCTIME = (
+    r"(?P<day>" + "|".join(_DAYS) + r") " + _MONTH + r" (?P<mday>[0-9]{2}| [0-9]) " + _TIME + r" (?P<year>[0-9]{4})"
+)
 
 
 @functools.cache

@@ -1,41 +1,83 @@
-"""``client.webhooks`` with the webhook test call, which the generator cannot produce (see _webhooks.py).
+"""``client.webhooks`` with the webhook test call, which the spec cannot describe as an operation of its own.
 
-The generated ``WebhooksResource`` / ``AsyncWebhooksResource`` are subclassed here, the extension point
-_resources.py describes: the extra method is written the way the generated ones are (the client's
-``_resource_send`` with the per-call options) and the clients' ``webhooks`` property returns the subclass.
-This module imports the generated webhooks resource (and so its models): the clients import it on first
-use of ``client.webhooks`` only.
+``POST /v1/{environmentId}/webhook?type=<event>`` shares method and path with createWebhookSubscription
+(OpenAPI 3.0 allows one operation per method and path), so the generator has no function for it. The
+generated ``WebhooksResource`` / ``AsyncWebhooksResource`` are subclassed here and the clients' ``webhooks``
+property returns the subclass (a property may narrow its return type, so type checkers see the extra method).
+The request goes through the same pipeline as every generated call: it carries createWebhookSubscription's
+operation id (the role map's entry for that method and path: role ``workbench``), so it gets the same auth,
+User-Agent, retries and error mapping. Errors name createWebhookSubscription.
+
+This module imports the generated webhooks resource (and so its models): the clients import it on first use
+of ``client.webhooks`` only.
 """
 
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from atomic_api.models.operation_result import OperationResult
+from atomic_api.resources._base import ResourceClient
 from atomic_api.resources.webhooks import AsyncWebhooksResource as _GeneratedAsyncWebhooksResource
 from atomic_api.resources.webhooks import WebhooksResource as _GeneratedWebhooksResource
+from atomic_api.types import path_segment
 
-from ._webhooks import OPERATION_ID, request_kwargs, result_of
+from ._errors import ConfigurationError
+
+#: The name the reference index gives this call.
+OPERATION_ID = "testWebhookSubscription"
+#: The role-map operation it shares method and path with (its credentials and the name errors carry).
+SHARED_OPERATION_ID = "createWebhookSubscription"
 
 
-class WebhooksResource(_GeneratedWebhooksResource):
-    """The ``webhooks`` operations (sync), plus ``test_webhook_subscription``. Reached as ``client.webhooks``."""
+def _check_event_type(event_type: object) -> str:
+    if not isinstance(event_type, str) or not event_type.strip():
+        raise ConfigurationError(
+            f"event_type must be a non-empty analytics event name such as 'card-published', got {event_type!r}"
+        )
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in event_type):
+        raise ConfigurationError(f"event_type must not contain spaces or control characters, got {event_type!r}")
+    return event_type
 
-    def test_webhook_subscription(
-        self,
-        *,
-        event_type: str,
-        environment_id: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        max_retries: int | None = None,
-    ) -> OperationResult:
-        """Ask Atomic to send a test event of ``event_type`` to the environment's webhook subscriptions.
 
-        ``POST /v1/{environmentId}/webhook?type=<event_type>``, no body; role workbench (the Webhooks
-        API's). The call shares method and path with ``create_webhook_subscription``, so the spec cannot
-        describe it and it is written by hand; ``atomic_sdk.test_webhook_subscription`` is the same call
-        as a function. Its response is undocumented: the JSON object returned (empty without a body)
-        comes back as an ``OperationResult`` whose ``additional_properties`` hold the fields.
+def _request(client: ResourceClient, event_type: object, environment_id: str | None) -> dict[str, Any]:
+    # Everything that can be wrong without I/O fails here, before a token is fetched.
+    checked = _check_event_type(event_type)
+    if environment_id is None:
+        environment_id = client._resource_environment_id(OPERATION_ID)
+    elif not isinstance(environment_id, str) or not environment_id:
+        raise ConfigurationError(f"{OPERATION_ID}: environment_id must be a non-empty string, got {environment_id!r}")
+    return {
+        "method": "post",
+        "url": f"/v1/{path_segment(environment_id)}/webhook",
+        "params": {"type": checked},
+        "extensions": {"atomic_operation_id": SHARED_OPERATION_ID},
+    }
+
+
+def _result(client: ResourceClient, response: httpx.Response) -> OperationResult:
+    if not 200 <= response.status_code < 300:
+        client._resource_error(OPERATION_ID, response)
+    if not response.content.strip():
+        return OperationResult()
+    try:
+        body = response.json()
+        if not isinstance(body, dict):
+            raise TypeError(f"the body is not a JSON object ({type(body).__name__}); the response is undocumented")
+        return OperationResult.from_dict(body)
+    except Exception as error:
+        replacement = client.response_error(response, error)
+        if replacement is None:
+            raise
+        raise replacement from error
+
+
+_DOC = """Ask Atomic to send a test event of ``event_type`` to the environment's webhook subscriptions.
+
+        ``POST /v1/{environmentId}/webhook?type=<event_type>``, no body; role workbench (the Webhooks API's).
+        The call shares method and path with ``create_webhook_subscription``, so the spec cannot describe it
+        and it is written by hand. Its response is undocumented: the JSON object returned (empty without a
+        body) comes back as an ``OperationResult`` whose ``additional_properties`` hold the fields.
 
         Args:
             event_type (str): the analytics event to send, e.g. ``"card-published"``.
@@ -57,14 +99,26 @@ class WebhooksResource(_GeneratedWebhooksResource):
 
             client.webhooks.test_webhook_subscription(event_type="card-published")
         """
+
+
+class WebhooksResource(_GeneratedWebhooksResource):
+    """The ``webhooks`` operations (sync), plus ``test_webhook_subscription``. Reached as ``client.webhooks``."""
+
+    def test_webhook_subscription(
+        self,
+        *,
+        event_type: str,
+        environment_id: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+    ) -> OperationResult:
         response = self._client._resource_send(
-            OPERATION_ID,
-            request_kwargs(self._client, event_type, environment_id),
-            timeout,
-            extra_headers,
-            max_retries,
+            OPERATION_ID, _request(self._client, event_type, environment_id), timeout, extra_headers, max_retries
         )
-        return result_of(response)
+        return _result(self._client, response)
+
+    test_webhook_subscription.__doc__ = _DOC
 
 
 class AsyncWebhooksResource(_GeneratedAsyncWebhooksResource):
@@ -79,17 +133,11 @@ class AsyncWebhooksResource(_GeneratedAsyncWebhooksResource):
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | None = None,
     ) -> OperationResult:
-        """The async twin of ``WebhooksResource.test_webhook_subscription`` (same request, result, errors).
-
-        Example::
-
-            await client.webhooks.test_webhook_subscription(event_type="card-published")
-        """
         response = await self._client._resource_asend(
-            OPERATION_ID,
-            request_kwargs(self._client, event_type, environment_id),
-            timeout,
-            extra_headers,
-            max_retries,
+            OPERATION_ID, _request(self._client, event_type, environment_id), timeout, extra_headers, max_retries
         )
-        return result_of(response)
+        return _result(self._client, response)
+
+    test_webhook_subscription.__doc__ = _DOC.replace(
+        "client.webhooks.test_webhook_subscription", "await client.webhooks.test_webhook_subscription"
+    )

@@ -1,4 +1,4 @@
-"""Issue 15: every hostile case through `atomic-sdk call` exits 1 (2 for configuration) with one line on
+"""Every hostile case through `atomic-sdk call` exits 1 (2 for configuration) with one line on
 stderr and no traceback, using the real console script against a recording server on 127.0.0.1."""
 
 from __future__ import annotations
@@ -95,5 +95,7 @@ def test_atomic_log_info_adds_the_request_line(server: AtomicServer, cli: RunScr
     result = cli(["call", "listCards", "-p", "user_id=private-42"], env=env_for(server, ATOMIC_LOG="info"))
     assert result.code == 0, result.output
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and " INFO atomic_sdk: listCards GET /v1/env1/cards -> 200 in " in lines[0]
+    assert len(lines) == 2
+    assert " INFO atomic_sdk: token POST /oauth2/token -> 200 in " in lines[0]
+    assert " INFO atomic_sdk: listCards GET /v1/env1/cards -> 200 in " in lines[1]
     assert "private-42" not in result.stderr

@@ -115,7 +115,12 @@ def test_any_spec_using_the_markers_generates(tmp_path: Path) -> None:
         }
         browse = importlib.import_module("atomic_api.api.things_catalogue.browse_things")
         kwargs = browse._get_kwargs("s/1", page=2)
-        assert kwargs == {"method": "get", "url": "/v1/s%2F1/things", "params": {"page": 2}}
+        assert kwargs == {
+            "method": "get",
+            "url": "/v1/s%2F1/things",
+            "params": {"page": 2},
+            "extensions": {"atomic_operation_id": "browseThings"},
+        }
         drop = importlib.import_module("atomic_api.api.default.drop_thing")
         assert drop._get_kwargs("s", "t")["url"] == "/v1/s/things/t"
     finally:

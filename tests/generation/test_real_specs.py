@@ -145,7 +145,7 @@ print(json.dumps([r.OPERATIONS["getThing"], r.OPERATIONS["deleteThing"], get_thi
     assert probe == [
         ["GET", "/v1/things/{thingId}", ["events"]],
         ["DELETE", "/v1/things/{thingId}", ["auth"]],
-        {"method": "get", "url": "/v1/things/a%2Fb"},
+        {"method": "get", "url": "/v1/things/a%2Fb", "extensions": {"atomic_operation_id": "getThing"}},
         "delete",
     ]
 

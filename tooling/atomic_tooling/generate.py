@@ -429,7 +429,9 @@ def _generator_environment() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, Any]:
+def run_generator(
+    spec: LoadedSpec, destination: Path, operations: list[Operation] | None = None
+) -> tuple[GeneratorRun, Any]:
     """Prepare the working copy and run openapi-python-client in this process into `destination`.
 
     In-process (the generator's Python API, as its CLI uses it) rather than a subprocess: the document is
@@ -471,6 +473,7 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
             # generator has it (its CLI lets the document go before it renders, too).
             document.clear()
             project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES if TEMPLATES.is_dir() else None)
+            project.env.globals["atomic_operation_key"] = _operation_key_literal(operations or [])
             errors = project.build()
     except GenerationError:
         raise
@@ -606,6 +609,23 @@ def _drop_unreadable_operations(spec_path: Path, document: dict[str, Any]) -> di
 
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _operation_key_literal(operations: list[Operation]) -> Any:
+    """For the templates: an endpoint's operation key (its operationId, or 'METHOD /path') as a Python literal.
+
+    The generated request carries it (``extensions["atomic_operation_id"]``), so the client finds the
+    operation's roles in the role map without matching the URL.
+    """
+    keys = {(op.method.upper(), _shape(op.path)): op.key for op in operations}
+
+    def literal(endpoint: Any) -> str:
+        path = endpoint.path
+        path = str(path.get_untrusted_value() if hasattr(path, "get_untrusted_value") else path)
+        method = str(endpoint.method).upper()
+        return repr(keys.get((method, _shape(path)), f"{method} {path}"))
+
+    return literal
 
 
 def _shape(path: str) -> str:
@@ -829,7 +849,7 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
         if not operations:
             raise GenerationError(f"spec {spec.path} has no operations", EXIT_SPEC)
         package = scratch / PACKAGE
-        run, preparation = run_generator(spec, package)
+        run, preparation = run_generator(spec, package, operations)
     except GenerationError:
         validation.result()  # an invalid spec is the first thing to report (exit 2), whatever failed after
         raise

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from attrs import frozen
 
 from .._errors import SyncCallInEventLoopError, TokenRequestError
+from .._options import Clock
 
 if TYPE_CHECKING:
     import asyncio
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("atomic_sdk")
 
-Clock = Callable[[], float]
 Fetch = Callable[[], "AccessToken"]
 AsyncFetch = Callable[[], Awaitable["AccessToken"]]
 

@@ -2,21 +2,26 @@
 
 import logging
 import math
-import random
+import os
 import threading
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
 import httpx
-from attrs import field, frozen
 
-from .. import _aio
 from .._credentials import Credentials
 from .._errors import ClientClosedError, TokenRateLimitedError, TokenRequestError, redact, request_id_of, secret_forms
 from .._loop_local import LoopLocal
-from .._retry_after import parse_retry_after
+from .._options import Clock
+from .._retries import (
+    ATTEMPTS_EXTENSION,
+    LOG_NAME_EXTENSION,
+    SAFE_TO_RETRY_EXTENSION,
+    RetryPolicy,
+    asend_with_retries,
+    send_with_retries,
+)
 from .._roles import Role
 from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, token_cache_key
 
@@ -25,33 +30,18 @@ logger = logging.getLogger("atomic_sdk")
 DEFAULT_TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"
 DEFAULT_EXPIRES_IN = 3600.0
 DEFAULT_LEEWAY = 60.0
-DEFAULT_MAX_ATTEMPTS = 4
-BACKOFF_BASE = 0.5
-MAX_BACKOFF = 8.0
-# A Retry-After longer than this is handed to the caller (TokenRateLimitedError) instead of blocking.
-MAX_RETRY_AFTER = 60.0
+# The longest lifetime a token is kept for, whatever expires_in says: a year-long (or 1e17 s) token would
+# otherwise overflow a cache's expiry arithmetic; an absurd value is a fault, and refreshing daily costs nothing.
+MAX_LIFETIME = 86400.0
 # AtomicClient httpx_args that token requests do not take: hooks and params are for API calls (a hook would
 # see the Basic credentials and the token), the rest (transport, mounts, proxy, cert, limits, ...) applies.
 API_ONLY_HTTPX_ARGS = frozenset({"event_hooks", "params"})
 # How much of the identity provider's error_description goes into a message.
 MAX_DESCRIPTION = 200
 
-# Failures after which the token request is tried again (it is safe to repeat: a second token is harmless).
-# Timeouts other than connect are not: a stuck endpoint would make one call take attempts × timeout.
-_RETRIED_ERRORS = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ConnectTimeout)
-
-Clock = Callable[[], float]
 # (credentials, cache key, fetch, afetch) for one credential object.
 _Bound = tuple[Credentials, str, Callable[[], AccessToken], Callable[[], Awaitable[AccessToken]]]
 _BOUND_MAX = 64
-Sleep = Callable[[float], None]
-AsyncSleep = Callable[[float], Awaitable[None]]
-
-
-@frozen
-class _Outcome:
-    token: AccessToken | None = None
-    delay: float = field(default=0.0)
 
 
 class TokenProvider:
@@ -59,12 +49,11 @@ class TokenProvider:
 
     The ``cache`` (an ``InMemoryTokenCache`` by default) keeps tokens and lets at most one fetch per key
     run at a time; everyone else waits for its result, for at most the longest part of ``timeout``.
-    A token request answered 429 or 5xx, or failed by a connection error, is tried again after a jittered
-    exponential backoff (or the Retry-After) up to ``max_attempts`` times. ``clock`` is seconds since the
-    epoch (it also dates HTTP-date Retry-After values).
+    A token request is retried by ``policy``, the client's one retry policy (429, 502, 503, 504 and
+    connection failures; a token request is safe to repeat). ``clock`` is seconds since the epoch.
 
     The sync HTTP client is shared by every thread; async ones are per event loop. ``close()`` /
-    ``aclose()`` close the sync side / the running loop's async side, which refuse requests afterwards.
+    ``aclose()`` close them, and token requests are refused afterwards.
     """
 
     def __init__(
@@ -74,13 +63,8 @@ class TokenProvider:
         user_agent: str,
         timeout: httpx.Timeout,
         leeway: float = DEFAULT_LEEWAY,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        clock: Clock = time.time,
-        sleep: Sleep = time.sleep,
-        async_sleep: AsyncSleep = _aio.sleep,
-        jitter: Callable[[], float] = random.random,
-        backoff_base: float = BACKOFF_BASE,
-        max_retry_after: float = MAX_RETRY_AFTER,
+        policy: RetryPolicy | None = None,
+        clock: Clock | None = None,
         verify: Any = True,
         cache: TokenCache | None = None,
         httpx_args: Mapping[str, Any] | None = None,
@@ -89,13 +73,8 @@ class TokenProvider:
         self._user_agent = user_agent
         self._timeout = timeout
         self._leeway = leeway
-        self._max_attempts = max_attempts
-        self._clock = clock
-        self._sleep = sleep
-        self._async_sleep = async_sleep
-        self._jitter = jitter
-        self._backoff_base = backoff_base
-        self._max_retry_after = max_retry_after
+        self._policy = RetryPolicy() if policy is None else policy
+        self._clock = self._policy.clock if clock is None else clock
         self._verify = verify
         self._httpx_args = {k: v for k, v in (httpx_args or {}).items() if k not in API_ONLY_HTTPX_ARGS}
         self._cache: TokenCache = InMemoryTokenCache() if cache is None else cache
@@ -107,6 +86,7 @@ class TokenProvider:
         self._bound: dict[int, _Bound] = {}
         self._lock = threading.Lock()
         self._client: httpx.Client | None = None
+        self._client_pid = 0
         self._async_clients: LoopLocal[httpx.AsyncClient] = LoopLocal(
             lambda: httpx.AsyncClient(**self._client_kwargs()),
             lambda client: client.aclose(),
@@ -202,8 +182,10 @@ class TokenProvider:
         with self._lock:
             if self._sync_closed:
                 raise ClientClosedError("the AtomicClient was closed (close()); its token requests are refused")
-            if self._client is None:
+            if self._client is None or self._client_pid != os.getpid():
+                # A pool inherited through fork holds the parent's connections: left alone, never reused.
                 self._client = httpx.Client(**self._client_kwargs())
+                self._client_pid = os.getpid()
             return self._client
 
     def _async_http_client(self) -> httpx.AsyncClient:
@@ -212,118 +194,78 @@ class TokenProvider:
         # Async connections belong to the loop that opened them: one pool per event loop.
         return self._async_clients.get()
 
-    def _request_kwargs(self, credentials: Credentials) -> dict[str, Any]:
+    def _request(self, client: httpx.Client | httpx.AsyncClient, credentials: Credentials) -> httpx.Request:
         form = {"grant_type": "client_credentials", "client_id": credentials.client_id}
-        return {
-            "params": form,
-            "data": form,
-            "auth": httpx.BasicAuth(credentials.client_id, credentials.client_secret),
-            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-        }
+        return client.build_request(
+            "POST",
+            self.token_url,
+            params=form,
+            data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            extensions={SAFE_TO_RETRY_EXTENSION: True, LOG_NAME_EXTENSION: "token"},
+        )
 
     def fetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
-        """Request a new token now (no cache), retrying 429, 5xx and connection errors."""
+        """Request a new token now (no cache), with the retry policy."""
         client = self._sync_client()
-        attempt = 1
-        while True:
-            started = self._clock()
-            logger.debug("requesting access token for client_id=%s (attempt %d)", credentials.client_id, attempt)
-            try:
-                response = client.post(self.token_url, **self._request_kwargs(credentials))
-            except httpx.HTTPError as exc:
-                delay = self._after_transport_error(credentials, role, exc, attempt)
-            else:
-                outcome = self._outcome(response, credentials, role, started, attempt)
-                if outcome.token is not None:
-                    return outcome.token
-                delay = outcome.delay
-            self._sleep(delay)
-            attempt += 1
+        request = self._request(client, credentials)
+        # The Basic credentials stay inside the auth object (its repr shows nothing) and the request's headers.
+        send = partial(client.send, auth=httpx.BasicAuth(credentials.client_id, credentials.client_secret))
+        started = self._clock()
+        logger.debug("requesting access token for client_id=%s", credentials.client_id)
+        try:
+            response = send_with_retries(send, request, self._policy)
+        except httpx.TransportError as exc:
+            raise self._transport_error(credentials, role, exc, request) from exc
+        return self._outcome(response, credentials, role, started)
 
     async def afetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
         """Request a new token now (no cache) without blocking the event loop; retries like ``fetch``."""
         client = self._async_http_client()
-        attempt = 1
-        while True:
-            started = self._clock()
-            logger.debug("requesting access token for client_id=%s (attempt %d)", credentials.client_id, attempt)
-            try:
-                response = await client.post(self.token_url, **self._request_kwargs(credentials))
-            except httpx.HTTPError as exc:
-                delay = self._after_transport_error(credentials, role, exc, attempt)
-            else:
-                outcome = self._outcome(response, credentials, role, started, attempt)
-                if outcome.token is not None:
-                    return outcome.token
-                delay = outcome.delay
-            await self._async_sleep(delay)
-            attempt += 1
-
-    def _backoff(self, attempt: int) -> float:
-        """Wait after attempt ``attempt`` (1-based): exponential, capped, minus up to 50 % jitter."""
-        return min(MAX_BACKOFF, self._backoff_base * 2.0 ** (attempt - 1)) * (0.5 + 0.5 * self._jitter())
-
-    def _after_transport_error(
-        self, credentials: Credentials, role: Role | None, exc: httpx.HTTPError, attempt: int
-    ) -> float:
-        """Seconds to wait before the next attempt; raises TokenRequestError (from ``exc``) when giving up."""
-        if isinstance(exc, _RETRIED_ERRORS) and attempt < self._max_attempts:
-            delay = self._backoff(attempt)
-            logger.debug(
-                "token request for client_id=%s failed (%s); retrying in %.3f s (attempt %d of %d)",
-                credentials.client_id,
-                type(exc).__name__,
-                delay,
-                attempt,
-                self._max_attempts,
-            )
-            return delay
-        raise self._transport_error(credentials, role, exc, attempt) from exc
+        request = self._request(client, credentials)
+        send = partial(client.send, auth=httpx.BasicAuth(credentials.client_id, credentials.client_secret))
+        started = self._clock()
+        logger.debug("requesting access token for client_id=%s", credentials.client_id)
+        try:
+            response = await asend_with_retries(send, request, self._policy)
+        except httpx.TransportError as exc:
+            raise self._transport_error(credentials, role, exc, request) from exc
+        return self._outcome(response, credentials, role, started)
 
     def _transport_error(
-        self, credentials: Credentials, role: Role | None, exc: httpx.HTTPError, attempt: int
+        self, credentials: Credentials, role: Role | None, exc: httpx.TransportError, request: httpx.Request
     ) -> TokenRequestError:
         detail = redact(
             " ".join(str(exc).split())[:MAX_DESCRIPTION], secret_forms(credentials.client_id, credentials.client_secret)
         )
         return TokenRequestError(
             f"token request for {_key_name(credentials, role)} to {self.token_url} failed without a response "
-            f"after {attempt} attempt(s): {type(exc).__name__}{': ' + detail if detail else ''}; check the "
-            "network, any proxy and token_url",
+            f"after {_attempts(request)} attempt(s): {type(exc).__name__}{': ' + detail if detail else ''}; check "
+            "the network, any proxy and token_url",
             client_id=credentials.client_id,
             token_url=self.token_url,
             role=role,
         )
 
     def _outcome(
-        self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float, attempt: int
-    ) -> _Outcome:
+        self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
+    ) -> AccessToken:
         client_id = credentials.client_id
         key = _key_name(credentials, role)
         request_id = request_id_of(response.headers)
+        attempts = _attempts(response.request)
         if response.status_code == 429:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
-            if attempt >= self._max_attempts or (retry_after is not None and retry_after > self._max_retry_after):
-                raise TokenRateLimitedError(
-                    f"token endpoint rate-limited {key} after {attempt} attempt(s); "
-                    f"retry after {f'{retry_after:g}' if retry_after is not None else 'an unspecified time'} s",
-                    retry_after=retry_after,
-                    attempts=attempt,
-                    client_id=client_id,
-                    token_url=self.token_url,
-                    role=role,
-                    request_id=request_id,
-                )
-            if retry_after is None:
-                retry_after = self._backoff(attempt)
-            logger.debug(
-                "token endpoint rate-limited client_id=%s; waiting %.3f s (attempt %d of %d)",
-                client_id,
-                retry_after,
-                attempt,
-                self._max_attempts,
+            retry_after = self._policy.retry_after(response)
+            raise TokenRateLimitedError(
+                f"token endpoint rate-limited {key} after {attempts} attempt(s); "
+                f"retry after {f'{retry_after:g}' if retry_after is not None else 'an unspecified time'} s",
+                retry_after=retry_after,
+                attempts=attempts,
+                client_id=client_id,
+                token_url=self.token_url,
+                role=role,
+                request_id=request_id,
             )
-            return _Outcome(delay=retry_after)
         if response.status_code != 200:
             # Some identity providers echo what they were sent; the secret must not reach a message or a log.
             forms = secret_forms(client_id, credentials.client_secret)
@@ -334,18 +276,7 @@ class TokenProvider:
             if description:
                 detail += f" ({' '.join(description.split())[:MAX_DESCRIPTION]})"
             if response.status_code >= 500:
-                delay = self._after_server_error(response, attempt)
-                if delay is not None:
-                    logger.debug(
-                        "token endpoint answered %d for client_id=%s; retrying in %.3f s (attempt %d of %d)",
-                        response.status_code,
-                        client_id,
-                        delay,
-                        attempt,
-                        self._max_attempts,
-                    )
-                    return _Outcome(delay=delay)
-                detail += f" after {attempt} attempt(s)"
+                detail += f" after {attempts} attempt(s)"
             raise TokenRequestError(
                 f"token endpoint answered {response.status_code} for {key}{detail}"
                 + (f" [request id {request_id}]" if request_id else ""),
@@ -359,16 +290,7 @@ class TokenProvider:
             )
         token = self._parse_token(response, credentials, role, started)
         logger.debug("received access token for client_id=%s, valid for %.0f s", client_id, token.expires_at - started)
-        return _Outcome(token=token)
-
-    def _after_server_error(self, response: httpx.Response, attempt: int) -> float | None:
-        """Wait before retrying a 5xx (its Retry-After, else the backoff); None when out of attempts."""
-        if attempt >= self._max_attempts:
-            return None
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
-        if retry_after is None:
-            return self._backoff(attempt)
-        return None if retry_after > self._max_retry_after else retry_after
+        return token
 
     def _parse_token(
         self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
@@ -413,6 +335,7 @@ class TokenProvider:
             raise malformed("expires_in is not a number") from None
         if not math.isfinite(expires_in) or expires_in <= 0:
             raise malformed("expires_in is not a positive number")
+        expires_in = min(expires_in, MAX_LIFETIME)
         # Never refresh earlier than half-way through a short-lived token.
         leeway = min(self._leeway, expires_in / 2)
         expires_at = started + expires_in
@@ -425,7 +348,7 @@ class TokenProvider:
         with self._lock:
             self._sync_closed = True
             client, self._client = self._client, None
-        if client is not None:
+        if client is not None and self._client_pid == os.getpid():
             client.close()
         self._cache.close()
 
@@ -438,6 +361,11 @@ class TokenProvider:
     def release_async(self) -> None:
         """From sync code: close every loop's async HTTP client on its own loop (they are rebuilt on use)."""
         self._async_clients.release_all()
+
+
+def _attempts(request: httpx.Request) -> int:
+    attempts = request.extensions.get(ATTEMPTS_EXTENSION)
+    return attempts if isinstance(attempts, int) else 1
 
 
 def _key_name(credentials: Credentials, role: Role | None) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 from .._credentials import Credentials
 from .._errors import ConfigurationError, MissingExtraError
 from .._loop_local import LoopLocal
-from .cache import AccessToken, AsyncFetch, BoundedFetch, Clock, Fetch, InMemoryTokenCache, TokenCache, wait_timeout_of
+from .._options import Clock
+from .cache import AccessToken, AsyncFetch, BoundedFetch, Fetch, InMemoryTokenCache, TokenCache, wait_timeout_of
 
 logger = logging.getLogger("atomic_sdk")
 

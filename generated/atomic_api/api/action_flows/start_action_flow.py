@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.action_flow_request import ActionFlowRequest
 from ...models.action_flow_response import ActionFlowResponse
 from ...models.error import Error
@@ -21,6 +21,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/action-flow/{path_segment(flow_config_id)}/start",
+        "extensions": {"atomic_operation_id": "startActionFlow"},
     }
 
     _kwargs["json"] = body.to_dict()
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> ActionFlowResponse | Error | None:
     if response.status_code == 200:
         response_200 = ActionFlowResponse.from_dict(response.json())
@@ -71,7 +72,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[ActionFlowResponse | Error]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -93,7 +94,7 @@ def sync_detailed(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: ActionFlowRequest,
 ) -> Response[ActionFlowResponse | Error]:
     """Start an Action Flow (token: events)
@@ -141,7 +142,7 @@ def sync(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: ActionFlowRequest,
 ) -> ActionFlowResponse | Error | None:
     """Start an Action Flow (token: events)
@@ -184,7 +185,7 @@ async def asyncio_detailed(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: ActionFlowRequest,
 ) -> Response[ActionFlowResponse | Error]:
     """Start an Action Flow (token: events)
@@ -230,7 +231,7 @@ async def asyncio(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: ActionFlowRequest,
 ) -> ActionFlowResponse | Error | None:
     """Start an Action Flow (token: events)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.csv_task_upload import CsvTaskUpload
 from ...models.error import Error
 from ...models.operation_result import OperationResult
@@ -21,6 +21,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/action-flow/{path_segment(flow_config_id)}/csv-task",
+        "extensions": {"atomic_operation_id": "startActionFlowCsvTask"},
     }
 
     _kwargs["files"] = body.to_multipart()
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -71,7 +72,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -93,7 +94,7 @@ def sync_detailed(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CsvTaskUpload,
 ) -> Response[Error | OperationResult]:
     """Start an Action Flow from a CSV file (token: events)
@@ -138,7 +139,7 @@ def sync(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CsvTaskUpload,
 ) -> Error | OperationResult | None:
     """Start an Action Flow from a CSV file (token: events)
@@ -178,7 +179,7 @@ async def asyncio_detailed(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CsvTaskUpload,
 ) -> Response[Error | OperationResult]:
     """Start an Action Flow from a CSV file (token: events)
@@ -221,7 +222,7 @@ async def asyncio(
     environment_id: str,
     flow_config_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CsvTaskUpload,
 ) -> Error | OperationResult | None:
     """Start an Action Flow from a CSV file (token: events)

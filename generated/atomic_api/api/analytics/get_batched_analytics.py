@@ -4,7 +4,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.batched_analytics import BatchedAnalytics
 from ...models.batched_analytics_format import BatchedAnalyticsFormat
 from ...models.error import Error
@@ -44,13 +44,14 @@ def _get_kwargs(
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/analytics/batched",
         "params": params,
+        "extensions": {"atomic_operation_id": "getBatchedAnalytics"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> BatchedAnalytics | Error | None:
     if response.status_code == 200:
         response_200 = BatchedAnalytics.from_dict(response.json())
@@ -89,7 +90,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[BatchedAnalytics | Error]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -110,7 +111,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
@@ -158,7 +159,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
@@ -201,7 +202,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,
@@ -247,7 +248,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     from_: datetime.datetime | Unset = UNSET,
     to: datetime.datetime | Unset = UNSET,
     format_: BatchedAnalyticsFormat | Unset = UNSET,

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.audit_log_page import AuditLogPage
 from ...models.error import Error
 from ...types import UNSET, Response, Unset, http_status, path_segment
@@ -24,13 +24,14 @@ def _get_kwargs(
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/audit-log",
         "params": params,
+        "extensions": {"atomic_operation_id": "listAuditLogEntries"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> AuditLogPage | Error | None:
     if response.status_code == 200:
         response_200 = AuditLogPage.from_dict(response.json())
@@ -69,7 +70,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[AuditLogPage | Error]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -90,7 +91,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     cursor: str | Unset = UNSET,
 ) -> Response[AuditLogPage | Error]:
     """List audit log entries (token: workbench)
@@ -129,7 +130,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     cursor: str | Unset = UNSET,
 ) -> AuditLogPage | Error | None:
     """List audit log entries (token: workbench)
@@ -163,7 +164,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     cursor: str | Unset = UNSET,
 ) -> Response[AuditLogPage | Error]:
     """List audit log entries (token: workbench)
@@ -200,7 +201,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     cursor: str | Unset = UNSET,
 ) -> AuditLogPage | Error | None:
     """List audit log entries (token: workbench)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.legacy_card_definition import LegacyCardDefinition
 from ...models.operation_result import OperationResult
@@ -20,6 +20,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/card",
+        "extensions": {"atomic_operation_id": "createCardConfiguration"},
     }
 
     _kwargs["json"] = body.to_dict()
@@ -31,7 +32,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -70,7 +71,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -91,7 +92,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Response[Error | OperationResult]:
     """Create a card definition (legacy) (token: events)
@@ -131,7 +132,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Error | OperationResult | None:
     """Create a card definition (legacy) (token: events)
@@ -166,7 +167,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Response[Error | OperationResult]:
     """Create a card definition (legacy) (token: events)
@@ -204,7 +205,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Error | OperationResult | None:
     """Create a card definition (legacy) (token: events)

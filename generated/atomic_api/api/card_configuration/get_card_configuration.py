@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.legacy_card_definition import LegacyCardDefinition
 from ...types import Response, http_status, path_segment
@@ -17,13 +17,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/card/{path_segment(card_id)}",
+        "extensions": {"atomic_operation_id": "getCardConfiguration"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | LegacyCardDefinition | None:
     if response.status_code == 200:
         response_200 = LegacyCardDefinition.from_dict(response.json())
@@ -62,7 +63,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | LegacyCardDefinition]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -84,7 +85,7 @@ def sync_detailed(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | LegacyCardDefinition]:
     """Get a card definition (legacy) (token: events)
 
@@ -123,7 +124,7 @@ def sync(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | LegacyCardDefinition | None:
     """Get a card definition (legacy) (token: events)
 
@@ -157,7 +158,7 @@ async def asyncio_detailed(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | LegacyCardDefinition]:
     """Get a card definition (legacy) (token: events)
 
@@ -194,7 +195,7 @@ async def asyncio(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | LegacyCardDefinition | None:
     """Get a card definition (legacy) (token: events)
 

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.legacy_card_definition import LegacyCardDefinition
 from ...models.operation_result import OperationResult
@@ -21,6 +21,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": f"/v1/{path_segment(environment_id)}/card/{path_segment(card_id)}",
+        "extensions": {"atomic_operation_id": "updateCardConfiguration"},
     }
 
     _kwargs["json"] = body.to_dict()
@@ -32,7 +33,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -71,7 +72,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -93,7 +94,7 @@ def sync_detailed(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Response[Error | OperationResult]:
     """Update a card definition (legacy) (token: events)
@@ -137,7 +138,7 @@ def sync(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Error | OperationResult | None:
     """Update a card definition (legacy) (token: events)
@@ -176,7 +177,7 @@ async def asyncio_detailed(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Response[Error | OperationResult]:
     """Update a card definition (legacy) (token: events)
@@ -218,7 +219,7 @@ async def asyncio(
     environment_id: str,
     card_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyCardDefinition,
 ) -> Error | OperationResult | None:
     """Update a card definition (legacy) (token: events)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.card_status import CardStatus
 from ...models.error import Error
 from ...models.multiple_flag import MultipleFlag
@@ -66,13 +66,14 @@ def _get_kwargs(
         "method": "put",
         "url": f"/v1/{path_segment(environment_id)}/cards/complete",
         "params": params,
+        "extensions": {"atomic_operation_id": "completeCards"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -111,7 +112,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -132,7 +133,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,
@@ -198,7 +199,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,
@@ -259,7 +260,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,
@@ -323,7 +324,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,

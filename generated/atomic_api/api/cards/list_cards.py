@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.card_list import CardList
 from ...models.card_status import CardStatus
 from ...models.error import Error
@@ -61,13 +61,14 @@ def _get_kwargs(
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/cards",
         "params": params,
+        "extensions": {"atomic_operation_id": "listCards"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> CardList | Error | None:
     if response.status_code == 200:
         response_200 = CardList.from_dict(response.json())
@@ -106,7 +107,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[CardList | Error]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -127,7 +128,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,
@@ -191,7 +192,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,
@@ -250,7 +251,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,
@@ -312,7 +313,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     event_name: str | Unset = UNSET,
     lifecycle_id: str | Unset = UNSET,
     card_template_id: str | Unset = UNSET,

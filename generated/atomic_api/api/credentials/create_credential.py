@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.create_credential_request import CreateCredentialRequest
 from ...models.credential_pair_response import CredentialPairResponse
 from ...models.error import Error
@@ -20,6 +20,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/credentials",
+        "extensions": {"atomic_operation_id": "createCredential"},
     }
 
     _kwargs["json"] = body.to_dict()
@@ -31,7 +32,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> CredentialPairResponse | Error | None:
     if response.status_code == 200:
         response_200 = CredentialPairResponse.from_dict(response.json())
@@ -70,7 +71,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[CredentialPairResponse | Error]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -91,7 +92,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CreateCredentialRequest,
 ) -> Response[CredentialPairResponse | Error]:
     """Create an API credential (token: auth)
@@ -129,7 +130,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CreateCredentialRequest,
 ) -> CredentialPairResponse | Error | None:
     """Create an API credential (token: auth)
@@ -162,7 +163,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CreateCredentialRequest,
 ) -> Response[CredentialPairResponse | Error]:
     """Create an API credential (token: auth)
@@ -198,7 +199,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: CreateCredentialRequest,
 ) -> CredentialPairResponse | Error | None:
     """Create an API credential (token: auth)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.revoked_credential_response import RevokedCredentialResponse
 from ...types import Response, http_status, path_segment
@@ -17,13 +17,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": f"/v1/{path_segment(environment_id)}/credentials/{path_segment(client_id)}",
+        "extensions": {"atomic_operation_id": "revokeCredential"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | RevokedCredentialResponse | None:
     if response.status_code == 200:
         response_200 = RevokedCredentialResponse.from_dict(response.json())
@@ -62,7 +63,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | RevokedCredentialResponse]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -84,7 +85,7 @@ def sync_detailed(
     environment_id: str,
     client_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | RevokedCredentialResponse]:
     """Revoke an API credential (token: auth)
 
@@ -120,7 +121,7 @@ def sync(
     environment_id: str,
     client_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | RevokedCredentialResponse | None:
     """Revoke an API credential (token: auth)
 
@@ -151,7 +152,7 @@ async def asyncio_detailed(
     environment_id: str,
     client_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | RevokedCredentialResponse]:
     """Revoke an API credential (token: auth)
 
@@ -185,7 +186,7 @@ async def asyncio(
     environment_id: str,
     client_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | RevokedCredentialResponse | None:
     """Revoke an API credential (token: auth)
 

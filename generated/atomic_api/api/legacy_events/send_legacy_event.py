@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.legacy_event_request import LegacyEventRequest
 from ...models.operation_result import OperationResult
@@ -20,6 +20,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/event",
+        "extensions": {"atomic_operation_id": "sendLegacyEvent"},
     }
 
     _kwargs["json"] = body.to_dict()
@@ -31,7 +32,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -70,7 +71,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -91,7 +92,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyEventRequest,
 ) -> Response[Error | OperationResult]:
     """Send a legacy event (token: events)
@@ -132,7 +133,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyEventRequest,
 ) -> Error | OperationResult | None:
     """Send a legacy event (token: events)
@@ -168,7 +169,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyEventRequest,
 ) -> Response[Error | OperationResult]:
     """Send a legacy event (token: events)
@@ -207,7 +208,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: LegacyEventRequest,
 ) -> Error | OperationResult | None:
     """Send a legacy event (token: events)

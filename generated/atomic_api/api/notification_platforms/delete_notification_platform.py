@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.operation_result import OperationResult
 from ...types import Response, http_status, path_segment
@@ -17,13 +17,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": f"/v1/{path_segment(environment_id)}/notification-platforms/{path_segment(platform_id)}",
+        "extensions": {"atomic_operation_id": "deleteNotificationPlatform"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -62,7 +63,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -84,7 +85,7 @@ def sync_detailed(
     environment_id: str,
     platform_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | OperationResult]:
     """Delete a notification platform (token: workbench)
 
@@ -121,7 +122,7 @@ def sync(
     environment_id: str,
     platform_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | OperationResult | None:
     """Delete a notification platform (token: workbench)
 
@@ -153,7 +154,7 @@ async def asyncio_detailed(
     environment_id: str,
     platform_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | OperationResult]:
     """Delete a notification platform (token: workbench)
 
@@ -188,7 +189,7 @@ async def asyncio(
     environment_id: str,
     platform_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | OperationResult | None:
     """Delete a notification platform (token: workbench)
 

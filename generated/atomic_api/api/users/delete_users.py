@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.operation_result import OperationResult
 from ...types import Response, http_status, path_segment
@@ -19,6 +19,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": f"/v1/{path_segment(environment_id)}/deleteUsers",
+        "extensions": {"atomic_operation_id": "deleteUsers"},
     }
 
     _kwargs["json"] = body
@@ -30,7 +31,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -69,7 +70,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -90,7 +91,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[str],
 ) -> Response[Error | OperationResult]:
     """Delete customers (token: events or workbench)
@@ -131,7 +132,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[str],
 ) -> Error | OperationResult | None:
     """Delete customers (token: events or workbench)
@@ -167,7 +168,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[str],
 ) -> Response[Error | OperationResult]:
     """Delete customers (token: events or workbench)
@@ -206,7 +207,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[str],
 ) -> Error | OperationResult | None:
     """Delete customers (token: events or workbench)

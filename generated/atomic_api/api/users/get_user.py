@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.user_response import UserResponse
 from ...types import Response, http_status, path_segment
@@ -24,13 +24,14 @@ def _get_kwargs(
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/user",
         "params": params,
+        "extensions": {"atomic_operation_id": "getUser"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | UserResponse | None:
     if response.status_code == 200:
         response_200 = UserResponse.from_dict(response.json())
@@ -69,7 +70,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | UserResponse]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -90,7 +91,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     id: str,
 ) -> Response[Error | UserResponse]:
     """Get a customer and their preferences (token: events)
@@ -129,7 +130,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     id: str,
 ) -> Error | UserResponse | None:
     """Get a customer and their preferences (token: events)
@@ -163,7 +164,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     id: str,
 ) -> Response[Error | UserResponse]:
     """Get a customer and their preferences (token: events)
@@ -200,7 +201,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     id: str,
 ) -> Error | UserResponse | None:
     """Get a customer and their preferences (token: events)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.user_list import UserList
 from ...types import UNSET, Response, Unset, http_status, path_segment
@@ -28,13 +28,14 @@ def _get_kwargs(
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/users",
         "params": params,
+        "extensions": {"atomic_operation_id": "listUsers"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | UserList | None:
     if response.status_code == 200:
         response_200 = UserList.from_dict(response.json())
@@ -73,7 +74,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | UserList]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -94,7 +95,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Response[Error | UserList]:
@@ -136,7 +137,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Error | UserList | None:
@@ -173,7 +174,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Response[Error | UserList]:
@@ -213,7 +214,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     limit: int | Unset = UNSET,
     segment_id: str | Unset = UNSET,
 ) -> Error | UserList | None:

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.custom_profile_field_definition import CustomProfileFieldDefinition
 from ...models.error import Error
 from ...models.operation_result import OperationResult
@@ -20,6 +20,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": f"/v1/{path_segment(environment_id)}/custom-profile-fields",
+        "extensions": {"atomic_operation_id": "updateCustomProfileFields"},
     }
 
     _kwargs["json"] = []
@@ -34,7 +35,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -73,7 +74,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -94,7 +95,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[CustomProfileFieldDefinition],
 ) -> Response[Error | OperationResult]:
     """Define custom profile fields (token: events or workbench)
@@ -135,7 +136,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[CustomProfileFieldDefinition],
 ) -> Error | OperationResult | None:
     """Define custom profile fields (token: events or workbench)
@@ -171,7 +172,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[CustomProfileFieldDefinition],
 ) -> Response[Error | OperationResult]:
     """Define custom profile fields (token: events or workbench)
@@ -210,7 +211,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[CustomProfileFieldDefinition],
 ) -> Error | OperationResult | None:
     """Define custom profile fields (token: events or workbench)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.operation_result import OperationResult
 from ...models.upsert_user import UpsertUser
@@ -20,6 +20,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/users",
+        "extensions": {"atomic_operation_id": "upsertUsers"},
     }
 
     _kwargs["json"] = []
@@ -34,7 +35,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | OperationResult | None:
     if response.status_code == 200:
         response_200 = OperationResult.from_dict(response.json())
@@ -73,7 +74,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | OperationResult]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -94,7 +95,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[UpsertUser],
 ) -> Response[Error | OperationResult]:
     """Create or update customers (token: events or workbench)
@@ -137,7 +138,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[UpsertUser],
 ) -> Error | OperationResult | None:
     """Create or update customers (token: events or workbench)
@@ -175,7 +176,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[UpsertUser],
 ) -> Response[Error | OperationResult]:
     """Create or update customers (token: events or workbench)
@@ -216,7 +217,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: list[UpsertUser],
 ) -> Error | OperationResult | None:
     """Create or update customers (token: events or workbench)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.webhook_subscription_request import WebhookSubscriptionRequest
 from ...models.webhook_subscription_response import WebhookSubscriptionResponse
@@ -20,6 +20,7 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/webhook",
+        "extensions": {"atomic_operation_id": "createWebhookSubscription"},
     }
 
     _kwargs["json"] = body.to_dict()
@@ -31,7 +32,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | WebhookSubscriptionResponse | None:
     if response.status_code == 200:
         response_200 = WebhookSubscriptionResponse.from_dict(response.json())
@@ -70,7 +71,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | WebhookSubscriptionResponse]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -91,7 +92,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: WebhookSubscriptionRequest,
 ) -> Response[Error | WebhookSubscriptionResponse]:
     """Subscribe to webhook events (token: workbench)
@@ -135,7 +136,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: WebhookSubscriptionRequest,
 ) -> Error | WebhookSubscriptionResponse | None:
     """Subscribe to webhook events (token: workbench)
@@ -174,7 +175,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: WebhookSubscriptionRequest,
 ) -> Response[Error | WebhookSubscriptionResponse]:
     """Subscribe to webhook events (token: workbench)
@@ -216,7 +217,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
     body: WebhookSubscriptionRequest,
 ) -> Error | WebhookSubscriptionResponse | None:
     """Subscribe to webhook events (token: workbench)

@@ -3,7 +3,7 @@ from typing import Any
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import ApiClient
 from ...models.error import Error
 from ...models.webhook_public_key import WebhookPublicKey
 from ...types import Response, http_status, path_segment
@@ -16,13 +16,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": f"/v1/{path_segment(environment_id)}/public-key",
+        "extensions": {"atomic_operation_id": "getWebhookPublicKey"},
     }
 
     return _kwargs
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Error | WebhookPublicKey | None:
     if response.status_code == 200:
         response_200 = WebhookPublicKey.from_dict(response.json())
@@ -61,7 +62,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: ApiClient, response: httpx.Response
 ) -> Response[Error | WebhookPublicKey]:
     try:
         parsed = _parse_response(client=client, response=response)
@@ -82,7 +83,7 @@ def _build_response(
 def sync_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | WebhookPublicKey]:
     """Get the webhook verification key (token: workbench)
 
@@ -118,7 +119,7 @@ def sync_detailed(
 def sync(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | WebhookPublicKey | None:
     """Get the webhook verification key (token: workbench)
 
@@ -149,7 +150,7 @@ def sync(
 async def asyncio_detailed(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Response[Error | WebhookPublicKey]:
     """Get the webhook verification key (token: workbench)
 
@@ -183,7 +184,7 @@ async def asyncio_detailed(
 async def asyncio(
     environment_id: str,
     *,
-    client: AuthenticatedClient | Client,
+    client: ApiClient,
 ) -> Error | WebhookPublicKey | None:
     """Get the webhook verification key (token: workbench)
 

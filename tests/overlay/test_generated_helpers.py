@@ -1,6 +1,6 @@
-"""The per-call fast paths of performance round 2 (issue 17) give exactly the results of the slow paths they
-replace: path segments, status codes, enum values, positional model construction, query parameters, the
-Authorization header and the resolve key."""
+"""The generated package's helpers give exactly what the plain ways would: path segments, status codes, enum
+values, positional model construction and query parameters; the bearer token replaces a caller's
+Authorization header."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from atomic_api.models.card_status import CardStatus
 from atomic_api.models.multiple_flag import MultipleFlag
 from atomic_api.types import UNSET, enum_member, http_status, path_segment
 from atomic_sdk import AtomicClient, Credentials, Role
-from atomic_sdk._auth import _route_key, _set_authorization
 from hypothesis import given
 from hypothesis import strategies as st
 from support.atomic_server import TOKEN_MARK, mock_token_endpoint, secret
@@ -80,7 +79,12 @@ def test_path_segment_memo_is_bounded_and_stays_correct_past_the_bound() -> None
 
 def test_generated_url_is_the_encoded_path() -> None:
     kwargs = list_cards._get_kwargs("env/1 ä", limit=5)
-    assert kwargs == {"method": "get", "url": "/v1/env%2F1%20%C3%A4/cards", "params": {"limit": 5, "offset": 0}}
+    assert kwargs == {
+        "method": "get",
+        "url": "/v1/env%2F1%20%C3%A4/cards",
+        "params": {"limit": 5, "offset": 0},
+        "extensions": {"atomic_operation_id": "listCards"},
+    }
 
 
 # -- status codes and enums ------------------------------------------------------------------------------
@@ -193,34 +197,6 @@ def test_query_parameters_leave_out_unset_and_none_only() -> None:
 # -- the Authorization header ---------------------------------------------------------------------------
 
 
-def _request(**headers: str) -> httpx.Request:
-    return httpx.Client(headers={"User-Agent": "t/1"}).build_request("GET", "https://x.example/a", headers=headers)
-
-
-def test_authorization_is_appended_once_to_a_request_without_one() -> None:
-    request = _request()
-    _set_authorization(request.headers, "Bearer abc")
-    assert request.headers.get_list("authorization") == ["Bearer abc"]
-    assert request.headers.raw[-1] == (b"Authorization", b"Bearer abc")
-
-
-def test_authorization_replaces_whatever_was_there() -> None:
-    request = _request(authorization="Basic mine", AUTHORIZATION="Basic again")
-    _set_authorization(request.headers, "Bearer abc")
-    assert request.headers.get_list("authorization") == ["Bearer abc"]
-    _set_authorization(request.headers, "Bearer def")  # the 401 replay
-    assert request.headers.get_list("authorization") == ["Bearer def"]
-
-
-def test_authorization_outside_ascii_and_without_a_header_list_takes_the_public_path() -> None:
-    request = _request()
-    _set_authorization(request.headers, "Bearer é")
-    assert request.headers.get_list("authorization") == ["Bearer é"]
-    plain: dict[str, str] = {}
-    _set_authorization(plain, "Bearer abc")  # type: ignore[arg-type]
-    assert plain == {"Authorization": "Bearer abc"}
-
-
 def test_a_callers_authorization_header_is_replaced_by_the_token(clock: FakeClock) -> None:
     with respx.mock(assert_all_mocked=True) as router:
         mock_token_endpoint(router, TOKEN_URL)
@@ -235,39 +211,3 @@ def test_a_callers_authorization_header_is_replaced_by_the_token(clock: FakeCloc
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-# -- the resolve key -------------------------------------------------------------------------------------
-
-
-class _PublicOnlyURL:
-    """An httpx.URL stand-in with only the public attributes (an httpx without the parsed tuple)."""
-
-    def __init__(self, url: str) -> None:
-        self._url = httpx.URL(url)
-        self.scheme, self.userinfo, self.raw_host = self._url.scheme, self._url.userinfo, self._url.raw_host
-        self.port, self.raw_path = self._url.port, self._url.raw_path
-
-
-class _Request:
-    def __init__(self, method: str, url: Any) -> None:
-        self.method, self.url = method, url
-
-
-def test_route_key_separates_origins_and_methods_and_ignores_the_query() -> None:
-    def key(method: str, url: str, public_only: bool) -> tuple[object, ...]:
-        target = _PublicOnlyURL(url) if public_only else httpx.URL(url)
-        return _route_key(_Request(method, target))  # type: ignore[arg-type]
-
-    for public_only in (False, True):
-        same = {key("GET", f"{BASE}/v1/e/cards?limit={n}", public_only) for n in (1, 2)}
-        assert len(same) == 1
-        others = {
-            key("GET", f"{BASE}/v1/e/cards", public_only),
-            key("PUT", f"{BASE}/v1/e/cards", public_only),
-            key("GET", "http://my-org.customer-api.atomic.io/v1/e/cards", public_only),
-            key("GET", f"{BASE}:8443/v1/e/cards", public_only),
-            key("GET", "https://u:p@my-org.customer-api.atomic.io/v1/e/cards", public_only),
-            key("GET", f"{BASE}/v1/e/card", public_only),
-        }
-        assert len(others) == 6

@@ -1,4 +1,4 @@
-"""Issue 14 item 1: one client used from several event loops (sequential asyncio.run, a loop per thread)."""
+"""One client used from several event loops (sequential asyncio.run, a loop per thread)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_loop_closed_without_shutdown_is_dropped_and_the_next_loop_works(server:
         loop.run_until_complete(list_environments.asyncio(client=client))
     finally:
         loop.close()  # no shutdown_asyncgens: its pool cannot be closed on it any more
-    assert len(client._async_pools) == 0  # a closed loop's pool is not kept
+    assert len(client._pipeline._async) == 0  # a closed loop's pool is not kept
 
     async def job() -> None:
         await list_environments.asyncio(client=client)

@@ -1,4 +1,4 @@
-"""Issue 14 item 7: who closes what. Derived clients never close their owner's token provider or cache;
+"""Who closes what. Derived clients never close their owner's token provider or cache;
 close() is the sync side, aclose() the async side of its loop; closed sides refuse requests clearly."""
 
 from __future__ import annotations

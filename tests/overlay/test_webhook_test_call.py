@@ -77,7 +77,7 @@ def test_a_success_body_that_is_not_an_object_raises_response_validation_error(s
         test_webhook_subscription(client, "card-completed")
     error = caught.value
     assert type(error) is ResponseValidationError and not isinstance(error, ApiError)
-    assert (error.status, error.operation_id, error.body_excerpt) == (200, "testWebhookSubscription", '["not", "an", "object"]')
+    assert (error.status, error.operation_id, error.body_excerpt) == (200, "createWebhookSubscription", '["not", "an", "object"]')
     assert error.content_type == "application/json"
 
 
@@ -98,7 +98,7 @@ def test_errors_raise_even_when_the_client_returns_error_responses(server: Atomi
         test_webhook_subscription(client, "card-published")
     error = caught.value
     assert isinstance(error, RateLimitedError)
-    assert (error.status, error.operation_id, error.body) == (429, "testWebhookSubscription", {"message": "slow down"})
+    assert (error.status, error.operation_id, error.body) == (429, "createWebhookSubscription", {"message": "slow down"})
     assert len(server.api_requests()) == 1
 
 
@@ -120,7 +120,7 @@ def test_bad_event_types_fail_before_any_request(server: AtomicServer, event_typ
 def test_missing_environment_and_wrong_client_fail_before_any_request(server: AtomicServer) -> None:
     client = AtomicClient(credentials=Credentials("wb-id", secret("wb")), base_url=server.base_url,
                           token_url=server.token_url)
-    with client, pytest.raises(ConfigurationError, match="environment_id is required"):
+    with client, pytest.raises(ConfigurationError, match="needs an environment id"):
         test_webhook_subscription(client, "card-published")
     with pytest.raises(ConfigurationError, match="must be an AtomicClient"):
         test_webhook_subscription(object(), "card-published")  # type: ignore[arg-type]

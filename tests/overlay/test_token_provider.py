@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 from atomic_sdk import Credentials, TokenRateLimitedError, TokenRequestError
+from atomic_sdk._retries import RetryPolicy
 from atomic_sdk._retry_after import parse_retry_after
 from atomic_sdk._tokens.provider import TokenProvider
 from support.atomic_server import TOKEN_MARK, assert_clean, raises_clean, secret
@@ -33,16 +34,23 @@ def ok(value: str = "1", expires_in: object = 3600) -> httpx.Response:
     return httpx.Response(200, json=body)
 
 
-def provider(clock: FakeClock, sleeps: SleepRecorder | None = None, **kwargs: object) -> TokenProvider:
+def provider(
+    clock: FakeClock,
+    sleeps: SleepRecorder | None = None,
+    *,
+    max_retries: int = 3,
+    jitter: float = 0.0,
+    **kwargs: object,
+) -> TokenProvider:
     sleeps = sleeps or SleepRecorder()
+    policy = RetryPolicy(
+        max_retries=max_retries, clock=clock, sleep=sleeps, async_sleep=sleeps.async_sleep, jitter=lambda: jitter
+    )
     return TokenProvider(
         token_url=TOKEN_URL,
         user_agent=UA,
         timeout=httpx.Timeout(5.0),
-        clock=clock,
-        sleep=sleeps,
-        async_sleep=sleeps.async_sleep,
-        jitter=lambda: 1.0,
+        policy=policy,
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -141,18 +149,16 @@ def test_429_retry_after_http_date(mock: respx.MockRouter, clock: FakeClock) -> 
 def test_429_without_retry_after_backs_off_exponentially(mock: respx.MockRouter, clock: FakeClock) -> None:
     sleeps = SleepRecorder()
     route = mock.post(TOKEN_URL).mock(side_effect=[httpx.Response(429)] * 3 + [ok()])
-    provider(clock, sleeps, backoff_base=0.5).token(CRED)
-    assert sleeps.waits == [0.5, 1.0, 2.0]  # jitter pinned to its maximum
+    provider(clock, sleeps).token(CRED)
+    assert sleeps.waits == [0.5, 1.0, 2.0]  # no jitter: the backoff itself
     assert route.call_count == 4
 
 
 def test_backoff_jitter_is_applied(mock: respx.MockRouter, clock: FakeClock) -> None:
     sleeps = SleepRecorder()
     mock.post(TOKEN_URL).mock(side_effect=[httpx.Response(429), ok()])
-    TokenProvider(
-        token_url=TOKEN_URL, user_agent=UA, timeout=httpx.Timeout(5.0), clock=clock, sleep=sleeps, jitter=lambda: 0.0
-    ).token(CRED)
-    assert sleeps.waits == [0.25]
+    provider(clock, sleeps, jitter=1.0).token(CRED)
+    assert sleeps.waits == [0.375]  # the API's rule: up to 25 % off
 
 
 def test_429_exhausted_raises_rate_limited(mock: respx.MockRouter, clock: FakeClock) -> None:
@@ -161,7 +167,7 @@ def test_429_exhausted_raises_rate_limited(mock: respx.MockRouter, clock: FakeCl
         side_effect=[httpx.Response(429, headers={"Retry-After": str(n)}) for n in (1, 2, 3, 4)]
     )
     with raises_clean(TokenRateLimitedError) as info:
-        provider(clock, sleeps, max_attempts=4).token(CRED)
+        provider(clock, sleeps, max_retries=3).token(CRED)
     err = info.value
     assert isinstance(err, TokenRateLimitedError) and isinstance(err, TokenRequestError)
     assert (err.retry_after, err.attempts, err.status) == (4.0, 4, 429)
@@ -235,9 +241,7 @@ async def test_async_429_uses_async_sleep(mock: respx.MockRouter, clock: FakeClo
         token_url=TOKEN_URL,
         user_agent=UA,
         timeout=httpx.Timeout(5.0),
-        clock=clock,
-        sleep=sync_sleeps.append,
-        async_sleep=sleeps.async_sleep,
+        policy=RetryPolicy(clock=clock, sleep=sync_sleeps.append, async_sleep=sleeps.async_sleep),
     )
     token = await tokens.atoken(CRED)
     assert token.value == TOKEN_MARK + "1"

@@ -275,7 +275,7 @@ def test_malformed_token_response(server: AtomicServer, clock: FakeClock, reply:
 def test_no_secret_or_token_anywhere(server: AtomicServer, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     with make(server, clock) as client:
         list_cards.sync(client=client, environment_id="env1")
-        assert_clean(client, EVENTS, WORKBENCH, client._tokens, client._auth)
+        assert_clean(client, EVENTS, WORKBENCH, client._tokens, client.get_httpx_client().auth)
     assert any("ev-id" in r.getMessage() for r in caplog.records)  # the logs are there, without secrets
     assert server.token_requests()[0].headers["authorization"].startswith("Basic ")
 

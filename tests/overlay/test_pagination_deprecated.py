@@ -87,15 +87,15 @@ def test_apaginate_250_items(server: AtomicServer, clock: FakeClock) -> None:
 
 
 def test_cursor_operation_is_refused(server: AtomicServer, clock: FakeClock) -> None:
-    with make(server, clock) as client, pytest.raises(ConfigurationError, match="listAuditLogEntries"):
+    with make(server, clock) as client, pytest.raises(ConfigurationError, match="audit_log.list_audit_log_entries does not page with limit and offset"):
         paginate(list_audit_log_entries, client=client, environment_id="env1")
 
 
 def test_limit_only_operation_is_refused(server: AtomicServer, clock: FakeClock) -> None:
     with make(server, clock) as client:
-        with pytest.raises(ConfigurationError, match="listUsers does not page with limit and offset"):
+        with pytest.raises(ConfigurationError, match="users.list_users does not page with limit and offset"):
             paginate(list_users, client=client, environment_id="env1")
-        with pytest.raises(ConfigurationError, match="listUsers"):
+        with pytest.raises(ConfigurationError, match="users.list_users"):
             apaginate(list_users, client=client, environment_id="env1")
     assert server.api_requests() == []
 

@@ -1,6 +1,6 @@
-"""scripts/update-spec on the documentation-audit corrections (issue 16), from the spec as it was before them.
+"""scripts/update-spec on the documentation-audit corrections, from the spec as it was before them.
 
-`fixtures/spec-before-issue16.yaml` is `git show main:spec/atomic-api.yaml` from just before the corrections.
+`fixtures/spec-before-doc-audit.yaml` is `git show main:spec/atomic-api.yaml` from just before the corrections.
 Two views: the corrections alone, re-applied to that file (an exact, frozen report), and the live spec
 (the corrections must still be there and classified the same, whatever else changes later).
 """
@@ -20,7 +20,7 @@ from atomic_tooling import update_spec
 
 from .helpers import FIXTURES, ROOT, entries, tree_hashes
 
-BEFORE = FIXTURES / "spec-before-issue16.yaml"
+BEFORE = FIXTURES / "spec-before-doc-audit.yaml"
 LIVE = ROOT / "spec" / "atomic-api.yaml"
 USERS_OPS = {  # operationId -> (path, method)
     "listUsers": ("/v1/{environmentId}/users", "get"),
@@ -46,7 +46,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _apply_corrections(document: dict[str, Any]) -> dict[str, Any]:
-    """Issue 16's structural corrections (the rest are descriptions, which the report ignores)."""
+    """The audit's structural corrections (the rest are descriptions, which the report ignores)."""
     corrected = copy.deepcopy(document)
     for path, method in USERS_OPS.values():
         operation = corrected["paths"][path][method]

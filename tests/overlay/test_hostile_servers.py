@@ -1,4 +1,4 @@
-"""Issue 15: hostile responses, transport failures and secrets. One section per numbered finding, each
+"""Hostile responses, transport failures and secrets. One section per numbered finding, each
 against real servers on 127.0.0.1 (or a MockTransport where the point is that nothing leaves it)."""
 
 from __future__ import annotations

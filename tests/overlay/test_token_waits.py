@@ -1,4 +1,4 @@
-"""Issue 14 items 2 and 3: waits on someone else's token fetch are bounded, and a gone holder is taken over.
+"""Waits on someone else's token fetch are bounded, and a gone holder is taken over.
 
 Anything that hanged before this issue runs with a hard limit (a daemon thread joined with a timeout, or a
 subprocess), so a regression fails the test instead of stalling the suite.

@@ -1,4 +1,6 @@
-"""Retries of API requests: which statuses and failures, how many attempts, how long the waits are."""
+"""The one retry policy on API requests: which statuses and failures, how many attempts, how long the waits
+are, and a connection dropped while the body is read (retried for idempotent methods only; a raw-socket server,
+support.fault_server, sends the headers and half of the body, then closes or resets)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,15 @@ from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, raises_clean,
 from support.clock import FakeClock, SleepRecorder
 
 KEY = Credentials("ev-id", secret("ev"))
+
+from collections.abc import Iterator
+
+from atomic_api.api.environments import list_environments
+from atomic_api.api.users import upsert_users
+from atomic_api.models.upsert_user import UpsertUser
+from atomic_sdk import Credentials
+from support.atomic_server import secret
+from support.fault_server import FaultServer
 
 
 def make(server: AtomicServer, clock: FakeClock, waits: SleepRecorder, **kwargs: Any) -> AtomicClient:
@@ -201,7 +212,10 @@ def test_connection_errors_exhaust_to_api_connection_error(
 def test_read_timeout_is_not_retried(server: AtomicServer, clock: FakeClock, waits: SleepRecorder) -> None:
     log: list[str] = []
     transport = failing_transport([httpx.ReadTimeout("slow")], log)
-    with make(server, clock, waits, httpx_args={"transport": transport}) as client, raises_clean(ApiTimeoutError) as info:
+    with (
+        make(server, clock, waits, httpx_args={"transport": transport}) as client,
+        raises_clean(ApiTimeoutError) as info,
+    ):
         list_cards.sync(client=client, environment_id="env1")
     assert log == ["GET"]
     assert isinstance(info.value, ApiConnectionError) and isinstance(info.value.__cause__, httpx.ReadTimeout)
@@ -330,3 +344,95 @@ def test_async_post_retried_when_connect_fails(server: AtomicServer, clock: Fake
     assert asyncio.run(run()) == 200
     assert log == ["POST", "POST"]
     assert len(waits.waits) == 1
+
+
+# -- a connection dropped while the body arrives --------------------------------------------------------
+
+
+@pytest.fixture
+def faults() -> Iterator[FaultServer]:
+    with FaultServer() as server:
+        yield server
+
+
+def make_on_faults(server: FaultServer, sleeps: SleepRecorder, **kwargs: Any) -> AtomicClient:
+    return AtomicClient(
+        base_url=server.base_url,
+        token_url=server.token_url,
+        credentials=Credentials("one-id", secret("one")),
+        timeout=5.0,
+        sleep=sleeps,
+        async_sleep=sleeps.async_sleep,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("fault", ["mid_body", "mid_body_reset"])
+def test_get_dropped_mid_body_is_retried_once(faults: FaultServer, fault: str) -> None:
+    faults.api_faults = [fault]
+    sleeps = SleepRecorder()
+    with make_on_faults(faults, sleeps) as client:
+        result = list_environments.sync(client=client)
+    assert result is not None and [env.id for env in result.environments] == ["env1"]
+    assert [(r.method, r.path) for r in faults.api_requests()] == [("GET", "/v1/environments")] * 2
+    assert len(sleeps.waits) == 1  # one backoff, one retry
+
+
+@pytest.mark.parametrize("fault", ["mid_body", "mid_body_reset"])
+async def test_get_dropped_mid_body_is_retried_once_async(faults: FaultServer, fault: str) -> None:
+    faults.api_faults = [fault]
+    sleeps = SleepRecorder()
+    async with make_on_faults(faults, sleeps) as client:
+        result = await list_cards.asyncio(client=client, environment_id="env1")
+    assert result is not None and result.data == []
+    assert [(r.method, r.path) for r in faults.api_requests()] == [("GET", "/v1/env1/cards")] * 2
+    assert len(sleeps.waits) == 1
+
+
+def test_post_dropped_mid_body_is_not_retried(faults: FaultServer) -> None:
+    faults.api_faults = ["mid_body"]
+    sleeps = SleepRecorder()
+    with make_on_faults(faults, sleeps) as client, pytest.raises(ApiConnectionError) as info:
+        upsert_users.sync_detailed("env1", client=client, body=[UpsertUser(id="u1")])
+    assert info.value.attempts == 1
+    assert [(r.method, r.path) for r in faults.api_requests()] == [("POST", "/v1/env1/users")]
+    assert sleeps.waits == []
+
+
+async def test_post_dropped_mid_body_is_not_retried_async(faults: FaultServer) -> None:
+    faults.api_faults = ["mid_body_reset"]
+    sleeps = SleepRecorder()
+    async with make_on_faults(faults, sleeps) as client:
+        with pytest.raises(ApiConnectionError) as info:
+            await upsert_users.asyncio_detailed("env1", client=client, body=[UpsertUser(id="u1")])
+    assert info.value.attempts == 1
+    assert [(r.method, r.path) for r in faults.api_requests()] == [("POST", "/v1/env1/users")]
+    assert sleeps.waits == []
+
+
+def test_get_drops_until_retries_run_out(faults: FaultServer) -> None:
+    faults.api_faults = ["mid_body"] * 3
+    sleeps = SleepRecorder()
+    with make_on_faults(faults, sleeps, max_retries=2) as client, pytest.raises(ApiConnectionError) as info:
+        list_environments.sync(client=client)
+    assert info.value.attempts == 3
+    assert len(faults.api_requests()) == 3
+    assert len(sleeps.waits) == 2
+
+
+def test_no_retry_budget_no_retry(faults: FaultServer) -> None:
+    faults.api_faults = ["mid_body"]
+    sleeps = SleepRecorder()
+    with make_on_faults(faults, sleeps, max_retries=0) as client, pytest.raises(ApiConnectionError) as info:
+        list_environments.sync(client=client)
+    assert info.value.attempts == 1
+    assert len(faults.api_requests()) == 1
+
+
+def test_retryable_status_with_a_broken_body_is_still_retried(faults: FaultServer) -> None:
+    # A 503 whose body is cut off: the retry decision is already made, the broken body must not end it.
+    faults.api_faults = ["status:503:mid_body"]
+    sleeps = SleepRecorder()
+    with make_on_faults(faults, sleeps) as client:
+        assert list_environments.sync(client=client) is not None
+    assert len(faults.api_requests()) == 2

@@ -1,4 +1,4 @@
-"""The generated models' parse path (issue 17): no imports per item, the input read in place and never
+"""The generated models' parse path: no imports per item, the input read in place and never
 changed, the same results as before for extra fields, missing fields and unknown enum values."""
 
 from __future__ import annotations

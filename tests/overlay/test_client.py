@@ -13,7 +13,7 @@ import pytest
 import respx
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
-from atomic_api.client import AuthenticatedClient
+from atomic_api.client import ApiClient, AuthenticatedClient
 from atomic_sdk import (
     AtomicClient,
     AuthenticationError,
@@ -49,9 +49,16 @@ def bearer_client(request: httpx.Request) -> str:
     return request.headers["Authorization"].removeprefix("Bearer ").split("-", 2)[2]
 
 
-def test_is_a_generated_authenticated_client(clock: FakeClock) -> None:
+def test_composes_instead_of_subclassing_the_generated_client(clock: FakeClock) -> None:
     client = make(clock, environment_id="env1")
-    assert isinstance(client, AuthenticatedClient)
+    assert not isinstance(client, AuthenticatedClient)
+    api_client: ApiClient = client  # the generated functions' protocol, checked by mypy
+    assert api_client is client
+    # Hashable and equal by identity: usable in sets and as dict keys.
+    other = make(clock, environment_id="env1")
+    same = client
+    assert len({client, same, other}) == 2 and client != other and client == same
+    other.close()
     assert client.environment_id == "env1"
     # True: an undeclared status reaches AtomicClient.response_error, which raises the matching ApiError.
     assert client.raise_on_unexpected_status is True

@@ -1,4 +1,4 @@
-"""The per-call fast paths (issue 17): resolved operations are cached without loosening any check,
+"""The per-call fast paths: the credentials chosen per operation are cached without loosening any check,
 token lookups reuse their fetch callables, and `import atomic_sdk` leaves out what only some users need."""
 
 from __future__ import annotations
@@ -16,19 +16,17 @@ import atomic_sdk
 import httpx
 import pytest
 import respx
-from atomic_api.api.card_configuration import get_card_configuration
 from atomic_api.api.cards import list_cards
 from atomic_sdk import (
     AtomicClient,
     Credentials,
     InMemoryTokenCache,
     MissingCredentialsError,
-    NotFoundError,
     Role,
     UnknownOperationError,
 )
-from atomic_sdk._auth import _RESOLVED_MAX
-from atomic_sdk._tokens.cache import AccessToken, AsyncFetch, Clock, Fetch
+from atomic_sdk._options import Clock
+from atomic_sdk._tokens.cache import AccessToken, AsyncFetch, Fetch
 from support.atomic_server import mock_token_endpoint, raises_clean, secret
 from support.clock import FakeClock
 
@@ -57,23 +55,36 @@ def api_calls(mock: respx.MockRouter) -> list[httpx.Request]:
     return [call.request for call in mock.calls if call.request.url.host != httpx.URL(TOKEN_URL).host]
 
 
-# -- the resolve cache ------------------------------------------------------------------------------
+# -- the operation travels with the request ----------------------------------------------------------
 
 
-def test_cached_resolution_keeps_role_extensions_and_query(mock: respx.MockRouter, clock: FakeClock) -> None:
+def test_the_operation_id_selects_the_credentials_once_per_operation(mock: respx.MockRouter, clock: FakeClock) -> None:
     with make(clock) as client:
         for user in ("u1", "u2", "u3"):
             list_cards.sync(client=client, environment_id="env1", user_id=user)
-        resolved = dict(client._auth._resolved)
+        selected = dict(client.get_httpx_client().auth._selected)  # type: ignore[attr-defined]
     requests = api_calls(mock)
-    # One entry for the path (the query is not part of the key), each request sent with its own query.
-    # The key: method, then scheme, user info, host, port and path as httpx parsed them.
-    assert list(resolved) == [("GET", ("https", "", "my-org.customer-api.atomic.io", None, "/v1/env1/cards"))]
+    # One entry per operation id, whatever the path and query; each request sent with its own query.
+    assert list(selected) == ["listCards"]
     assert [r.url.params["userId"] for r in requests] == ["u1", "u2", "u3"]
     assert [r.extensions["atomic_operation_id"] for r in requests] == ["listCards"] * 3
     assert [r.extensions["atomic_role"] for r in requests] == ["events"] * 3
     assert all(r.headers["Authorization"].endswith("-ev-id") for r in requests)
     assert mock["token"].call_count == 1
+
+
+def test_a_raw_request_is_matched_by_method_and_path(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock) as client:
+        response = client.get_httpx_client().get("/v1/env1/cards", params={"userId": "u1"})
+    assert response.status_code == 200
+    [request] = api_calls(mock)
+    assert (request.extensions["atomic_operation_id"], request.extensions["atomic_role"]) == ("listCards", "events")
+
+
+def test_an_operation_id_not_in_the_role_map_is_refused_unsent(mock: respx.MockRouter, clock: FakeClock) -> None:
+    with make(clock) as client, raises_clean(UnknownOperationError, match="no operation with id 'madeUp'"):
+        client.get_httpx_client().get("/v1/env1/cards", extensions={"atomic_operation_id": "madeUp"})
+    assert len(mock.calls) == 0
 
 
 def test_cache_never_lets_another_origin_through(mock: respx.MockRouter, clock: FakeClock) -> None:
@@ -99,22 +110,8 @@ def test_missing_credentials_are_not_cached(mock: respx.MockRouter, clock: FakeC
         for _ in range(2):
             with raises_clean(MissingCredentialsError):
                 list_cards.sync(client=client, environment_id="env1")
-        assert client._auth._resolved == {}
+        assert client.get_httpx_client().auth._selected == {}  # type: ignore[attr-defined]
     assert len(mock.calls) == 0
-
-
-def test_cache_is_bounded_and_stays_correct_past_the_bound(mock: respx.MockRouter, clock: FakeClock) -> None:
-    with make(clock) as client:
-        ids = [f"card-{i}" for i in range(_RESOLVED_MAX + 5)]
-        for card_id in ids:
-            with raises_clean(NotFoundError):
-                get_card_configuration.sync(client=client, environment_id="env1", card_id=card_id)
-        assert len(client._auth._resolved) == _RESOLVED_MAX
-    requests = api_calls(mock)
-    assert [r.url.path.rsplit("/", 1)[1] for r in requests] == ids
-    assert {r.extensions["atomic_operation_id"] for r in requests} == {"getCardConfiguration"}
-    assert all(r.headers["Authorization"].endswith("-ev-id") for r in requests)
-    assert mock["token"].call_count == 1
 
 
 # -- token lookups -------------------------------------------------------------------------------------
@@ -200,7 +197,7 @@ compiled_after_call = [sorted(DEFAULT_OPERATIONS._compiled), _date_forms.cache_i
 print(json.dumps([after_import, after_call, RedisTokenCache.__module__, compiled_at_import, compiled_after_call]))
 """
 
-# Loaded by `import atomic_sdk` before issue 17; none of them is needed by a synchronous program.
+# Loaded by `import atomic_sdk` once; none of them is needed by a synchronous program.
 # atomic_api.models: its package loads every model module; only the operations a program calls need them.
 _LAZY = [
     "asyncio",
@@ -219,10 +216,10 @@ def test_import_and_a_sync_call_leave_out_what_only_some_users_need() -> None:
     after_import, after_call, redis_module, compiled_at_import, compiled_after_call = json.loads(done.stdout)
     assert after_import == []
     assert after_call == []
-    # Regular expressions for rare paths are compiled on first use: the role map's path patterns per method
-    # (only GET's, for the one GET call), the three HTTP-date forms of Retry-After (none seen here).
+    # Regular expressions for rare paths are compiled on first use: the role map's path patterns (none: the
+    # generated call names its operation), the three HTTP-date forms of Retry-After (none seen here).
     assert compiled_at_import == [[], 0]
-    assert compiled_after_call == [["GET"], 0]
+    assert compiled_after_call == [[], 0]
     # Asking for RedisTokenCache loads its module on demand (PEP 562).
     assert redis_module == "atomic_sdk._tokens.redis"
 

@@ -1,4 +1,4 @@
-"""Issue 15 item 13: one INFO line per request on `atomic_sdk`, DEBUG for retries and tokens, ATOMIC_LOG,
+"""One INFO line per request on `atomic_sdk`, DEBUG for retries and tokens, ATOMIC_LOG,
 and httpx's own request line without query values for the SDK's hosts."""
 
 from __future__ import annotations
@@ -34,7 +34,12 @@ def make(server: AtomicServer, clock: FakeClock, **kwargs: Any) -> AtomicClient:
 
 
 def sdk_lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "atomic_sdk" and r.levelno == level]
+    """The SDK's lines at ``level``, without the token requests' (see test_token_requests_are_logged_as_token)."""
+    return [
+        message
+        for r in caplog.records
+        if r.name == "atomic_sdk" and r.levelno == level and not (message := r.getMessage()).startswith("token POST ")
+    ]
 
 
 def test_one_info_line_per_request_with_attempts_and_request_id(
@@ -68,8 +73,22 @@ def test_the_401_replay_is_attempt_two_and_failures_are_logged(
         list_cards.sync(client=client, environment_id="env1")
     infos = sdk_lines(caplog, logging.INFO)
     assert [re.sub(r"in \d+ ms", "in N ms", line) for line in infos] == [
-        "listCards GET /v1/env1/cards -> 401 in N ms (attempt 1)",
-        "listCards GET /v1/env1/cards -> 200 in N ms (attempt 2)",
+        "listCards GET /v1/env1/cards -> 401; replaying once with a freshly fetched token",
+        "listCards GET /v1/env1/cards -> 200 in N ms (attempt 1)",
+    ]
+
+
+def test_token_requests_are_logged_as_token(
+    server: AtomicServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.token_replies = [Reply.json(503, {})]
+    with make(server, clock) as client:
+        list_cards.sync(client=client, environment_id="env1")
+    lines = [r.getMessage() for r in caplog.records if r.name == "atomic_sdk" and r.levelno == logging.INFO]
+    tokens = [re.sub(r"in \d+ ms", "in N ms", line) for line in lines if line.startswith("token ")]
+    assert tokens == [
+        "token POST /oauth2/token -> 503 in N ms (attempt 1)",
+        "token POST /oauth2/token -> 200 in N ms (attempt 2)",
     ]
 
 

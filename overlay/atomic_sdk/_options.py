@@ -1,0 +1,79 @@
+"""Types and argument checks every other overlay module shares (it imports no other overlay module but _errors).
+
+Clock, sleep and the checks of the options a client and a call take (timeout, retries, headers) live here, so
+the client, the resources, the retry policy and the token provider agree on them without importing each other.
+"""
+
+import math
+import re
+from collections.abc import Awaitable, Callable, Mapping
+
+import httpx
+
+from ._errors import ConfigurationError
+
+Clock = Callable[[], float]
+"""Seconds since the epoch (``time.time``); injected by tests."""
+Sleep = Callable[[float], None]
+AsyncSleep = Callable[[float], Awaitable[None]]
+
+DEFAULT_TIMEOUT = 30.0
+
+# RFC 9110 field-name: a token (no spaces, separators or control characters).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def check_timeout(timeout: object) -> httpx.Timeout:
+    """``timeout`` (seconds or an ``httpx.Timeout`` with every part set) as an ``httpx.Timeout``."""
+    why = "a stalled connection would otherwise hang forever"
+    if isinstance(timeout, httpx.Timeout):
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        if any(part is None or part <= 0 for part in parts):
+            raise ConfigurationError(f"every part of timeout must be a positive number of seconds; {why}")
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ConfigurationError(
+            f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}; {why}"
+        )
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ConfigurationError(f"timeout must be a positive, finite number of seconds, got {timeout!r}; {why}")
+    return httpx.Timeout(float(timeout))
+
+
+def check_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+    return max_retries
+
+
+def check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_headers(where: str, headers: object) -> dict[str, str]:
+    """``headers`` as a dict, refusing what HTTP cannot carry before anything is sent.
+
+    A name must be an RFC 9110 token; a value must be printable ASCII (tabs allowed) with no CR or LF, which
+    would otherwise split the header into two (header injection) or fail deep inside httpx.
+    """
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(f"{where} must be a mapping of header names to values, got {type(headers).__name__}")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise ConfigurationError(
+                f"{where}: {name!r} is not a valid header name (letters, digits and !#$%&'*+.^_`|~- only)"
+            )
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"{where}: the value of header {name} must be a string, got {type(value).__name__}"
+            )
+        if any(ch in "\r\n\0" or not (ch == "\t" or 0x20 <= ord(ch) <= 0x7E) for ch in value):
+            raise ConfigurationError(
+                f"{where}: the value of header {name} has a character HTTP headers cannot carry (a line break, a "
+                "control character or non-ASCII text); percent-encode or base64-encode it"
+            )
+        checked[name] = value
+    return checked
