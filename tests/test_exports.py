@@ -82,6 +82,7 @@ PUBLIC = {
     "PermissionDeniedError",
     "RateLimitedError",
     "RedirectError",
+    "RepeatedPageError",
     "RawResponse",
     "RedisTokenCache",
     "ResponseValidationError",

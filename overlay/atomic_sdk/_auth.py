@@ -22,6 +22,7 @@ logger = logging.getLogger("atomic_sdk")
 
 OPERATION_EXTENSION = "atomic_operation_id"
 REPLAYED_EXTENSION = "atomic_replayed"
+_PREPARED = "atomic_prepared"  # (credentials, provider role, token) chosen before the attempt, see prepare()
 
 # (role used, credentials, the role the token provider is told: None for a single key serving every role)
 _Selected = tuple[Role, Credentials, Role | None]
@@ -87,9 +88,24 @@ class AtomicAuth(httpx.Auth):
         request.extensions["atomic_client_id"] = credentials.client_id
         return selected
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def prepare(self, request: httpx.Request) -> None:
+        """Choose the credentials and get the token now, before the attempt's deadline starts (the token
+        request has its own): the auth flow then uses them as they are."""
         _, credentials, key_role = self._select(request)
-        token = self._tokens.token(credentials, key_role)
+        request.extensions[_PREPARED] = (credentials, key_role, self._tokens.token(credentials, key_role))
+
+    async def aprepare(self, request: httpx.Request) -> None:
+        """``prepare`` for async callers."""
+        _, credentials, key_role = self._select(request)
+        request.extensions[_PREPARED] = (credentials, key_role, await self._tokens.atoken(credentials, key_role))
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        prepared = request.extensions.pop(_PREPARED, None)
+        if prepared is None:
+            _, credentials, key_role = self._select(request)
+            token = self._tokens.token(credentials, key_role)
+        else:
+            credentials, key_role, token = prepared
         request.headers["Authorization"] = "Bearer " + token.value
         response = yield request
         if response.status_code == 401:
@@ -101,8 +117,12 @@ class AtomicAuth(httpx.Auth):
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        _, credentials, key_role = self._select(request)
-        token = await self._tokens.atoken(credentials, key_role)
+        prepared = request.extensions.pop(_PREPARED, None)
+        if prepared is None:
+            _, credentials, key_role = self._select(request)
+            token = await self._tokens.atoken(credentials, key_role)
+        else:
+            credentials, key_role, token = prepared
         request.headers["Authorization"] = "Bearer " + token.value
         response = yield request
         if response.status_code == 401:

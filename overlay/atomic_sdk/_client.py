@@ -23,7 +23,7 @@ from . import _aio
 from ._auth import AtomicAuth
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, RepeatedPageError
 from ._http import Pipeline
 from ._logging import watch as watch_hosts
 from ._options import (
@@ -467,6 +467,9 @@ class _AtomicClientBase:
 
     def _resource_invalid_argument(self, operation: str, message: str) -> NoReturn:
         raise ConfigurationError(f"{operation}: {message}")
+
+    def _resource_repeated_page(self, operation: str, message: str) -> NoReturn:
+        raise RepeatedPageError(f"{operation}: {message}", operation_id=operation)
 
     def _resource_error(self, operation: str, response: httpx.Response) -> NoReturn:
         raise self._pipeline.error(response)

@@ -21,6 +21,17 @@ class ConfigurationError(AtomicError, ValueError):
     """The client was configured wrongly (bad constructor argument or missing environment variable)."""
 
 
+class RepeatedPageError(AtomicError, RuntimeError):
+    """An ``iter_*`` iterator stopped because the server answered a page it had already sent (the same next
+    cursor, or an offset page identical to the one before): it ignores the paging parameters, and iterating
+    would never end. The items yielded before are correct; ``operation_id`` names the list operation.
+    """
+
+    def __init__(self, message: str, *, operation_id: str) -> None:
+        super().__init__(message)
+        self.operation_id = operation_id
+
+
 class ClientClosedError(AtomicError, RuntimeError):
     """A request was made through a client (or one side of it: sync or async) that was closed.
 

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from atomic_api.errors import UnexpectedStatus
 
-from ._auth import OPERATION_EXTENSION, REPLAYED_EXTENSION
+from ._auth import OPERATION_EXTENSION, REPLAYED_EXTENSION, AtomicAuth
 from ._errors import (
     AtomicError,
     ClientClosedError,
@@ -34,7 +34,14 @@ from ._errors import (
 )
 from ._loop_local import LoopLocal
 from ._operations import DEFAULT_OPERATIONS
-from ._retries import ATTEMPTS_EXTENSION, RetryPolicy, asend_with_retries, send_with_retries
+from ._retries import (
+    ATTEMPTS_EXTENSION,
+    RetryPolicy,
+    asend_with_retries,
+    asend_within_deadline,
+    send_with_retries,
+    send_within_deadline,
+)
 from ._roles import Role
 
 logger = logging.getLogger("atomic_sdk")
@@ -221,7 +228,10 @@ class _SyncHttpx(httpx.Client):
         send = super().send
 
         def attempt(request: httpx.Request) -> httpx.Response:
-            return send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+            chosen = self.auth if auth is httpx.USE_CLIENT_DEFAULT else auth
+            if isinstance(chosen, AtomicAuth):
+                chosen.prepare(request)  # a token fetch is not part of the attempt's deadline
+            return send_within_deadline(send, request, stream=stream, auth=auth, follow_redirects=follow_redirects)
 
         try:
             response = send_with_retries(attempt, request, pipeline.policy)
@@ -253,7 +263,12 @@ class _AsyncHttpx(httpx.AsyncClient):
         send = super().send
 
         async def attempt(request: httpx.Request) -> httpx.Response:
-            return await send(request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+            chosen = self.auth if auth is httpx.USE_CLIENT_DEFAULT else auth
+            if isinstance(chosen, AtomicAuth):
+                await chosen.aprepare(request)
+            return await asend_within_deadline(
+                send, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
 
         try:
             response = await asend_with_retries(attempt, request, pipeline.policy)

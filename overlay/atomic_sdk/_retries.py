@@ -15,10 +15,12 @@ The loop sits above the auth flow: each attempt of a request goes through it (th
 fetched meanwhile), and the auth flow's replay after a 401 happens inside one attempt.
 """
 
+import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import httpx
 from attrs import evolve, frozen
@@ -184,6 +186,123 @@ async def asend_with_retries(
                 return response
             await response.aclose()
         await policy.async_sleep(wait)
+
+
+# -- one deadline per attempt ------------------------------------------------------------------------------
+#
+# httpx applies a timeout to each read, so a server sending a byte at a time keeps a request alive for as long
+# as it likes. Each attempt gets the largest part of its timeout as a deadline for all of it: the body is
+# read against that deadline, and on asyncio the whole attempt (status line and headers too) is cancelled
+# when it passes. A synchronous attempt cannot be interrupted while httpx waits for the status line: there
+# each read is bounded by the read timeout, and the deadline is checked as soon as the headers are in.
+
+
+def attempt_budget(request: httpx.Request) -> float:
+    """Seconds one attempt of ``request`` may take in all: the largest part of its timeout."""
+    parts = request.extensions.get("timeout") or {}
+    values = [value for value in parts.values() if isinstance(value, (int, float))]
+    return max(values) if values else 30.0
+
+
+def _timed_out(request: httpx.Request, budget: float) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout(
+        f"the response did not arrive in full within the timeout ({budget:g} s for the whole attempt)",
+        request=request,
+    )
+
+
+class DeadlineStream(httpx.SyncByteStream):
+    """A response body that fails with ``httpx.ReadTimeout`` once its attempt's deadline has passed."""
+
+    def __init__(self, inner: Any, request: httpx.Request, deadline: float, budget: float) -> None:
+        self._inner = inner
+        self._request = request
+        self._deadline = deadline
+        self._budget = budget
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise _timed_out(self._request, self._budget)
+            yield chunk
+        if time.monotonic() > self._deadline:
+            raise _timed_out(self._request, self._budget)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncDeadlineStream(httpx.AsyncByteStream):
+    """The async twin of ``DeadlineStream``."""
+
+    def __init__(self, inner: Any, request: httpx.Request, deadline: float, budget: float) -> None:
+        self._inner = inner
+        self._request = request
+        self._deadline = deadline
+        self._budget = budget
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            if time.monotonic() > self._deadline:
+                raise _timed_out(self._request, self._budget)
+            yield chunk
+        if time.monotonic() > self._deadline:
+            raise _timed_out(self._request, self._budget)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def send_within_deadline(
+    send: Callable[..., httpx.Response], request: httpx.Request, *, stream: bool, **kwargs: Any
+) -> httpx.Response:
+    """One attempt: ``send(request, stream=True, **kwargs)``, its body read against the attempt's deadline
+    (unless the caller streams it)."""
+    budget = attempt_budget(request)
+    deadline = time.monotonic() + budget
+    response = send(request, stream=True, **kwargs)
+    response.stream = DeadlineStream(response.stream, request, deadline, budget)
+    if not stream:
+        try:
+            response.read()
+        except BaseException:
+            response.close()
+            raise
+    return response
+
+
+async def asend_within_deadline(
+    send: Callable[..., Awaitable[httpx.Response]], request: httpx.Request, *, stream: bool, **kwargs: Any
+) -> httpx.Response:
+    """The async twin of ``send_within_deadline``; on asyncio the status line and headers are bounded too."""
+    budget = attempt_budget(request)
+    deadline = time.monotonic() + budget
+    async with _asyncio_deadline(request, budget):
+        response = await send(request, stream=True, **kwargs)
+        response.stream = AsyncDeadlineStream(response.stream, request, deadline, budget)
+        if not stream:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+    return response
+
+
+@contextlib.asynccontextmanager
+async def _asyncio_deadline(request: httpx.Request, budget: float) -> AsyncIterator[None]:
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # another event loop library (trio): the body is still bounded by the stream
+        yield
+        return
+    try:
+        async with asyncio.timeout(budget):
+            yield
+    except TimeoutError:
+        raise _timed_out(request, budget) from None
 
 
 def _describe(request: httpx.Request) -> str:

@@ -3,6 +3,7 @@ status handling and the generated structure (names, reserved attributes), agains
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
 import time
@@ -27,10 +28,11 @@ from atomic_sdk import (
     MissingFieldError,
     NotFoundError,
     RawResponse,
+    RepeatedPageError,
     Role,
     ServerError,
 )
-from support.atomic_server import AtomicServer, Reply, secret
+from support.atomic_server import AtomicServer, Reply, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
 
 KEY = Credentials("ev-id", secret("ev"))
@@ -275,7 +277,10 @@ def test_a_missing_required_field_raises_missing_field_error(server: AtomicServe
 
 
 def test_iter_list_cards_pages_with_limit_and_offset(server: AtomicServer) -> None:
-    pages = [[{"cardInstanceId": f"c{i}", "status": "active"} for i in range(start, stop)] for start, stop in ((0, 2), (2, 4), (4, 5))]
+    pages = [
+        [{"cardInstanceId": f"c{i}", "status": "active"} for i in range(start, stop)]
+        for start, stop in ((0, 2), (2, 4), (4, 5))
+    ]
     server.api_replies = [Reply.json(200, {"data": page}) for page in pages]
     with make(server) as client:
         ids = [card.card_instance_id for card in client.cards.iter_list_cards(user_id="u1", page_size=2)]
@@ -318,11 +323,51 @@ async def test_async_iter_audit_log_follows_the_cursor(server: AtomicServer) -> 
     assert [r.query for r in server.api_requests()] == [{}, {"cursor": ["p2"]}, {"cursor": ["p3"]}]
 
 
-def test_a_repeated_cursor_stops_the_iteration(server: AtomicServer) -> None:
+def test_a_repeated_cursor_stops_the_iteration_with_a_named_error(server: AtomicServer) -> None:
     server.api_replies = [Reply.json(200, {"data": [{"url": "/a"}], "cursor": "same"}) for _ in range(4)]
-    with make(server) as client:
-        entries = list(client.audit_log.iter_list_audit_log_entries())
+    entries: list[object] = []
+    with (
+        make(server) as client,
+        raises_clean(RepeatedPageError, match="the next cursor 'same' was followed before") as info,
+    ):
+        entries.extend(client.audit_log.iter_list_audit_log_entries())  # keeps what came before the error
+    assert info.value.operation_id == "listAuditLogEntries"  # type: ignore[attr-defined]
     assert len(entries) == 2 and len(server.api_requests()) == 2
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_an_offset_page_equal_to_the_one_before_stops_the_iteration(server: AtomicServer, is_async: bool) -> None:
+    # A server that ignores offset answers the first page for ever.
+    server.api_replies = [Reply.json(200, {"data": [CARD, CARD]}) for _ in range(5)]
+    seen: list[str] = []
+
+    async def iterate_async() -> None:
+        async with make(server, AsyncAtomicClient) as client:
+            async for card in client.cards.iter_list_cards(page_size=2):
+                seen.append(card.card_instance_id)
+
+    with raises_clean(RepeatedPageError, match=r"listCards: offset 2 answered the same 2 items as offset 0"):
+        if is_async:
+            asyncio.run(iterate_async())
+        else:
+            with make(server) as client:
+                for card in client.cards.iter_list_cards(page_size=2):
+                    seen.append(card.card_instance_id)
+    assert seen == ["c1", "c1"]
+    assert len(server.api_requests()) == 2
+
+
+def test_an_offset_iteration_over_distinct_pages_ends_with_every_item(server: AtomicServer) -> None:
+    other = {**CARD, "cardInstanceId": "c2"}
+    server.api_replies = [
+        Reply.json(200, {"data": [CARD, other]}),
+        Reply.json(200, {"data": [other, CARD]}),
+        Reply.json(200, {"data": []}),
+    ]
+    with make(server) as client:
+        ids = [card.card_instance_id for card in client.cards.iter_list_cards(page_size=2)]
+    assert ids == ["c1", "c2", "c2", "c1"]
+    assert len(server.api_requests()) == 3
 
 
 def test_an_error_page_raises_after_the_items_already_yielded(server: AtomicServer) -> None:
@@ -364,7 +409,9 @@ def test_one_resource_per_tag_module_and_one_method_per_operation_module_with_th
                 *(f"iter_{op}" for op in operations if hasattr(resource, f"iter_{op}")),
             }
             # Hand-written additions (the overlay subclasses the generated resource): only the webhook test call.
-            hand_written = {n for c in type(resource).__mro__ if c is not generated and c is not object for n in vars(c)}
+            hand_written = {
+                n for c in type(resource).__mro__ if c is not generated and c is not object for n in vars(c)
+            }
             hand_written = {name for name in hand_written if not name.startswith("_")}
             assert hand_written == ({"test_webhook_subscription"} if tag == "webhooks" else set())
 

@@ -29,6 +29,10 @@ class ResourceClient(Protocol):
         """Raise the client's configuration error for a bad argument of ``operation``."""
         ...
 
+    def _resource_repeated_page(self, operation: str, message: str) -> NoReturn:
+        """Raise the client's error for a server that answered the same page again (an endless iteration)."""
+        ...
+
     def _resource_error(self, operation: str, response: httpx.Response) -> NoReturn:
         """Raise the typed error for a response whose status the operation does not declare as a success."""
         ...

@@ -149,8 +149,14 @@ class AuditLogResource:
             for _item in _items:
                 yield _item
             _next = _page.cursor
-            if not _items or isinstance(_next, Unset) or not _next or _next in _seen:
+            if not _items or isinstance(_next, Unset) or not _next:
                 return
+            if _next in _seen:
+                self._client._resource_repeated_page(
+                    "listAuditLogEntries",
+                    f"the next cursor {_next[:40]!r} was followed before: the server repeats its pages, so iterating "
+                    "would never end",
+                )
             _seen.add(_next)
             cursor = _next
 
@@ -300,8 +306,14 @@ class AsyncAuditLogResource:
             for _item in _items:
                 yield _item
             _next = _page.cursor
-            if not _items or isinstance(_next, Unset) or not _next or _next in _seen:
+            if not _items or isinstance(_next, Unset) or not _next:
                 return
+            if _next in _seen:
+                self._client._resource_repeated_page(
+                    "listAuditLogEntries",
+                    f"the next cursor {_next[:40]!r} was followed before: the server repeats its pages, so iterating "
+                    "would never end",
+                )
             _seen.add(_next)
             cursor = _next
 

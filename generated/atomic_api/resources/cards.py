@@ -250,6 +250,7 @@ class CardsResource:
                 "listCards", f"page_size must be an integer >= 1, got {page_size!r}"
             )
         _offset = 0
+        _previous: object = None
         while True:
             _page = self.list_cards(
                 environment_id=environment_id,
@@ -267,10 +268,17 @@ class CardsResource:
                 max_retries=max_retries,
             )
             _items = _page.data
+            if _items and _items == _previous:
+                self._client._resource_repeated_page(
+                    "listCards",
+                    f"offset {_offset} answered the same {len(_items)} items as offset {_offset - len(_items)}: the "
+                    "server ignores offset, so iterating would never end",
+                )
             for _item in _items:
                 yield _item
             if len(_items) < page_size:
                 return
+            _previous = _items
             _offset += len(_items)
 
     def dismiss_cards(
@@ -896,6 +904,7 @@ class AsyncCardsResource:
                 "listCards", f"page_size must be an integer >= 1, got {page_size!r}"
             )
         _offset = 0
+        _previous: object = None
         while True:
             _page = await self.list_cards(
                 environment_id=environment_id,
@@ -913,10 +922,17 @@ class AsyncCardsResource:
                 max_retries=max_retries,
             )
             _items = _page.data
+            if _items and _items == _previous:
+                self._client._resource_repeated_page(
+                    "listCards",
+                    f"offset {_offset} answered the same {len(_items)} items as offset {_offset - len(_items)}: the "
+                    "server ignores offset, so iterating would never end",
+                )
             for _item in _items:
                 yield _item
             if len(_items) < page_size:
                 return
+            _previous = _items
             _offset += len(_items)
 
     async def dismiss_cards(

@@ -1,10 +1,11 @@
 """OAuth2 client-credentials tokens: cache per key, refresh ahead of expiry, one fetch at a time, retries."""
 
+import json
 import logging
 import math
 import os
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -20,7 +21,9 @@ from .._retries import (
     SAFE_TO_RETRY_EXTENSION,
     RetryPolicy,
     asend_with_retries,
+    asend_within_deadline,
     send_with_retries,
+    send_within_deadline,
 )
 from .._roles import Role
 from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, token_cache_key
@@ -30,6 +33,9 @@ logger = logging.getLogger("atomic_sdk")
 DEFAULT_TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"
 DEFAULT_EXPIRES_IN = 3600.0
 DEFAULT_LEEWAY = 60.0
+# The largest token response read (decoded bytes). A token response is a few hundred bytes, a few KiB for a
+# large JWT; a body far past that is a fault or an attack, and is refused before it is read whole.
+MAX_TOKEN_RESPONSE = 64 * 1024
 # The longest lifetime a token is kept for, whatever expires_in says: a year-long (or 1e17 s) token would
 # otherwise overflow a cache's expiry arithmetic; an absurd value is a fault, and refreshing daily costs nothing.
 MAX_LIFETIME = 86400.0
@@ -210,27 +216,76 @@ class TokenProvider:
         client = self._sync_client()
         request = self._request(client, credentials)
         # The Basic credentials stay inside the auth object (its repr shows nothing) and the request's headers.
-        send = partial(client.send, auth=httpx.BasicAuth(credentials.client_id, credentials.client_secret))
+        auth = httpx.BasicAuth(credentials.client_id, credentials.client_secret)
+        bodies: list[bytes] = []
+
+        def attempt(request: httpx.Request) -> httpx.Response:
+            # The body is read inside the attempt, so a connection that breaks while it arrives is retried.
+            response = send_within_deadline(client.send, request, stream=True, auth=auth)
+            try:
+                bodies.append(self._read_body(response, response.iter_bytes(), credentials, role))
+            finally:
+                response.close()
+            return response
+
         started = self._clock()
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
         try:
-            response = send_with_retries(send, request, self._policy)
+            response = send_with_retries(attempt, request, self._policy)
         except httpx.TransportError as exc:
-            raise self._transport_error(credentials, role, exc, request) from exc
-        return self._outcome(response, credentials, role, started)
+            raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
+        # Handed over without a local: no frame of this call keeps the body (see _outcome).
+        return self._outcome(response, bodies.pop(), credentials, role, started)
 
     async def afetch(self, credentials: Credentials, *, role: Role | None = None) -> AccessToken:
         """Request a new token now (no cache) without blocking the event loop; retries like ``fetch``."""
         client = self._async_http_client()
         request = self._request(client, credentials)
-        send = partial(client.send, auth=httpx.BasicAuth(credentials.client_id, credentials.client_secret))
+        auth = httpx.BasicAuth(credentials.client_id, credentials.client_secret)
+        bodies: list[bytes] = []
+
+        async def attempt(request: httpx.Request) -> httpx.Response:
+            response = await asend_within_deadline(client.send, request, stream=True, auth=auth)
+            try:
+                chunks = [chunk async for chunk in _limited(response.aiter_bytes(), MAX_TOKEN_RESPONSE)]
+                bodies.append(self._read_body(response, iter(chunks), credentials, role))
+            finally:
+                await response.aclose()
+            return response
+
         started = self._clock()
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
         try:
-            response = await asend_with_retries(send, request, self._policy)
+            response = await asend_with_retries(attempt, request, self._policy)
         except httpx.TransportError as exc:
-            raise self._transport_error(credentials, role, exc, request) from exc
-        return self._outcome(response, credentials, role, started)
+            raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
+        return self._outcome(response, bodies.pop(), credentials, role, started)
+
+    def _read_body(
+        self, response: httpx.Response, chunks: Iterator[bytes], credentials: Credentials, role: Role | None
+    ) -> bytes:
+        """The (decoded) body, read chunk by chunk and refused once it passes ``MAX_TOKEN_RESPONSE`` bytes."""
+        length = response.headers.get("content-length", "")
+        size = 0
+        parts: list[bytes] = []
+        if not (length.isdigit() and int(length) > MAX_TOKEN_RESPONSE):
+            for chunk in chunks:
+                size += len(chunk)
+                if size > MAX_TOKEN_RESPONSE:
+                    break
+                parts.append(chunk)
+        if size > MAX_TOKEN_RESPONSE or (length.isdigit() and int(length) > MAX_TOKEN_RESPONSE):
+            raise TokenRequestError(
+                f"token endpoint answered {response.status_code} for {_key_name(credentials, role)} with a body "
+                f"over {MAX_TOKEN_RESPONSE} bytes, refused unread (a token response is a few hundred bytes); "
+                "check token_url",
+                status=response.status_code,
+                client_id=credentials.client_id,
+                token_url=self.token_url,
+                role=role,
+                request_id=request_id_of(response.headers),
+            )
+        return b"".join(parts)
 
     def _transport_error(
         self, credentials: Credentials, role: Role | None, exc: httpx.TransportError, request: httpx.Request
@@ -248,98 +303,75 @@ class TokenProvider:
         )
 
     def _outcome(
-        self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
+        self, response: httpx.Response, body: bytes, credentials: Credentials, role: Role | None, started: float
     ) -> AccessToken:
-        client_id = credentials.client_id
+        # Errors are built by helpers and raised here only after ``body`` (which may echo the secret, or hold a
+        # token) is deleted: error reporters that capture frame locals (Sentry does) must find no secret.
+        if response.status_code != 200:
+            error = self._status_error(response, body, credentials, role)
+            del body
+            raise error
+        parsed = _read_token(body, self._leeway, started)
+        del body
+        if isinstance(parsed, str):
+            raise self._malformed(response, parsed, credentials, role)
+        logger.debug(
+            "received access token for client_id=%s, valid for %.0f s", credentials.client_id, parsed.expires_at - started
+        )
+        return parsed
+
+    def _status_error(
+        self, response: httpx.Response, body: bytes, credentials: Credentials, role: Role | None
+    ) -> TokenRequestError:
         key = _key_name(credentials, role)
         request_id = request_id_of(response.headers)
         attempts = _attempts(response.request)
         if response.status_code == 429:
             retry_after = self._policy.retry_after(response)
-            raise TokenRateLimitedError(
+            return TokenRateLimitedError(
                 f"token endpoint rate-limited {key} after {attempts} attempt(s); "
                 f"retry after {f'{retry_after:g}' if retry_after is not None else 'an unspecified time'} s",
                 retry_after=retry_after,
                 attempts=attempts,
-                client_id=client_id,
-                token_url=self.token_url,
-                role=role,
-                request_id=request_id,
-            )
-        if response.status_code != 200:
-            # Some identity providers echo what they were sent; the secret must not reach a message or a log.
-            forms = secret_forms(client_id, credentials.client_secret)
-            error, description = _oauth_error(response)
-            error = None if error is None else redact(error, forms)
-            description = None if description is None else redact(description, forms)
-            detail = f": {' '.join(error.split())[:MAX_DESCRIPTION]}" if error else ""
-            if description:
-                detail += f" ({' '.join(description.split())[:MAX_DESCRIPTION]})"
-            if response.status_code >= 500:
-                detail += f" after {attempts} attempt(s)"
-            raise TokenRequestError(
-                f"token endpoint answered {response.status_code} for {key}{detail}"
-                + (f" [request id {request_id}]" if request_id else ""),
-                status=response.status_code,
-                error=error,
-                error_description=description,
-                client_id=client_id,
-                token_url=self.token_url,
-                role=role,
-                request_id=request_id,
-            )
-        token = self._parse_token(response, credentials, role, started)
-        logger.debug("received access token for client_id=%s, valid for %.0f s", client_id, token.expires_at - started)
-        return token
-
-    def _parse_token(
-        self, response: httpx.Response, credentials: Credentials, role: Role | None, started: float
-    ) -> AccessToken:
-        def malformed(why: str) -> TokenRequestError:
-            # ``why`` may quote the answer (token_type); an endpoint echoing the secret must not leak it.
-            why = redact(why, secret_forms(credentials.client_id, credentials.client_secret))
-            return TokenRequestError(
-                f"token endpoint answered 200 for {_key_name(credentials, role)} but {why}",
-                status=response.status_code,
                 client_id=credentials.client_id,
                 token_url=self.token_url,
                 role=role,
-                request_id=request_id_of(response.headers),
+                request_id=request_id,
             )
+        # Some identity providers echo what they were sent; the secret must not reach a message or a log.
+        error, description = _oauth_error(body, secret_forms(credentials.client_id, credentials.client_secret))
+        detail = f": {' '.join(error.split())[:MAX_DESCRIPTION]}" if error else ""
+        if description:
+            detail += f" ({' '.join(description.split())[:MAX_DESCRIPTION]})"
+        if response.status_code >= 500:
+            detail += f" after {attempts} attempt(s)"
+        return TokenRequestError(
+            f"token endpoint answered {response.status_code} for {key}{detail}"
+            + (f" [request id {request_id}]" if request_id else ""),
+            status=response.status_code,
+            error=error,
+            error_description=description,
+            client_id=credentials.client_id,
+            token_url=self.token_url,
+            role=role,
+            request_id=request_id,
+        )
 
-        try:
-            body = response.json()
-        except ValueError:
-            content_type = response.headers.get("content-type") or "none"
-            raise malformed(f"the body is not JSON (content type {content_type})") from None
-        if not isinstance(body, dict):
-            raise malformed("the body is not a JSON object")
-        value = body.get("access_token")
-        if not isinstance(value, str) or not value:
-            raise malformed("the body has no access_token string")
-        token_type = body.get("token_type")
-        # RFC 6749 §7.1: a client must not use a token whose type it does not understand; we only speak Bearer.
-        if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
-            shown = token_type if isinstance(token_type, str) and len(token_type) <= 40 else type(token_type).__name__
-            raise malformed(f"token_type is {shown!r}, not Bearer; the SDK only sends bearer tokens")
-        if any(not 0x21 <= ord(ch) <= 0x7E for ch in value):
-            # It goes into an Authorization header: spaces, control or non-ASCII characters cannot.
-            raise malformed("the access_token contains characters a header cannot carry")
-        raw_expires = body.get("expires_in", DEFAULT_EXPIRES_IN)
-        if isinstance(raw_expires, bool):
-            # float(True) would pass as 1 second.
-            raise malformed("expires_in is not a number")
-        try:
-            expires_in = float(raw_expires)
-        except (TypeError, ValueError):
-            raise malformed("expires_in is not a number") from None
-        if not math.isfinite(expires_in) or expires_in <= 0:
-            raise malformed("expires_in is not a positive number")
-        expires_in = min(expires_in, MAX_LIFETIME)
-        # Never refresh earlier than half-way through a short-lived token.
-        leeway = min(self._leeway, expires_in / 2)
-        expires_at = started + expires_in
-        return AccessToken(value=value, expires_at=expires_at, refresh_at=expires_at - leeway)
+    def _malformed(
+        self, response: httpx.Response, why: str, credentials: Credentials, role: Role | None
+    ) -> TokenRequestError:
+        if why == "not JSON":
+            why = f"the body is not JSON (content type {response.headers.get('content-type') or 'none'})"
+        # ``why`` may quote the answer (token_type); an endpoint echoing the secret must not leak it.
+        why = redact(why, secret_forms(credentials.client_id, credentials.client_secret))
+        return TokenRequestError(
+            f"token endpoint answered 200 for {_key_name(credentials, role)} but {why}",
+            status=response.status_code,
+            client_id=credentials.client_id,
+            token_url=self.token_url,
+            role=role,
+            request_id=request_id_of(response.headers),
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -373,9 +405,10 @@ def _key_name(credentials: Credentials, role: Role | None) -> str:
     return f"{role_text} (client_id={credentials.client_id})"
 
 
-def _oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
+def _oauth_error(content: bytes, secrets: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The OAuth ``error`` and ``error_description`` of an error body, redacted of ``secrets``."""
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:
         return None, None
     if not isinstance(body, dict):
@@ -383,6 +416,64 @@ def _oauth_error(response: httpx.Response) -> tuple[str | None, str | None]:
     error = body.get("error")
     description = body.get("error_description")
     return (
-        error if isinstance(error, str) else None,
-        description if isinstance(description, str) else None,
+        redact(error, secrets) if isinstance(error, str) else None,
+        redact(description, secrets) if isinstance(description, str) else None,
     )
+
+
+def _read_token(content: bytes, leeway: float, started: float) -> AccessToken | str:
+    """The token in a 200 body, or why it is unusable (``"not JSON"`` for a body that does not parse)."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    value = body.get("access_token")
+    if not isinstance(value, str) or not value:
+        return "the body has no access_token string"
+    token_type = body.get("token_type")
+    # RFC 6749 §7.1: a client must not use a token whose type it does not understand; we only speak Bearer.
+    if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
+        shown = token_type if isinstance(token_type, str) and len(token_type) <= 40 else type(token_type).__name__
+        return f"token_type is {shown!r}, not Bearer; the SDK only sends bearer tokens"
+    if any(not 0x21 <= ord(ch) <= 0x7E for ch in value):
+        # It goes into an Authorization header: spaces, control or non-ASCII characters cannot.
+        return "the access_token contains characters a header cannot carry"
+    raw_expires = body.get("expires_in", DEFAULT_EXPIRES_IN)
+    # float(True) would pass as 1 second.
+    if isinstance(raw_expires, bool) or not isinstance(raw_expires, (int, float, str)):
+        return "expires_in is not a number"
+    try:
+        expires_in = float(raw_expires)
+    except ValueError:
+        return "expires_in is not a number"
+    if not math.isfinite(expires_in) or expires_in <= 0:
+        return "expires_in is not a positive number"
+    expires_in = min(expires_in, MAX_LIFETIME)
+    # Never refresh earlier than half-way through a short-lived token.
+    expires_at = started + expires_in
+    return AccessToken(value=value, expires_at=expires_at, refresh_at=expires_at - min(leeway, expires_in / 2))
+
+
+async def _limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    """``chunks`` until one more byte than ``limit`` has come (the rest is never read)."""
+    size = 0
+    async for chunk in chunks:
+        yield chunk
+        size += len(chunk)
+        if size > limit:
+            return
+
+
+def _without_frames(error: BaseException) -> BaseException:
+    """``error`` and the exceptions it chains, without their tracebacks: httpx's and httpcore's frames hold the
+    request's headers (the Basic credentials) in locals, which error reporters that capture locals would
+    upload. The type and message stay, as the ``__cause__`` of the TokenRequestError."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return error
