@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
 
 import httpx
@@ -12,7 +12,7 @@ import respx
 from atomic_sdk import Credentials, TokenRateLimitedError, TokenRequestError
 from atomic_sdk._retries import RetryPolicy
 from atomic_sdk._retry_after import parse_retry_after
-from atomic_sdk._tokens.provider import TokenProvider
+from atomic_sdk._tokens.provider import MAX_LIFETIME, MAX_TOKEN_RESPONSE, TokenProvider
 from support.atomic_server import TOKEN_MARK, assert_clean, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
 
@@ -130,7 +130,11 @@ def test_invalidate_drops_exactly_that_token(mock: respx.MockRouter, clock: Fake
 def test_429_retry_after_seconds_then_success(mock: respx.MockRouter, clock: FakeClock) -> None:
     sleeps = SleepRecorder(clock)
     route = mock.post(TOKEN_URL).mock(
-        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(429, headers={"Retry-After": "2"}), ok()]
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(429, headers={"Retry-After": "2"}),
+            ok(),
+        ]
     )
     assert provider(clock, sleeps).token(CRED).value == TOKEN_MARK + "1"
     assert sleeps.waits == [7.0, 2.0]
@@ -186,7 +190,9 @@ def test_429_retry_after_too_long_is_not_waited(mock: respx.MockRouter, clock: F
 
 
 @pytest.mark.parametrize("status", [400, 401])
-def test_client_error_is_token_request_error_without_retry(mock: respx.MockRouter, clock: FakeClock, status: int) -> None:
+def test_client_error_is_token_request_error_without_retry(
+    mock: respx.MockRouter, clock: FakeClock, status: int
+) -> None:
     route = mock.post(TOKEN_URL).mock(
         return_value=httpx.Response(status, json={"error": "invalid_client", "error_description": "bad key"})
     )
@@ -194,7 +200,12 @@ def test_client_error_is_token_request_error_without_retry(mock: respx.MockRoute
         provider(clock).token(CRED)
     err = info.value
     assert type(err) is TokenRequestError
-    assert (err.status, err.error, err.error_description, err.client_id) == (status, "invalid_client", "bad key", "client-a")
+    assert (err.status, err.error, err.error_description, err.client_id) == (
+        status,
+        "invalid_client",
+        "bad key",
+        "client-a",
+    )
     assert "invalid_client" in str(err)
     assert route.call_count == 1
 
@@ -210,7 +221,9 @@ def test_client_error_is_token_request_error_without_retry(mock: respx.MockRoute
         (httpx.Response(200, json={"access_token": TOKEN_MARK + "x", "expires_in": -5}), "expires_in"),
     ],
 )
-def test_malformed_token_response(mock: respx.MockRouter, clock: FakeClock, response: httpx.Response, needle: str) -> None:
+def test_malformed_token_response(
+    mock: respx.MockRouter, clock: FakeClock, response: httpx.Response, needle: str
+) -> None:
     route = mock.post(TOKEN_URL).mock(return_value=response)
     with raises_clean(TokenRequestError, match=needle):
         provider(clock).token(CRED)
@@ -263,8 +276,78 @@ async def test_async_errors_match_sync(mock: respx.MockRouter, clock: FakeClock)
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, None), ("5", 5.0), (" 0 ", 0.0), ("-1", None), ("nan", None), ("banana", None),
-     ("Tue, 14 Nov 2023 22:13:50 GMT", 30.0), ("Tue, 14 Nov 2023 22:12:00 GMT", 0.0)],
+    [
+        (None, None),
+        ("5", 5.0),
+        (" 0 ", 0.0),
+        ("-1", None),
+        ("nan", None),
+        ("banana", None),
+        ("Tue, 14 Nov 2023 22:13:50 GMT", 30.0),
+        ("Tue, 14 Nov 2023 22:12:00 GMT", 0.0),
+    ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, now=1_700_000_000.0) == expected
+
+
+# -- the size of a token response ---------------------------------------------------------------------
+
+
+class CountingStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body of ``total`` bytes in 8 KiB chunks that counts how much of it was read."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.read = 0
+
+    def _chunks(self) -> Iterator[bytes]:
+        while self.read < self.total:
+            size = min(8192, self.total - self.read)
+            self.read += size
+            yield b"x" * size
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks():
+            yield chunk
+
+
+@pytest.mark.parametrize("announced", [True, False])
+def test_an_oversized_token_response_is_refused_before_it_is_read_whole(
+    mock: respx.MockRouter, clock: FakeClock, announced: bool
+) -> None:
+    body = CountingStream(200 * 1024 * 1024)
+    headers = {"Content-Length": str(body.total)} if announced else {}
+    mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, headers=headers, stream=body))
+    with raises_clean(TokenRequestError, match=r"with a body over 65536 bytes, refused unread") as info:
+        provider(clock, max_retries=0).token(CRED)
+    assert info.value.status == 200  # type: ignore[attr-defined]
+    # Announced: nothing read; streamed: at most one chunk past the limit.
+    assert body.read == (0 if announced else MAX_TOKEN_RESPONSE + 8192)
+
+
+async def test_an_oversized_async_token_response_is_refused_too(mock: respx.MockRouter, clock: FakeClock) -> None:
+    body = CountingStream(50 * 1024 * 1024)
+    mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, stream=body))
+    tokens = provider(clock, max_retries=0)
+    with raises_clean(TokenRequestError, match="refused unread"):
+        await tokens.atoken(CRED)
+    assert body.read == MAX_TOKEN_RESPONSE + 8192
+    await tokens.aclose()
+
+
+def test_a_token_response_at_the_limit_is_read(mock: respx.MockRouter, clock: FakeClock) -> None:
+    padding = " " * (MAX_TOKEN_RESPONSE - 200)
+    content = ('{"access_token": "' + TOKEN_MARK + 'big", "token_type": "Bearer"' + padding + "}").encode()
+    assert len(content) <= MAX_TOKEN_RESPONSE
+    mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, content=content))
+    assert provider(clock).token(CRED).value == TOKEN_MARK + "big"
+
+
+def test_an_absurd_lifetime_is_capped_at_a_day(mock: respx.MockRouter, clock: FakeClock) -> None:
+    mock.post(TOKEN_URL).mock(return_value=ok(expires_in=1e17))
+    token = provider(clock).token(CRED)
+    assert token.expires_at == clock.now + MAX_LIFETIME
