@@ -28,9 +28,12 @@ def _client(cls: Any = AtomicClient) -> Any:
 
 @pytest.mark.parametrize(("headers", "needle"), BAD)
 def test_extra_headers_mistakes_fail_before_any_request(headers: dict[str, Any], needle: str) -> None:
-    with respx.mock(assert_all_mocked=True) as router, _client() as client:
-        with raises_clean(ConfigurationError, match=f"listCards: extra_headers: {needle}"):
-            client.cards.list_cards(extra_headers=headers)
+    with (
+        respx.mock(assert_all_mocked=True) as router,
+        _client() as client,
+        raises_clean(ConfigurationError, match=f"listCards: extra_headers: {needle}"),
+    ):
+        client.cards.list_cards(extra_headers=headers)
     assert router.calls.call_count == 0
 
 
