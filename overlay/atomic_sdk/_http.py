@@ -113,11 +113,11 @@ class Pipeline:
 
     def _after_fork(self) -> None:
         # Pools inherited through fork hold the parent's connections: left alone (never closed, never reused).
-        with self._lock:
-            if self._pid != os.getpid():
-                self._sync = None
-                self._async = self._async_pools()
-                self._pid = os.getpid()
+        # The lock too may have been held by a thread that does not exist here: the child takes a new one.
+        self._lock = threading.Lock()
+        self._sync = None
+        self._async = self._async_pools()
+        self._pid = os.getpid()
 
     def sync_client(self) -> httpx.Client:
         client = self._sync

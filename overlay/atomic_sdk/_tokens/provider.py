@@ -185,6 +185,11 @@ class TokenProvider:
         }
 
     def _sync_client(self) -> httpx.Client:
+        if self._client_pid and self._client_pid != os.getpid():
+            # Forked: the parent's pool and lock (maybe held by one of its threads) are not this process's.
+            self._lock = threading.Lock()
+            self._client = None
+            self._client_pid = 0
         with self._lock:
             if self._sync_closed:
                 raise ClientClosedError("the AtomicClient was closed (close()); its token requests are refused")
