@@ -95,9 +95,12 @@ class RetryPolicy:
 class _Attempts:
     """One request's way through the policy: what is allowed, and the log lines of its attempts."""
 
-    __slots__ = ("log", "max_retries", "policy", "request", "retry", "safe", "started")
+    __slots__ = ("log", "max_retries", "on_wait", "policy", "request", "retry", "safe", "started")
 
-    def __init__(self, request: httpx.Request, policy: RetryPolicy) -> None:
+    def __init__(
+        self, request: httpx.Request, policy: RetryPolicy, on_wait: Callable[[httpx.Response, float], None] | None
+    ) -> None:
+        self.on_wait = on_wait
         extensions = request.extensions
         override = extensions.get(MAX_RETRIES_EXTENSION)
         self.request = request
@@ -130,6 +133,8 @@ class _Attempts:
             return None
         wait = self.policy.wait_after_response(response, self.retry, safe=self.safe)
         if wait is not None:
+            if self.on_wait is not None:
+                self.on_wait(response, wait)
             self._next(f"status {response.status_code}", wait)
         return wait
 
@@ -146,11 +151,15 @@ class _Attempts:
 
 
 def send_with_retries(
-    send: Callable[[httpx.Request], httpx.Response], request: httpx.Request, policy: RetryPolicy
+    send: Callable[[httpx.Request], httpx.Response],
+    request: httpx.Request,
+    policy: RetryPolicy,
+    on_wait: Callable[[httpx.Response, float], None] | None = None,
 ) -> httpx.Response:
     """``send(request)`` until it succeeds or the policy gives up: the final response, or the last transport
-    error raised (``request.extensions["atomic_attempts"]`` says how many attempts were made)."""
-    attempts = _Attempts(request, policy)
+    error raised (``request.extensions["atomic_attempts"]`` says how many attempts were made). ``on_wait`` hears
+    of each response that will be retried and the wait before it (the token provider publishes a 429's)."""
+    attempts = _Attempts(request, policy, on_wait)
     while True:
         attempts.begin()
         try:
@@ -168,10 +177,13 @@ def send_with_retries(
 
 
 async def asend_with_retries(
-    send: Callable[[httpx.Request], Awaitable[httpx.Response]], request: httpx.Request, policy: RetryPolicy
+    send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+    request: httpx.Request,
+    policy: RetryPolicy,
+    on_wait: Callable[[httpx.Response, float], None] | None = None,
 ) -> httpx.Response:
     """The async twin of ``send_with_retries`` (waits with the policy's ``async_sleep``)."""
-    attempts = _Attempts(request, policy)
+    attempts = _Attempts(request, policy, on_wait)
     while True:
         attempts.begin()
         try:
