@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from atomic_api.resources import RawResponse
 
-from ._client import AsyncAtomicClient, AtomicClient
+from ._client import AsyncAtomicClient, AtomicClient, ClientOptions
 from ._credentials import Credentials
 from ._errors import (
     REQUEST_ID_HEADERS,
@@ -25,6 +25,7 @@ from ._errors import (
     BadRequestError,
     ClientClosedError,
     ConfigurationError,
+    JSONValue,
     MissingCredentialsError,
     MissingExtraError,
     MissingFieldError,
@@ -67,9 +68,11 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientOptions",
     "ConfigurationError",
     "Credentials",
     "InMemoryTokenCache",
+    "JSONValue",
     "MissingCredentialsError",
     "MissingExtraError",
     "MissingFieldError",

@@ -14,7 +14,7 @@ import ssl
 import time
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypedDict, Unpack
 
 import httpx
 from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources
@@ -92,6 +92,30 @@ def _check_url(name: str, url: object, *, allow_insecure_http: bool = False) -> 
             parsed.host,
         )
     return url
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword arguments of ``AtomicClient`` / ``AsyncAtomicClient``, for ``from_env(**options)`` and
+    ``Sandbox.client(**options)``: a misspelt name is a type error, not a surprise at run time."""
+
+    org_id: str | None
+    credentials: Credentials | Mapping[Role, Credentials] | Mapping[str, Credentials]
+    environment_id: str | None
+    user_agent: str | None
+    base_url: str | None
+    token_url: str | None
+    timeout: float | httpx.Timeout
+    token_leeway: float
+    token_max_attempts: int | None
+    max_retries: int
+    raise_on_error: bool
+    clock: Clock
+    sleep: Sleep
+    async_sleep: AsyncSleep
+    verify_ssl: str | bool | ssl.SSLContext
+    httpx_args: Mapping[str, Any] | None
+    token_cache: TokenCache | None
+    allow_insecure_http: bool
 
 
 class _Settings:
@@ -293,7 +317,7 @@ class _AtomicClientBase:
         raise NotImplementedError  # each client class builds its own kind of resources
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Self:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Unpack[ClientOptions]) -> Self:
         """Build a client from ATOMIC_* environment variables; ``kwargs`` override or add arguments.
 
         Reads ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, ATOMIC_CLIENT_ID / ATOMIC_CLIENT_SECRET (one key)

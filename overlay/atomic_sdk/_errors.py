@@ -4,6 +4,7 @@ import base64
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
+from typing import TypeAlias
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -11,6 +12,9 @@ from atomic_api import errors as generated_errors
 
 from ._retry_after import parse_retry_after
 from ._roles import Role
+
+JSONValue: TypeAlias = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
+"""A JSON document as ``json.loads`` returns it (an error's ``body``; text when the body is not JSON)."""
 
 
 class AtomicError(Exception):
@@ -271,7 +275,7 @@ class ApiError(AtomicError):
         method: str,
         url: str,
         operation_id: str | None,
-        body: object = None,
+        body: JSONValue = None,
         role: Role | None = None,
         headers: httpx.Headers | None = None,
         request_id: str | None = None,
@@ -338,7 +342,7 @@ class RateLimitedError(ApiError):
         method: str,
         url: str,
         operation_id: str | None,
-        body: object = None,
+        body: JSONValue = None,
         role: Role | None = None,
         retry_after: float | None = None,
         headers: httpx.Headers | None = None,
@@ -436,7 +440,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def _redact_json(value: object, secrets: Sequence[str]) -> object:
+def _redact_json(value: JSONValue, secrets: Sequence[str]) -> JSONValue:
     if not secrets:
         return value
     if isinstance(value, str):
@@ -456,13 +460,13 @@ def safe_headers(headers: Mapping[str, str] | None, secrets: Sequence[str] = ())
     return httpx.Headers([(name, redact(value, secrets)) for name, value in items if name.lower() != "set-cookie"])
 
 
-def parse_body(content: bytes, content_type: str | None) -> object:
+def parse_body(content: bytes, content_type: str | None) -> JSONValue:
     """The body as JSON when it parses, else as text; None when empty."""
     if not content:
         return None
     if content_type is None or "json" in content_type.lower():
         try:
-            parsed: object = json.loads(content)
+            parsed: JSONValue = json.loads(content)
         except ValueError:
             pass
         else:
@@ -475,7 +479,7 @@ def _one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + " …"
 
 
-def _detail(body: object) -> str:
+def _detail(body: JSONValue) -> str:
     if body is None:
         return ""
     text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, sort_keys=True)

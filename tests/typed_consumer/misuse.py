@@ -28,6 +28,12 @@ def sync_misuse(client: AtomicClient) -> None:
     client.webhooks.delete_webhook_subscription()  # error: a required path parameter is missing
 
 
+def construction_misuse() -> None:
+    AtomicClient.from_env(enviroment_id="e1")  # error: a misspelt option of from_env
+    AsyncAtomicClient.from_env(user_agnet="app/1")  # error: a misspelt option of from_env (async)
+    AtomicClient.from_env(max_retries="2")  # error: an option of the wrong type
+
+
 async def async_misuse(client: AsyncAtomicClient) -> None:
     cards = client.cards.list_cards()
     cards.data  # error: a coroutine must be awaited before its fields are read
