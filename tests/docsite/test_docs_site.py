@@ -1,8 +1,10 @@
-"""The docs site: it builds with --strict, the API reference lists every operation of the spec, and the
-guides hold every section of the README."""
+"""The docs site: it builds with --strict from docs/ (every page in the navigation, every link resolving),
+the API reference lists every operation of the spec and every method of each resource, and every model has
+a page that each "Returns" links to."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -125,34 +127,138 @@ def test_every_role_and_route_comes_from_the_role_map(site: Path) -> None:
         assert "roles: " + " , ".join(roles) in line, (key, line)
 
 
-def test_the_guides_hold_the_readme(site: Path) -> None:
-    for page, _title, _sections in docs_site.GUIDES:
+def test_every_docs_page_is_built_and_in_the_navigation(site: Path) -> None:
+    listed = [page for _section, pages in docs_site.NAV for page in pages]
+    in_docs = sorted(p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md"))
+    assert sorted(listed) == sorted([*in_docs, "changelog.md", "contributing.md"])
+    assert len(listed) == len(set(listed))
+    for page in listed:
         built = site / ("index.html" if page == "index.md" else page.removesuffix(".md") + "/index.html")
         assert built.is_file(), page
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    titles = [line[3:].strip() for line in readme.splitlines() if line.startswith("## ")]
-    everything = " ".join(text(p) for p in site.glob("**/index.html"))
-    for title in titles:
-        assert re.sub(r"`", "", title) in everything, title
-    assert (site / "changelog" / "index.html").is_file()
+    # The README is not a page: the home page is docs/index.md.
+    assert "docs/index.md" not in text(site / "index.html")
     assert (site / "reference" / "sdk" / "index.html").is_file()
 
 
-def test_a_readme_section_on_no_page_stops_the_build() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8") + "\n## Brand new section\n\ntext\n"
-    with pytest.raises(docs_site.DocsError, match="README section '## Brand new section' is on no page"):
-        docs_site.guide_pages(readme)
+def test_a_docs_page_missing_from_the_navigation_stops_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_logging = tuple(
+        (section, tuple(page for page in pages if page != "logging.md")) for section, pages in docs_site.NAV
+    )
+    monkeypatch.setattr(docs_site, "NAV", without_logging)
+    with pytest.raises(docs_site.DocsError, match=r"logging\.md is in no navigation section$"):
+        docs_site.guide_pages()
+    monkeypatch.setattr(docs_site, "NAV", (*without_logging, ("More", ("logging.md", "nowhere.md"))))
+    with pytest.raises(docs_site.DocsError, match=r"nowhere\.md is in the navigation but has no file$"):
+        docs_site.guide_pages()
 
 
-def test_a_broken_readme_anchor_stops_the_build() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8").replace("(#many-processes)", "(#many-process)", 1)
-    with pytest.raises(docs_site.DocsError, match="link to #many-process, but no README heading has that anchor"):
-        docs_site.guide_pages(readme)
+def test_links_are_rewritten_for_the_site() -> None:
+    pages = docs_site.guide_pages()
+    # docs/ pages link each other by file name; the anchors stay.
+    assert "](many-processes.md#many-processes)" in pages["authentication.md"][1]
+    assert "](reliability.md#tolerant-parsing)" in pages["errors.md"][1]
+    # A repository file that is not a page points at GitHub; the changelog and CONTRIBUTING.md are pages.
+    assert f"]({docs_site.REPO_URL}/blob/main/examples/quickstart.py)" in pages["quickstart.md"][1]
+    assert pages["errors.md"] == ("Errors", pages["errors.md"][1])
+    assert pages["changelog.md"][0] == "Changelog"
 
 
-def test_readme_links_point_at_site_pages_or_the_repository() -> None:
-    pages = docs_site.guide_pages((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert "](many-processes.md#many-processes)" in pages["credentials.md"]
-    assert "](reliability.md#tolerant-parsing)" in pages["errors.md"]
-    assert f"]({docs_site.REPO_URL}/blob/main/examples/quickstart.py)" in pages["quickstart.md"]
-    assert pages["errors.md"].startswith("# Errors\n")
+def test_a_broken_link_or_anchor_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other\n\n## A part\n", encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Page\n\n[ok](other.md#a-part) [no file](missing.md) [no anchor](other.md#b-part) [here](#page)"
+        " `[code](nowhere.md)`\n\n```\n[block](nowhere.md)\n```\n",
+        encoding="utf-8",
+    )
+    assert docs_site.broken_links(page) == [
+        f"{page}:3: link to missing.md, which does not exist",
+        f"{page}:3: link to other.md#b-part, but other.md has no heading with that anchor",
+    ]
+
+
+def test_readme_contributing_changelog_and_docs_links_resolve() -> None:
+    sources = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "CHANGELOG.md"]
+    sources += sorted((ROOT / "docs").rglob("*.md"))
+    problems = [problem for source in sources for problem in docs_site.broken_links(source)]
+    assert problems == []
+    # The README does link into docs/ (so this test checks something).
+    assert [t for _, t in docs_site.relative_links(ROOT / "README.md") if t.startswith("docs/")]
+
+
+def test_every_model_has_a_page_with_its_fields(site: Path) -> None:
+    import atomic_api.models
+
+    pages = sorted((site / "reference" / "models").glob("*/index.html"))
+    names = sorted(i[len("model-") :] for page in pages for i in ids(page) if i.startswith("model-"))
+    assert names == sorted(atomic_api.models.__all__)
+    assert len(names) == 74
+    card = text(site / "reference" / "models" / "card" / "index.html")
+    assert "card_instance_id cardInstanceId str yes" in card
+    assert "card_template_id cardTemplateId str | Unset no (may be Unset )" in card
+    assert "payload payload CardPayload | Unset no (may be Unset ) The payload a card was created with." in card
+    assert "Returned by list_cards" not in card  # a Card comes inside a CardList
+    card_list = text(site / "reference" / "models" / "card_list" / "index.html")
+    assert "Returned by list_cards" in card_list
+    status = text(site / "reference" / "models" / "card_status" / "index.html")
+    assert "CardStatus.ACTIVE 'active'" in status
+
+
+def test_every_returns_links_its_model(site: Path) -> None:
+    from atomic_api._roles import OPERATIONS
+
+    linked = 0
+    for page in sorted((site / "reference").glob("*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        for section in re.split(r'(?=<h2 id="op-)', html)[1:]:
+            returns = section[section.index("<strong>Returns</strong>") :].split("</p>", 1)[0]
+            hrefs = re.findall(r'href="([^"]+)"', returns)
+            assert hrefs, section[:80]
+            for href in hrefs:
+                assert re.fullmatch(r"\.\./models/[a-z_]+/#model-[A-Za-z]+", href), href
+                linked += 1
+    assert linked == len(OPERATIONS) == 33
+
+
+def test_tag_pages_list_every_method_with_its_signature(site: Path) -> None:
+    cards = text(site / "reference" / "cards" / "index.html")
+    methods = cards[cards.index("method what it does returns") : cards.index("Signatures (")]
+    assert re.findall(r"client\.cards\.(\S+) ", methods) == [
+        "list_cards",
+        "iter_list_cards",
+        "dismiss_cards",
+        "complete_cards",
+        "cancel_cards",
+        "with_raw_response.list_cards",
+        "with_raw_response.dismiss_cards",
+        "with_raw_response.complete_cards",
+        "with_raw_response.cancel_cards",
+    ]
+    code = html.unescape(cards).replace(" ", "")  # highlighting puts each token in an element of its own
+    assert "client.cards.iter_list_cards(*,environment_id:str|None=None," in code
+    assert "page_size:int=100,timeout:float|Timeout|None=None,extra_headers:Mapping[str,str]|None=None," in code
+    assert "max_retries:int|None=None,)->Iterator[Card]" in code
+    webhooks = text(site / "reference" / "webhooks" / "index.html")
+    assert "client.webhooks.test_webhook_subscription hand-written (not a spec operation) OperationResult" in webhooks
+    assert "client.webhooks.test_webhook_subscription(*,event_type:str,environment_id:str|None=None," in html.unescape(
+        webhooks
+    ).replace(" ", "")
+    assert "method-test_webhook_subscription" in ids(site / "reference" / "webhooks" / "index.html")
+    # Identifiers in tables do not break mid-word.
+    css = (site / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    assert ".md-typeset table:not([class]) code {\n  word-break: keep-all;\n  overflow-wrap: normal;" in css
+    assert 'href="../../stylesheets/extra.css"' in (site / "reference" / "cards" / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_the_card_action_400_text_only_where_multiple_applies(site: Path) -> None:
+    shown = []
+    for page in sorted((site / "reference").glob("*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        for section in re.split(r'(?=<h2 id="op-)', html)[1:]:
+            if "without <code>multiple=1</code>" in section.split("<strong>Errors</strong>", 1)[1]:
+                shown.append(re.match(r'<h2 id="op-([A-Za-z]+)"', section).group(1))  # type: ignore[union-attr]
+    assert sorted(shown) == ["cancelCards", "completeCards", "dismissCards"]
+    users = text(site / "reference" / "users" / "index.html")
+    assert "HTTP 400 BadRequestError The error body is undocumented." in users

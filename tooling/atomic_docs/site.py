@@ -1,20 +1,24 @@
-"""Build the docs site (scripts/docs): guides drawn from README.md, docs/*.md, CHANGELOG.md, and an API
-reference generated from the spec, the role map and the code, rendered by mkdocs-material + mkdocstrings.
+"""Build the docs site (scripts/docs): the guides are the files of docs/ (plus CHANGELOG.md and
+CONTRIBUTING.md), the API reference and the model reference are generated from the spec, the role map and
+the code, and mkdocs-material + mkdocstrings render it all.
 
-The README stays the single source of the guides: each of its `##` sections is assigned to exactly one page
-(`GUIDES`), headings move up one level, and links are rewritten for the site (an in-README anchor points at
-the page that now holds it; `docs/x.md` becomes `x.md`; any other relative path points at the repository).
-A README section no page claims, or a page naming a section the README lacks, stops the build, so the site
-cannot silently drop part of the README.
+README.md is not a source of the site: it is the package's front page and links into docs/. Every
+Markdown file of docs/ is a page listed once in `NAV` (a file the navigation misses, or a navigation entry
+without its file, stops the build). Links are written for GitHub (relative to the file that holds them)
+and rewritten for the site: a link to a published page stays a link to that page, with its anchor checked
+against the page's headings; any other relative path points at the repository; a path that does not exist
+stops the build.
 
 The reference lists every operation of the spec, found through openapi-python-client's own parse of the
 spec (the same names as the generated modules), the role map `atomic_api._roles.OPERATIONS` (roles) and the
 spec itself (summaries, parameter and response descriptions). Each operation's section carries the HTML id
-`op-<operationId>`; tests/docs counts them against the spec. When the typed resource layer
-(`atomic_api.resources`) is present, each section shows the resource method and renders its signature and
-docstring with mkdocstrings; the generated operation module is documented either way.
+`op-<operationId>`; tests/docsite counts them against the spec. Each tag page starts with every method of
+its resource (the operations, their `iter_*` iterators, `with_raw_response` and hand-written methods of the
+overlay) with its full signature. Each model of `atomic_api.models` has a page (`model-<ClassName>`) with its
+fields, their types, whether they are required or may be `Unset`, and the spec's descriptions; every
+"Returns" links to it.
 
-Exit codes: 0 built, 1 the pages could not be assembled (README mapping, links, spec), 2 mkdocs failed.
+Exit codes: 0 built, 1 the pages could not be assembled (navigation, links, spec), 2 mkdocs failed.
 """
 
 from __future__ import annotations
@@ -23,19 +27,22 @@ import argparse
 import importlib
 import importlib.util
 import inspect
+import os
 import re
 import shutil
 import subprocess
 import sys
+import typing
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
 SPEC = ROOT / "spec" / "atomic-api.yaml"
 CONFIG = ROOT / "tooling" / "generator-config.yaml"
 MKDOCS_BASE = ROOT / "mkdocs.yml"
@@ -44,45 +51,28 @@ DEFAULT_SITE_DIR = ROOT / "site"
 REPO_URL = "https://github.com/atomic-sdk/atomic-sdk-python"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
-# page file -> (nav title, README `##` sections it holds, in README order). "" is the README's intro.
-GUIDES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("index.md", "Overview", ("",)),
-    ("quickstart.md", "Quickstart", ("Quickstart",)),
-    ("resources.md", "The resource layer", ("The resource layer",)),
-    ("credentials.md", "Credentials and roles", ("Credentials and roles",)),
-    ("errors.md", "Errors", ("Errors",)),
-    ("retries.md", "Retries and timeouts", ("Retries and timeouts",)),
-    ("pagination.md", "Pagination", ("Pagination",)),
-    ("sandbox.md", "The Sandbox", ("Testing your code with the Sandbox",)),
-    ("many-processes.md", "Many processes", ("Many processes",)),
-    ("cli.md", "Command line", ("Command line",)),
-    ("regenerating.md", "Regenerating", ("Regenerating",)),
-    ("drift.md", "When the spec changes", ("When the spec changes",)),
-    ("coverage.md", "Coverage", ("Coverage",)),
-    ("versions.md", "Versions and licence", ("Supported versions", "Versioning", "Licence")),
-    ("development.md", "Development", ("Set up and test", "Layout")),
-)
-# Files of docs/ published as they are (nav title).
-DOCS_FILES: tuple[tuple[str, str], ...] = (("reliability.md", "Reliability"), ("benchmarks.md", "Benchmarks"))
-# The navigation: (section, pages); an empty section is a top-level page. Every page above is listed once.
-NAV_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+# Files of the repository root published as pages of the site (repository path -> site page).
+ROOT_PAGES = {"CHANGELOG.md": "changelog.md", "CONTRIBUTING.md": "contributing.md"}
+# The navigation: (section, site pages); an empty section is a top-level page. Every Markdown file of docs/
+# (by its name there) and every page of ROOT_PAGES is listed exactly once; a page's title is its `# ` heading.
+NAV: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("index.md",)),
     (
         "Using the SDK",
         (
             "quickstart.md",
-            "resources.md",
-            "credentials.md",
+            "authentication.md",
+            "resources-and-pagination.md",
             "errors.md",
-            "retries.md",
-            "pagination.md",
+            "retries-and-timeouts.md",
+            "logging.md",
             "sandbox.md",
             "many-processes.md",
             "cli.md",
         ),
     ),
-    ("The spec and the generator", ("regenerating.md", "drift.md", "coverage.md")),
-    ("Project", ("versions.md", "changelog.md", "development.md", "reliability.md", "benchmarks.md")),
+    ("Project", ("versions.md", "changelog.md", "reliability.md", "benchmarks.md")),
+    ("Contributing", ("contributing.md", "regenerating.md", "spec-changes.md", "coverage.md")),
 )
 
 
@@ -119,23 +109,6 @@ def outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
             yield index, line
 
 
-@dataclass
-class Section:
-    title: str  # "" for the text before the first `##`
-    lines: list[str] = field(default_factory=list)
-
-
-def split_readme(text: str) -> list[Section]:
-    lines = text.splitlines()
-    starts = {index for index, line in outside_code(lines) if line.startswith("## ")}
-    sections = [Section("")]
-    for index, line in enumerate(lines):
-        if index in starts:
-            sections.append(Section(line[3:].strip()))
-        sections[-1].lines.append(line)
-    return sections
-
-
 def headings(lines: Sequence[str]) -> Iterator[tuple[int, int, str]]:
     for index, line in outside_code(lines):
         match = re.match(r"(#{1,6}) (.+?)\s*$", line)
@@ -143,78 +116,95 @@ def headings(lines: Sequence[str]) -> Iterator[tuple[int, int, str]]:
             yield index, len(match.group(1)), match.group(2)
 
 
+def anchors_of(path: Path) -> set[str]:
+    """The ids the headings of a Markdown file get (an explicit `{ #id }` wins), as GitHub and the site give them."""
+    found: set[str] = set()
+    for _, _, text in headings(path.read_text(encoding="utf-8").splitlines()):
+        explicit = re.search(r"\{\s*#([A-Za-z0-9_-]+)\s*\}\s*$", text)
+        found.add(explicit.group(1) if explicit else slugify(text))
+    return found
+
+
 LINK = re.compile(r"(!?\[[^\]]*\])\(([^)\s]+)\)")
 
 
-def rewrite_links(lines: list[str], page: str, anchors: dict[str, str], where: str) -> list[str]:
-    """Links of a README-derived page, made right for the site (see the module docstring)."""
+def links(line: str) -> Iterator[re.Match[str]]:
+    """The Markdown links of a line that are not inside a code span (a link's label may hold one)."""
+    spans = [match.span() for match in re.finditer(r"(`+)[^`]*?\1", line)]
+    for match in LINK.finditer(line):
+        if not any(start <= match.start() < end for start, end in spans):
+            yield match
+
+
+def relative_links(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, target) of every relative link of a Markdown file, code blocks and code spans aside."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for index, line in outside_code(lines):
+        for match in links(line):
+            target = match.group(2)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", target):
+                yield index + 1, target
+
+
+def broken_links(path: Path) -> list[str]:
+    """Every relative link of a Markdown file of the repository that leads nowhere: a missing file, or an
+    anchor that no heading of the target (a Markdown file) has. As GitHub resolves them."""
+    problems = []
+    for line, target in relative_links(path):
+        where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{line}"
+        file_part, _, anchor = target.partition("#")
+        destination = (path.parent / file_part).resolve() if file_part else path
+        if not destination.exists():
+            problems.append(f"{where}: link to {target}, which does not exist")
+        elif anchor and destination.suffix == ".md" and anchor not in anchors_of(destination):
+            problems.append(f"{where}: link to {target}, but {destination.name} has no heading with that anchor")
+    return problems
+
+
+def site_pages() -> dict[Path, str]:
+    """Source file -> site page (relative to the site's docs folder) of every published Markdown file."""
+    pages = {ROOT / source: page for source, page in ROOT_PAGES.items()}
+    for path in sorted(DOCS.rglob("*.md")):
+        pages[path] = path.relative_to(DOCS).as_posix()
+    return pages
+
+
+def rewrite_links(source: Path, page: str, pages: dict[Path, str]) -> str:
+    """The text of a published file with its links made right for the site (see the module docstring)."""
+    problems = broken_links(source)
+    if problems:
+        raise DocsError("\n  ".join(["broken links:", *problems]))
+    by_path = {path.resolve(): name for path, name in pages.items()}
+    page_dir = Path(page).parent
 
     def target(match: re.Match[str]) -> str:
         label, link = match.group(1), match.group(2)
-        if re.match(r"[a-z][a-z0-9+.-]*:", link):
+        if re.match(r"[a-z][a-z0-9+.-]*:", link) or link.startswith("#"):
             return match.group(0)
-        if link.startswith("#"):
-            anchor = link[1:]
-            if anchor not in anchors:
-                raise DocsError(f"{where}: link to #{anchor}, but no README heading has that anchor")
-            holder = anchors[anchor]
-            return f"{label}({'' if holder == page else holder}#{anchor})"
         path, _, fragment = link.partition("#")
         suffix = f"#{fragment}" if fragment else ""
-        if path.startswith("docs/") and path.endswith(".md"):
-            return f"{label}({path[len('docs/') :]}{suffix})"
-        if path == "CHANGELOG.md":
-            return f"{label}(changelog.md{suffix})"
-        if not (ROOT / path).exists():
-            raise DocsError(f"{where}: link to {path}, which does not exist in the repository")
-        kind = "tree" if (ROOT / path).is_dir() else "blob"
-        return f"{label}({REPO_URL}/{kind}/main/{path}{suffix})"
+        destination = (source.parent / path).resolve()
+        if destination in by_path:
+            return f"{label}({Path(os.path.relpath(by_path[destination], page_dir)).as_posix()}{suffix})"
+        repo_path = destination.relative_to(ROOT.resolve()).as_posix()
+        kind = "tree" if destination.is_dir() else "blob"
+        return f"{label}({REPO_URL}/{kind}/main/{repo_path}{suffix})"
 
+    lines = source.read_text(encoding="utf-8").splitlines()
     out = list(lines)
     for index, line in outside_code(lines):
-        out[index] = LINK.sub(target, line)
-    return out
+        for match in reversed(list(links(line))):
+            line = line[: match.start()] + target(match) + line[match.end() :]
+        out[index] = line
+    return "\n".join(out) + "\n"
 
 
-def guide_pages(readme: str) -> dict[str, str]:
-    """page file -> Markdown, from the README."""
-    sections = {section.title: section for section in split_readme(readme)}
-    claimed = [title for _, _, titles in GUIDES for title in titles]
-    unclaimed = [title for title in sections if title not in claimed]
-    missing = [title for title in claimed if title not in sections]
-    if unclaimed or missing:
-        raise DocsError(
-            "README.md and the docs pages disagree (tooling/atomic_docs/site.py GUIDES):"
-            + "".join(f"\n  README section '## {t}' is on no page" for t in unclaimed)
-            + "".join(f"\n  page section '## {t}' is not in README.md" for t in missing)
-        )
-    anchors: dict[str, str] = {}
-    for page, _, titles in GUIDES:
-        for title in titles:
-            for _, _, text in headings(sections[title].lines):
-                anchors.setdefault(slugify(text), page)
-    pages: dict[str, str] = {}
-    for page, nav_title, titles in GUIDES:
-        if titles == ("",):
-            # The intro keeps its `# atomic-sdk` title; the rest of the README is one click away.
-            lines = list(sections[""].lines)
-        elif len(titles) == 1:
-            # One README section is the whole page: `## X` becomes the page title, `### Y` its parts.
-            lines = list(sections[titles[0]].lines)
-            for index, _, _ in list(headings(lines)):
-                lines[index] = lines[index][1:]
-        else:
-            # Several README sections share the page: one page title, the sections keep their levels.
-            lines = [f"# {nav_title}", ""]
-            for title in titles:
-                lines += sections[title].lines
-        lines = rewrite_links(lines, page, anchors, f"README.md (page {page})")
-        if titles == ("",):
-            lines += ["", "## Where to go next", ""]
-            lines += [f"- [{name}]({file})" for file, name, _ in GUIDES[1:]]
-            lines += ["- [API reference](reference/index.md)", "- [Changelog](changelog.md)", ""]
-        pages[page] = "\n".join(lines) + "\n"
-    return pages
+def page_title(path: Path) -> str:
+    for _, level, text in headings(path.read_text(encoding="utf-8").splitlines()):
+        if level == 1:
+            return re.sub(r"`", "", text)
+        break
+    raise DocsError(f"{path.relative_to(ROOT)}: a page starts with its `# ` title")
 
 
 # --------------------------------------------------------------------------------------------- reference
@@ -300,6 +290,35 @@ def _generator_data(spec_path: Path) -> Any:
     return data
 
 
+def _parameter_names(document: dict[str, Any]) -> set[str]:
+    """The name of every parameter of every operation of the spec."""
+    names: set[str] = set()
+    for raw_item in (document.get("paths") or {}).values():
+        item = _resolve(document, raw_item)
+        operations = [item[m] for m in METHODS if isinstance(item.get(m), dict)]
+        for raw in [*item.get("parameters", []), *(p for op in operations for p in op.get("parameters", []))]:
+            name = _resolve(document, raw).get("name")
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
+def _applicable(description: str, own: set[str], every: set[str]) -> str:
+    """A shared response description without the sentences about parameters this operation does not have.
+
+    A sentence that names a parameter in a code span (`multiple=1`, `multiple`) applies only where the operation
+    takes that parameter: the shared 400 text about card actions without `multiple=1` is not about the others.
+    """
+    sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", description)
+    kept = []
+    for sentence in sentences:
+        named = {re.split(r"[=\s]", span, maxsplit=1)[0] for span in re.findall(r"`([^`]+)`", sentence)}
+        if named & (every - own):
+            continue
+        kept.append(sentence)
+    return " ".join(kept)
+
+
 def reference_operations(spec_path: Path = SPEC) -> list[ReferenceOperation]:
     from atomic_api._roles import OPERATIONS
     from atomic_sdk._errors import error_class
@@ -308,6 +327,7 @@ def reference_operations(spec_path: Path = SPEC) -> list[ReferenceOperation]:
     # The generator rewrites path templates to Python names ({siteId} -> {site_id}); match on the shape.
     by_route = {(method, _route(path)): (key, path) for key, (method, path, _) in OPERATIONS.items()}
     data = _generator_data(spec_path)
+    spec_parameter_names = _parameter_names(document)
     found: list[ReferenceOperation] = []
     for tag, collection in sorted(data.endpoint_collections_by_tag.items(), key=lambda item: str(item[0])):
         for endpoint in collection.endpoints:
@@ -355,7 +375,11 @@ def reference_operations(spec_path: Path = SPEC) -> list[ReferenceOperation]:
             returns, errors = [], []
             for response in endpoint.responses.patterns:
                 status = _text(response.status_code.pattern)
-                described = " ".join(_text(_resolve(document, responses.get(status, {})).get("description")).split())
+                raw_response = responses.get(status, {})
+                described = " ".join(_text(_resolve(document, raw_response).get("description")).split())
+                if isinstance(raw_response, dict) and "$ref" in raw_response:
+                    # A shared response: its text was written for every operation that uses it.
+                    described = _applicable(described, {name for _, name in spec_params}, spec_parameter_names)
                 if status.startswith("2"):
                     returns.append((status, _text(response.prop.get_type_string()), described))
                 elif status[:1] in {"4", "5"} and status.isdigit():
@@ -395,6 +419,151 @@ def spec_operation_keys(spec_path: Path = SPEC) -> list[str]:
             if isinstance(item.get(method), dict):
                 keys.append(item[method].get("operationId") or f"{method.upper()} {path}")
     return keys
+
+
+@dataclass
+class ModelField:
+    spec_name: str
+    python_name: str
+    type: str
+    required: bool
+    description: str
+
+
+@dataclass
+class ReferenceModel:
+    name: str  # the class name, exported by atomic_api.models
+    module: str  # atomic_api.models.<module>
+    description: str
+    fields: list[ModelField]
+    values: dict[str, str] | None  # an enum's members (name -> value); None for a model
+    additional_properties: bool  # other keys are kept (model.additional_properties)
+
+    @property
+    def page(self) -> str:
+        return f"models/{self.module.rsplit('.', 1)[1]}.md"
+
+    @property
+    def anchor(self) -> str:
+        return f"model-{self.name}"
+
+
+def reference_models(spec_path: Path = SPEC) -> list[ReferenceModel]:
+    """Every class of atomic_api.models, from openapi-python-client's parse (the generated names and types)."""
+    import atomic_api.models
+
+    data = _generator_data(spec_path)
+    found: dict[str, ReferenceModel] = {}
+    for model in data.models:
+        fields = [
+            ModelField(
+                spec_name=_text(prop.name),
+                python_name=_text(prop.python_name),
+                type=_text(prop.get_type_string()),
+                required=bool(prop.required),
+                description=" ".join(_text(prop.description).split()),
+            )
+            for prop in [*model.required_properties, *model.optional_properties]
+        ]
+        name = str(model.class_info.name)
+        found[name] = ReferenceModel(
+            name=name,
+            module=f"atomic_api.models.{model.class_info.module_name!s}",
+            description=_text(model.description).strip(),
+            fields=fields,
+            values=None,
+            additional_properties=model.additional_properties not in (None, False),
+        )
+    for enum in data.enums:
+        name = str(enum.class_info.name)
+        found[name] = ReferenceModel(
+            name=name,
+            module=f"atomic_api.models.{enum.class_info.module_name!s}",
+            description=_text(enum.description).strip(),
+            fields=[],
+            values={str(key): str(value) for key, value in enum.values.items()},
+            additional_properties=False,
+        )
+    exported = set(atomic_api.models.__all__)
+    if exported != set(found):
+        raise DocsError(
+            "atomic_api.models and the spec disagree; regenerate: " + ", ".join(sorted(exported ^ set(found)))
+        )
+    return [found[name] for name in sorted(found)]
+
+
+def _linked_type(text: str, models: dict[str, ReferenceModel], page_dir: str) -> str:
+    """A type as Markdown, each model name in it a link to that model's page (from a page in page_dir)."""
+    if not text:
+        return "—"
+    parts = re.split(r"([A-Za-z_][A-Za-z0-9_.]*)", text)
+    out: list[str] = []
+    plain = ""
+    for part in parts:
+        if part in models:
+            if plain:
+                out.append(f"`{plain}`")
+                plain = ""
+            target = Path(os.path.relpath(models[part].page, page_dir)).as_posix()
+            out.append(f"[`{part}`]({target}#{models[part].anchor})")
+        else:
+            plain += part
+    if plain:
+        out.append(f"`{plain}`")
+    return "".join(out)
+
+
+def model_page(model: ReferenceModel, models: dict[str, ReferenceModel], used_by: list[ReferenceOperation]) -> str:
+    lines = [f"# {model.name} {{ #{model.anchor} }}", ""]
+    kind = "enum" if model.values is not None else "model"
+    lines += [f"`from atomic_api.models import {model.name}` · {kind} · module `{model.module}`", ""]
+    if model.description:
+        lines += [_prose(model.description), ""]
+    if model.values is not None:
+        lines += [
+            "| member | value |",
+            "|---|---|",
+            *(f"| `{model.name}.{key}` | `{value!r}` |" for key, value in model.values.items()),
+            "",
+            (
+                "A value the spec does not list is still accepted: it becomes a member-like value whose `.value` is "
+                "the string received (see [tolerant parsing](../../reliability.md#tolerant-parsing))."
+            ),
+            "",
+        ]
+    else:
+        lines += ["**Fields**", ""]
+        if model.fields:
+            lines += ["| field | JSON key | type | required | description |", "|---|---|---|---|---|"]
+            for f in model.fields:
+                required = "yes" if f.required else "no (may be `Unset`)"
+                lines.append(
+                    f"| `{f.python_name}` | `{f.spec_name}` | {_linked_type(f.type, models, 'models')} "
+                    f"| {required} | {_cell(f.description)} |"
+                )
+        else:
+            lines.append("None declared.")
+        lines.append("")
+        if model.additional_properties:
+            lines += [
+                (
+                    "Keys the spec does not declare are kept in `additional_properties` (a `dict`), and the model "
+                    'also reads and writes them by item (`model["key"]`).'
+                ),
+                "",
+            ]
+        lines += [
+            (
+                "`Unset` (`from atomic_api.types import Unset`) marks a field the response did not carry; it is "
+                "falsy. `to_dict()` and `from_dict()` convert to and from the JSON shape."
+            ),
+            "",
+        ]
+    if used_by:
+        lines += ["**Returned by**", ""]
+        lines += [f"- [`{op.function}`](../{op.tag_module}.md#{op.anchor})" for op in used_by]
+        lines.append("")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -459,7 +628,7 @@ def _code(text: str) -> str:
     return f"`{text}`" if text else "—"
 
 
-def operation_section(op: ReferenceOperation) -> list[str]:
+def operation_section(op: ReferenceOperation, models: dict[str, ReferenceModel]) -> list[str]:
     resource = resource_method(op)
     title = f"{resource.method}" if resource else op.function
     lines = [f"## `{title}` {{ #{op.anchor} }}", ""]
@@ -477,13 +646,18 @@ def operation_section(op: ReferenceOperation) -> list[str]:
     if op.description:
         lines += [_prose(op.description), ""]
     returns = " or ".join(_code(t) for _, t, _ in op.returns) or "`None`"
-    call_args = ", ".join(
-        f"{p.python_name}=..." for p in op.parameters if p.required and p.python_name != "environment_id"
-    )
+    required = [p.python_name for p in op.parameters if p.required and p.python_name != "environment_id"]
+    optional = [p.python_name for p in op.parameters if not p.required or p.python_name == "environment_id"]
+    if op.body:
+        (required if op.body[2] else optional).append("body")
+    # Every argument the call needs; the optional ones are named in a comment (and in the table below).
+    call_args = ", ".join(f"{name}=..." for name in required)
+    optional_note = f"; optional: {', '.join(optional)}" if optional else ""
     lines += ["```python"]
     if resource:
         lines += [
-            f"client.{resource.attribute}.{resource.method}({call_args})  # AtomicClient -> {returns.strip('`')}",
+            f"client.{resource.attribute}.{resource.method}({call_args})  # AtomicClient -> {returns.strip('`')}"
+            + optional_note,
             f"await client.{resource.attribute}.{resource.method}({call_args})  # AsyncAtomicClient",
         ]
     positional = ", ".join(p.python_name for p in op.parameters if p.location == "path")
@@ -523,7 +697,8 @@ def operation_section(op: ReferenceOperation) -> list[str]:
             )
     else:
         lines.append("None.")
-    lines += ["", f"**Returns** {returns}" + "".join(f" — {s}: {_cell(d)}" for s, _, d in op.returns if d), ""]
+    linked = " or ".join(_linked_type(t, models, ".") for _, t, _ in op.returns) or "`None`"
+    lines += ["", f"**Returns** {linked}" + "".join(f" — {s}: {_cell(d)}" for s, _, d in op.returns if d), ""]
     lines += ["**Errors**", "", "| when | raised | the spec says |", "|---|---|---|"]
     for status, exception, described in op.errors:
         lines.append(f"| HTTP {status} | `{exception}` | {_cell(described)} |")
@@ -547,8 +722,139 @@ def operation_section(op: ReferenceOperation) -> list[str]:
     return lines
 
 
-def reference_pages(operations: list[ReferenceOperation]) -> dict[str, tuple[str, str]]:
-    """page file -> (nav title, Markdown) for reference/."""
+def _short(text: str) -> str:
+    """Annotations without their module paths (`atomic_api.models.card.Card` -> `Card`)."""
+    return re.sub(r"\b(?:[a-z_][a-z0-9_]*\.)+([A-Za-z_][A-Za-z0-9_]*)", r"\1", text)
+
+
+def signature_lines(call: str, function: Any) -> list[str]:
+    """`call(` one parameter a line `) -> return`, as the function declares it (self left out)."""
+    signature = inspect.signature(function)
+    params = [p for p in signature.parameters.values() if p.name != "self"]
+    rendered: list[str] = []
+    star = False
+    for param in params:
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            rendered.append("*")
+            star = True
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            star = True
+        rendered.append(_short(str(param)))
+    returns = signature.return_annotation
+    tail = "" if returns is inspect.Signature.empty else f" -> {_short(_annotation_text(returns))}"
+    if not rendered:
+        return [f"{call}(){tail}"]
+    return [f"{call}(", *(f"    {text}," for text in rendered), f"){tail}"]
+
+
+def _annotation_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, type) and not typing.get_args(value):
+        return value.__qualname__
+    return str(value)
+
+
+@dataclass
+class ResourceSurface:
+    """The methods a client's resource attribute offers, as users reach them."""
+
+    attribute: str
+    sync_class: type
+    async_class: type
+    raw_class: type  # the class of with_raw_response
+    methods: list[str]  # public methods of the sync resource, in definition order (MRO, base first)
+    raw_methods: list[str]  # methods of with_raw_response
+
+
+def resource_surface(tag: str) -> ResourceSurface | None:
+    """What `client.<tag>` (or `client.resources.<tag>`) is on the client users build: generated or overlay."""
+    if importlib.util.find_spec("atomic_api.resources") is None:
+        return None
+    from atomic_sdk import AsyncAtomicClient, AtomicClient, Credentials
+
+    taken = getattr(importlib.import_module("atomic_api.resources"), "CLIENT_ATTRIBUTES", frozenset())
+    attribute = f"resources.{tag}" if tag in taken else tag
+    # No I/O: a client makes its pools and fetches tokens on first use only.
+    sync_client = AtomicClient(org_id="docs", credentials=Credentials("docs", "docs"))
+    async_client = AsyncAtomicClient(org_id="docs", credentials=Credentials("docs", "docs"))
+    try:
+        holder_sync: Any = sync_client
+        holder_async: Any = async_client
+        for part in attribute.split("."):
+            holder_sync, holder_async = getattr(holder_sync, part), getattr(holder_async, part)
+        sync_class, async_class = type(holder_sync), type(holder_async)
+        raw_class = type(holder_sync.with_raw_response)
+    finally:
+        sync_client.close()
+
+    def public(cls: type) -> list[str]:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if not name.startswith("_") and inspect.isfunction(value) and name not in names:
+                    names.append(name)
+        return names
+
+    methods, async_methods = public(sync_class), public(async_class)
+    if methods != async_methods:
+        raise DocsError(f"{sync_class.__name__} and {async_class.__name__} have different methods")
+    return ResourceSurface(attribute, sync_class, async_class, raw_class, methods, public(raw_class))
+
+
+def methods_section(
+    surface: ResourceSurface, ops: list[ReferenceOperation], models: dict[str, ReferenceModel]
+) -> tuple[list[str], list[str]]:
+    """(the "Methods" section of a tag page, the names of the methods no operation section documents)."""
+    by_function = {op.function: op for op in ops}
+    prefix = f"client.{surface.attribute}"
+    lines = [
+        "## Methods { #methods }",
+        "",
+        (
+            f"Every method of `{prefix}`. On `AsyncAtomicClient` the same methods are coroutines "
+            f"(`await {prefix}.<method>(...)`) and the `iter_*` methods are async iterators (`async for`). "
+            f"`{prefix}.with_raw_response.<operation>(...)` takes the same arguments and returns a `RawResponse` "
+            "(`status_code`, `headers`, `content`, `parsed`, `http_response`)."
+        ),
+        "",
+        "| method | what it does | returns |",
+        "|---|---|---|",
+    ]
+    own: list[str] = []
+    for name in surface.methods:
+        function = getattr(surface.sync_class, name)
+        hints = inspect.signature(function).return_annotation
+        returns = _short(_annotation_text(hints)) if hints is not inspect.Signature.empty else "None"
+        linked = _linked_type(returns, models, ".")
+        if name in by_function:
+            target, what = by_function[name].anchor, "calls the operation"
+        elif name.startswith("iter_") and name[len("iter_") :] in by_function:
+            target, what = by_function[name[len("iter_") :]].anchor, "yields the items of every page"
+        else:
+            target, what = f"method-{name}", "hand-written (not a spec operation)"
+            own.append(name)
+        lines.append(f"| [`{prefix}.{name}`](#{target}) | {what} | {linked} |")
+    for name in surface.raw_methods:
+        target = by_function[name].anchor if name in by_function else f"method-{name}"
+        annotation = inspect.signature(getattr(surface.raw_class, name)).return_annotation
+        returns = _linked_type(_short(_annotation_text(annotation)), models, ".")
+        lines.append(
+            f"| [`{prefix}.with_raw_response.{name}`](#{target}) | the same call, the whole response | {returns} |"
+        )
+    lines += ["", "Signatures (`AtomicClient`):", "", "```python"]
+    for name in surface.methods:
+        lines += signature_lines(f"{prefix}.{name}", getattr(surface.sync_class, name)) + [""]
+    for name in surface.raw_methods:
+        lines += signature_lines(f"{prefix}.with_raw_response.{name}", getattr(surface.raw_class, name)) + [""]
+    if lines[-1] == "":
+        lines.pop()
+    lines += ["```", ""]
+    return lines, own
+
+
+def reference_pages(operations: list[ReferenceOperation], models: list[ReferenceModel]) -> dict[str, tuple[str, str]]:
+    """page file -> (nav title, Markdown) for reference/ (models/ included)."""
     import atomic_sdk
 
     by_tag: dict[str, list[ReferenceOperation]] = {}
@@ -596,26 +902,47 @@ def reference_pages(operations: list[ReferenceOperation]) -> dict[str, tuple[str
         "",
         (
             "The hand-written surface (`atomic_sdk`): [client, errors, tokens](sdk.md); "
-            "test tools: [atomic_sdk.testing](testing.md)."
+            "test tools: [atomic_sdk.testing](testing.md); every request and response body: [models](models/index.md)."
         ),
         "",
     ]
     pages: dict[str, tuple[str, str]] = {"index.md": ("Overview", "\n".join(index) + "\n")}
+    by_name = {model.name: model for model in models}
     for tag, ops in by_tag.items():
         lines = [f"# {tag}", ""]
-        first = resource_method(ops[0])
-        if first:
+        surface = resource_surface(tag)
+        if surface:
             lines += [
-                f"`client.{first.attribute}` — `{first.class_path}`"
-                + (f" (async: `{first.async_class_path}`)" if first.async_class_path else ""),
+                (
+                    f"`client.{surface.attribute}` — `{surface.sync_class.__module__}.{surface.sync_class.__name__}` "
+                    f"(async: `{surface.async_class.__module__}.{surface.async_class.__name__}`)"
+                ),
                 "",
             ]
         lines += ["| operation | method | path | roles |", "|---|---|---|---|"]
         for op in ops:
             lines.append(f"| [`{op.function}`](#{op.anchor}) | {op.method} | `{op.path}` | {', '.join(op.roles)} |")
         lines.append("")
+        own: list[str] = []
+        if surface:
+            section, own = methods_section(surface, ops, by_name)
+            lines += section
         for op in ops:
-            lines += operation_section(op)
+            lines += operation_section(op, by_name)
+        for name in own:
+            assert surface is not None
+            lines += [
+                f"## `{name}` {{ #method-{name} }}",
+                "",
+                f"Hand-written in the overlay (`{surface.sync_class.__module__}`): not an operation of the spec.",
+                "",
+                f"::: {surface.sync_class.__module__}.{surface.sync_class.__name__}.{name}",
+                "    options:",
+                "      show_root_heading: false",
+                "      show_root_toc_entry: false",
+                "      heading_level: 3",
+                "",
+            ]
         pages[f"{tag}.md"] = (tag, "\n".join(lines) + "\n")
     surface = ["# atomic_sdk", "", "The public surface of the hand-written overlay (`atomic_sdk.__all__`).", ""]
     for name in atomic_sdk.__all__:
@@ -632,10 +959,52 @@ def reference_pages(operations: list[ReferenceOperation]) -> dict[str, tuple[str
         "",
     ]
     pages["testing.md"] = ("atomic_sdk.testing", "\n".join(testing) + "\n")
+    returned_by: dict[str, list[ReferenceOperation]] = {}
+    for op in operations:
+        for _, type_text, _ in op.returns:
+            for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", type_text):
+                if name in by_name and op not in returned_by.setdefault(name, []):
+                    returned_by[name].append(op)
+    overview = [
+        "# Models",
+        "",
+        (
+            f"Every class of `atomic_api.models` ({len(models)}): the request and response bodies and their parts, "
+            "and the enums. Import them from `atomic_api.models`. A field the spec marks required is a plain "
+            "type; any other field is `T | Unset` and is `UNSET` when the response left it out."
+        ),
+        "",
+        "| model | kind | description |",
+        "|---|---|---|",
+    ]
+    for model in models:
+        first = re.split(r"(?<=\.)\s", " ".join(model.description.split()), maxsplit=1)[0]
+        kind = "enum" if model.values is not None else "model"
+        overview.append(f"| [`{model.name}`]({model.page.split('/', 1)[1]}#{model.anchor}) | {kind} | {_cell(first)} |")
+    pages["models/index.md"] = ("Models", "\n".join(overview) + "\n")
+    for model in models:
+        pages[model.page] = (model.name, model_page(model, by_name, returned_by.get(model.name, [])))
     return pages
 
 
 # ------------------------------------------------------------------------------------------------- build
+
+
+def guide_pages() -> dict[str, tuple[str, str]]:
+    """site page -> (nav title, Markdown) of every guide: docs/ and the published root files."""
+    pages = site_pages()
+    listed = [page for _, names in NAV for page in names]
+    duplicated = sorted({page for page in listed if listed.count(page) > 1})
+    unlisted = sorted(set(pages.values()) - set(listed))
+    missing = sorted(set(listed) - set(pages.values()))
+    if duplicated or unlisted or missing:
+        raise DocsError(
+            "docs/ and the navigation (tooling/atomic_docs/site.py NAV) disagree:"
+            + "".join(f"\n  {page} is in no navigation section" for page in unlisted)
+            + "".join(f"\n  {page} is in the navigation but has no file" for page in missing)
+            + "".join(f"\n  {page} is in the navigation more than once" for page in duplicated)
+        )
+    return {page: (page_title(source), rewrite_links(source, page, pages)) for source, page in pages.items()}
 
 
 def assemble(work_dir: Path, site_dir: Path) -> Path:
@@ -644,60 +1013,41 @@ def assemble(work_dir: Path, site_dir: Path) -> Path:
     if work_dir.exists():
         shutil.rmtree(work_dir)
     docs_dir.mkdir(parents=True)
-    for page, text in guide_pages((ROOT / "README.md").read_text(encoding="utf-8")).items():
+    guides = guide_pages()
+    for page, (_, text) in guides.items():
+        (docs_dir / page).parent.mkdir(parents=True, exist_ok=True)
         (docs_dir / page).write_text(text, encoding="utf-8")
-    titles = {page: title for page, title, _ in GUIDES} | {name: title for name, title in DOCS_FILES}
-    titles["changelog.md"] = "Changelog"
-    for name, _ in DOCS_FILES:
-        shutil.copyfile(ROOT / "docs" / name, docs_dir / name)
-    (docs_dir / "changelog.md").write_text(_changelog(), encoding="utf-8")
-    listed = [page for _, pages in NAV_SECTIONS for page in pages]
-    if sorted(listed) != sorted(titles):
-        raise DocsError(f"NAV_SECTIONS and the pages disagree: {sorted(set(listed) ^ set(titles))}")
     nav: list[Any] = [
-        {section: [{titles[page]: page} for page in pages]} if section else {titles[pages[0]]: pages[0]}
-        for section, pages in NAV_SECTIONS
+        {section: [{guides[page][0]: page} for page in pages]} if section else {guides[pages[0]][0]: pages[0]}
+        for section, pages in NAV
     ]
     reference_dir = docs_dir / "reference"
-    reference_dir.mkdir()
+    (reference_dir / "models").mkdir(parents=True)
     reference_nav: list[Any] = []
-    for page, (title, text) in reference_pages(reference_operations()).items():
+    operations = reference_operations()
+    models = reference_models()
+    for page, (title, text) in reference_pages(operations, models).items():
         (reference_dir / page).write_text(text, encoding="utf-8")
-        reference_nav.append({title: f"reference/{page}"})
+        if page.startswith("models/"):
+            if page == "models/index.md":
+                reference_nav.append({"Models": [{"Overview": f"reference/{page}"}]})
+            else:
+                reference_nav[-1]["Models"].append({title: f"reference/{page}"})
+        else:
+            reference_nav.append({title: f"reference/{page}"})
     nav.append({"API reference": reference_nav})
+    (docs_dir / "stylesheets").mkdir()
+    shutil.copyfile(Path(__file__).with_name("extra.css"), docs_dir / "stylesheets" / "extra.css")
     config = yaml.safe_load(MKDOCS_BASE.read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs_dir)
     config["site_dir"] = str(site_dir)
     config["nav"] = nav
+    config["extra_css"] = ["stylesheets/extra.css"]
     python = config["plugins"][1]["mkdocstrings"]["handlers"]["python"]
     python["paths"] = [str(ROOT / "generated"), str(ROOT / "overlay")]
     path = work_dir / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
-
-
-def _changelog() -> str:
-    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    lines = text.splitlines()
-    # Same rewriting as the guides: the README anchors it links to are on the site's pages.
-    anchors: dict[str, str] = {}
-    sections = {s.title: s for s in split_readme((ROOT / "README.md").read_text(encoding="utf-8"))}
-    for page, _, titles in GUIDES:
-        for title in titles:
-            for _, _, heading in headings(sections[title].lines):
-                anchors.setdefault(slugify(heading), page)
-
-    def local(match: re.Match[str]) -> str:
-        anchor = match.group(2)
-        if anchor in anchors:
-            return f"{match.group(1)}({anchors[anchor]}#{anchor})"
-        return match.group(0)
-
-    readme_link = re.compile(r"(\[[^\]]*\])\(" + re.escape(REPO_URL) + r"#([^)\s]+)\)")
-    out = list(lines)
-    for index, line in outside_code(lines):
-        out[index] = readme_link.sub(local, line)
-    return "\n".join(out) + "\n"
 
 
 def build(work_dir: Path, site_dir: Path, quiet: bool) -> int:

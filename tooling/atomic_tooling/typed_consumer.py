@@ -1,12 +1,12 @@
-"""The typed-consumer gate: README's Python blocks, and a file of misuse, under mypy --strict and pyright strict.
+"""The typed-consumer gate: the docs' Python blocks, and a file of misuse, under mypy --strict and pyright strict.
 
-Every ```python block of README.md is written to its own module (and tests/test_exports.py and
+Every ```python block of README.md, CONTRIBUTING.md and docs/**/*.md is written to its own module (and tests/test_exports.py and
 examples/quickstart.py are copied) and each must give zero errors under both checkers, without `cast`, `type: ignore` or `isinstance` (a reader copies these blocks; they must be
 right as they stand). The misuse fixture (tests/typed_consumer/misuse.py) marks lines with `# error: <why>`;
 each marked line must get at least one error from each checker, and unmarked lines none, so the gate
 fails if the types ever become loose enough to accept a typo.
 
-Usage: python -m atomic_tooling.typed_consumer [--readme README.md] [--misuse tests/typed_consumer/misuse.py]
+Usage: python -m atomic_tooling.typed_consumer [--markdown FILE ...] [--misuse tests/typed_consumer/misuse.py]
 Exit 0 when both hold, 1 otherwise (every finding listed).
 """
 
@@ -77,18 +77,28 @@ def _pyright(files: list[Path], cwd: Path) -> tuple[dict[str, set[int]], str]:
     return found, "\n".join(lines)
 
 
-def check(readme: Path, misuse: Path, clean: list[Path]) -> list[str]:
+def default_markdown() -> list[Path]:
+    """The Markdown a reader copies code from: README.md, CONTRIBUTING.md and every page of docs/."""
+    candidates = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return [path for path in candidates if path.is_file()]
+
+
+def check(markdown: list[Path], misuse: Path, clean: list[Path]) -> list[str]:
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="typed-consumer-") as scratch:
         work = Path(scratch).resolve()
-        files: dict[Path, tuple[int, str]] = {}
-        for index, (line, code) in enumerate(readme_blocks(readme.read_text(encoding="utf-8")), start=1):
-            path = work / f"readme_block_{index:02d}.py"
-            path.write_text(code, encoding="utf-8")
-            files[path] = (line, code)
-            for offset, text in enumerate(code.splitlines()):
-                if FORBIDDEN.search(text):
-                    problems.append(f"README.md:{line + offset}: no cast / type: ignore / isinstance in README code: {text.strip()}")
+        files: dict[Path, tuple[str, int]] = {}
+        for document in markdown:
+            where = document.relative_to(ROOT) if document.is_relative_to(ROOT) else document
+            named = where if document.is_relative_to(ROOT) else Path(document.name)
+            stem = re.sub(r"[^A-Za-z0-9]+", "_", str(named).removesuffix(".md")).strip("_").lower()
+            for index, (line, code) in enumerate(readme_blocks(document.read_text(encoding="utf-8")), start=1):
+                path = work / f"{stem}_block_{index:02d}.py"
+                path.write_text(code, encoding="utf-8")
+                files[path] = (str(where), line)
+                for offset, text in enumerate(code.splitlines()):
+                    if FORBIDDEN.search(text):
+                        problems.append(f"{where}:{line + offset}: no cast / type: ignore / isinstance in docs code: {text.strip()}")
         misuse_copy = work / "misuse.py"
         shutil.copyfile(misuse, misuse_copy)
         marked = {n for n, text in enumerate(misuse.read_text(encoding="utf-8").splitlines(), start=1) if MARK.search(text)}
@@ -103,9 +113,9 @@ def check(readme: Path, misuse: Path, clean: list[Path]) -> list[str]:
             pyright_future = pool.submit(_pyright, targets, work)
             (mypy_found, mypy_out), (pyright_found, pyright_out) = mypy_future.result(), pyright_future.result()
         for checker, found, output in (("mypy --strict", mypy_found, mypy_out), ("pyright strict", pyright_found, pyright_out)):
-            for path, (line, _) in files.items():
+            for path, (where, line) in files.items():
                 for bad in sorted(found.get(str(path), ())):
-                    problems.append(f"README.md:{line + bad - 1}: {checker} reports an error (block {path.name})")
+                    problems.append(f"{where}:{line + bad - 1}: {checker} reports an error (block {path.name})")
             for copy, source in clean_copies.items():
                 for bad in sorted(found.get(str(copy), ())):
                     problems.append(f"{source}:{bad}: {checker} reports an error")
@@ -116,20 +126,21 @@ def check(readme: Path, misuse: Path, clean: list[Path]) -> list[str]:
                 problems.append(f"{misuse}:{extra}: {checker} reports an error on an unmarked line")
             if any(checker in p for p in problems):
                 problems.append(f"--- {checker} output ---\n{output.strip()}")
-        print(f"typed consumer: {len(files)} README block(s), {len(marked)} marked misuse line(s) and "
+        print(f"typed consumer: {len(files)} Python block(s) of {len(markdown)} Markdown file(s), {len(marked)} marked misuse line(s) and "
               f"{len(clean)} typed-consumer file(s) checked with mypy --strict and pyright strict")
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="typed_consumer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--markdown", type=Path, action="append", help="a Markdown file whose ```python blocks "
+                        "must type-check (default: README.md, CONTRIBUTING.md and docs/**/*.md)")
     parser.add_argument("--misuse", type=Path, default=ROOT / "tests" / "typed_consumer" / "misuse.py")
     parser.add_argument("--clean", type=Path, action="append", help="another file that must type-check cleanly "
                         "(default: tests/test_exports.py and examples/quickstart.py)")
     args = parser.parse_args(argv)
     clean = args.clean or [ROOT / "tests" / "test_exports.py", ROOT / "examples" / "quickstart.py"]
-    problems = check(args.readme, args.misuse, clean)
+    problems = check(args.markdown or default_markdown(), args.misuse, clean)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
