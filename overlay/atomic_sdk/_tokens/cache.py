@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from attrs import frozen
 
-from .._errors import SyncCallInEventLoopError, TokenRequestError
+from .._errors import SyncCallInEventLoopError, TokenRateLimitedError, TokenRequestError
 
 if TYPE_CHECKING:
     import asyncio
@@ -146,6 +146,22 @@ class _Abandoned(Exception):
     """The holder of a fetch went away without a result; waiters claim the fetch again."""
 
 
+class GaveUpWaiting(Exception):
+    """Mixin of the errors a caller raises when *its own* wait bound ran out (not when a fetch failed).
+
+    A caller's deadline is its own: when the thread or task running a key's fetch raises one of these, the
+    callers waiting for it are not failed with it; each claims the fetch again and waits on its own bound.
+    """
+
+
+class WaitTimeoutError(TokenRequestError, GaveUpWaiting):
+    """A caller waited as long as its bound allows for another caller's token request, which is still running."""
+
+
+class WaitRateLimitedError(TokenRateLimitedError, GaveUpWaiting):
+    """The fleet is backing off (a published 429 Retry-After) past this caller's wait bound."""
+
+
 class _Holder:
     """Who runs a fetch: a thread (sync) or a task on an event loop (async)."""
 
@@ -175,7 +191,7 @@ class _Holder:
 class _Flight:
     """One fetch under way: its result, who runs it, and the token it refreshes (if any)."""
 
-    __slots__ = ("future", "holder", "refreshing")
+    __slots__ = ("future", "holder", "own_error", "refreshing")
 
     def __init__(self, holder: _Holder, refreshing: AccessToken | None) -> None:
         # A fetch happens once per key and token lifetime: the import is off the hot path.
@@ -186,6 +202,8 @@ class _Flight:
         self.future.set_running_or_notify_cancel()
         self.holder = holder
         self.refreshing = refreshing
+        # Set when the fetching caller gave up on its own bound: raised to that caller only.
+        self.own_error: BaseException | None = None
 
 
 class _Slot:
@@ -219,6 +237,14 @@ class InMemoryTokenCache(TokenCache):
 
     def __repr__(self) -> str:
         return f"InMemoryTokenCache(keys={len(self._slots)})"
+
+    def peek(self, key: str, clock: Clock) -> AccessToken | None:
+        """The cached token for ``key`` if it needs no refresh yet; no locking, no fetch."""
+        slot = self._slots.get(key)
+        if slot is None:
+            return None
+        current = slot.token
+        return current if current is not None and clock() < current.refresh_at else None
 
     def _slot(self, key: str) -> _Slot:
         # Hot path: a dict read is atomic, and slots are never removed, so no lock is needed to find one.
@@ -287,7 +313,13 @@ class InMemoryTokenCache(TokenCache):
             now = clock()
             stale = flight.refreshing
             if stale is None or slot.token is not stale or now >= stale.expires_at:
-                _settle(flight.future, exc=exc)
+                if isinstance(exc, GaveUpWaiting):
+                    # The fetching caller's own wait bound ran out: its waiters are not failed with it, each
+                    # takes the fetch over with its own deadline (a shared deadline would fail them all).
+                    flight.own_error = exc
+                    _settle(flight.future, exc=_Abandoned())
+                else:
+                    _settle(flight.future, exc=exc)
                 return None
             slot.retry_refresh_at = now + min(REFRESH_RETRY, (stale.expires_at - now) / 2)
             first = slot.warned_for is not stale
@@ -387,6 +419,8 @@ class InMemoryTokenCache(TokenCache):
                 task.add_done_callback(self._tasks.discard)
                 # Our own fetch: no bound beyond the fetch's own (timeouts, attempts).
                 token = await _await_flight(flight, None, fetch)
+                if token is None and flight.own_error is not None:
+                    raise flight.own_error
             else:
                 if deadline is None:
                     deadline = time.monotonic() + wait_timeout_of(fetch)

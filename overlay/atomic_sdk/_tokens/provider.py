@@ -24,6 +24,9 @@ logger = logging.getLogger("atomic_sdk")
 
 DEFAULT_TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"
 DEFAULT_EXPIRES_IN = 3600.0
+# A token is used for at most a day, whatever expires_in says: an absurd value (1e17) must not overflow a
+# cache's TTL (Redis PEXPIRE) nor keep a token for ever.
+MAX_EXPIRES_IN = 86_400.0
 DEFAULT_LEEWAY = 60.0
 DEFAULT_MAX_ATTEMPTS = 4
 BACKOFF_BASE = 0.5
@@ -413,6 +416,7 @@ class TokenProvider:
             raise malformed("expires_in is not a number") from None
         if not math.isfinite(expires_in) or expires_in <= 0:
             raise malformed("expires_in is not a positive number")
+        expires_in = min(expires_in, MAX_EXPIRES_IN)
         # Never refresh earlier than half-way through a short-lived token.
         leeway = min(self._leeway, expires_in / 2)
         expires_at = started + expires_in
