@@ -463,7 +463,7 @@ class RedisTokenCache(TokenCache):
             ) from None
         if isinstance(exc, self._response_error) and "unknown command" in text.lower() and self._kind == "single":
             raise ConfigurationError(
-                f"Redis at {self._target} does not run the commands a token cache needs ({text[:80]}); if it is a "
+                f"Redis at {self._target} does not run the commands a token cache needs ({text.split(',')[0][:60]}); if it is a "
                 "Sentinel, use redis+sentinel://host:port[,host:port…]/service_name"
             ) from None
 

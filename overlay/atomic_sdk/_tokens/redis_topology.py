@@ -163,6 +163,20 @@ def build_clients(
             lambda client: client.aclose(),
         )
     user, password, tls = target.username, target.password, target.tls
+    # A Cluster client retries a failed command twice on another node after refreshing its slot map: it asks
+    # a "default" node for the command table when built, and that node may be a dead shard still in the map
+    # (before its failover). A dead shard's own keys fail after those retries, fast (connection refused) or
+    # within 3 socket timeouts, and the cache then leaves that node alone for outage_retry.
+    # redis-py 6 moved these retries into ``retry``; before, cluster_error_retry_attempts counted them.
+    legacy = _major(redis_mod.__version__) < 6
+    cluster_retries: dict[str, Any] = {"cluster_error_retry_attempts": 3} if legacy else {}
+
+    def sync_cluster_retry() -> Any:
+        return sync_retry() if legacy else redis_mod.retry.Retry(redis_mod.backoff.NoBackoff(), 2)
+
+    def async_cluster_retry() -> Any:
+        return async_retry() if legacy else redis_mod.asyncio.retry.Retry(redis_mod.backoff.NoBackoff(), 2)
+
     if target.kind == "cluster":
         import redis.asyncio.cluster
         import redis.cluster
@@ -173,8 +187,8 @@ def build_clients(
                 username=user,
                 password=password,
                 ssl=tls,
-                retry=sync_retry(),
-                cluster_error_retry_attempts=1,
+                retry=sync_cluster_retry(),
+                **cluster_retries,
                 socket_timeout=t,
                 socket_connect_timeout=t,
             )
@@ -185,8 +199,8 @@ def build_clients(
                 username=user,
                 password=password,
                 ssl=tls,
-                retry=async_retry(),
-                cluster_error_retry_attempts=1,
+                retry=async_cluster_retry(),
+                **cluster_retries,
                 socket_timeout=t,
                 socket_connect_timeout=t,
             )
@@ -227,6 +241,11 @@ def build_clients(
             await sentinel.aclose()
 
     return sync_sentinel, async_sentinel, close_sentinel, aclose_sentinel
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def _sentinels_of(client: Any) -> list[Any]:
