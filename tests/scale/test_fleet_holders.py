@@ -22,7 +22,8 @@ def test_a_holder_killed_mid_fetch_fails_no_call_even_with_a_client_timeout_belo
     shared = {"timeout": 1.5, "lock_ttl": LOCK_TTL}
     with TokenEndpoint() as endpoint:
         endpoint.hold(1)
-        holder = Fleet([worker_config(endpoint, redis_server.url, callers=1, **shared)]).start()
+        # The holder's own timeout is long: its request stays held (mid-fetch) until it is killed.
+        holder = Fleet([worker_config(endpoint, redis_server.url, callers=1, timeout=60.0, lock_ttl=LOCK_TTL)]).start()
         waiters = Fleet(
             [worker_config(endpoint, redis_server.url, mode="async" if i % 2 else "sync", **shared) for i in range(7)],
             time_limit=30,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import redis
 from atomic_sdk import AccessToken, Credentials, RedisTokenCache, TokenRateLimitedError, TokenRequestError
-from atomic_sdk._tokens.cache import BoundedFetch
+from atomic_sdk._tokens.cache import BoundedFetch, report_rate_limited
 from atomic_sdk._tokens.provider import TokenProvider
 from atomic_sdk.testing import RedisServer
 
@@ -205,3 +205,53 @@ def test_an_absurd_expires_in_is_clamped_to_a_day_and_never_reported_as_an_outag
         assert cache.get_or_fetch("k", lambda: forever, time.time) is forever
     assert 86_000_000 < r.pttl(f"{NS}:{{k}}:token") <= 86_400_000
     assert "unavailable" not in caplog.text
+
+
+def test_a_429_the_holder_waits_out_mid_fetch_is_published_at_once(redis_server: RedisServer) -> None:
+    # The holder's fetch got a 429 with Retry-After 5 and sleeps before its next attempt: a process that may
+    # wait 1 s fails at once (TokenRateLimitedError, retry_after), one that may wait 10 s gets the holder's token.
+    r = redis.Redis.from_url(redis_server.url)
+    holder, short, patient = cache_at(redis_server), cache_at(redis_server, wait_timeout=1.0), cache_at(redis_server)
+    reported = threading.Event()
+
+    def limited_then_ok() -> AccessToken:
+        report_rate_limited(5.0)
+        reported.set()
+        time.sleep(0.5)  # stands for the Retry-After sleep
+        return token("after-the-wait")
+
+    got: list[str] = []
+    thread = threading.Thread(target=lambda: got.append(holder.get_or_fetch("k", limited_then_ok, time.time).value))
+    thread.start()
+    assert reported.wait(5)
+    assert 4_000 < r.pttl(f"{NS}:{{k}}:backoff") <= 5_000
+    started = time.monotonic()
+    with pytest.raises(TokenRateLimitedError) as raised:
+        short.get_or_fetch("k", lambda: token("never"), time.time)
+    assert time.monotonic() - started < 0.5 and raised.value.retry_after is not None and raised.value.retry_after > 4
+    assert patient.get_or_fetch("k", BoundedFetch(lambda: token("never"), 10.0), time.time).value == "after-the-wait"
+    thread.join(5)
+    assert got == ["after-the-wait"]
+
+
+def test_an_async_holder_publishes_its_429_wait_without_blocking_the_loop(redis_server: RedisServer) -> None:
+    r = redis.Redis.from_url(redis_server.url)
+
+    async def run() -> tuple[str, int]:
+        cache = cache_at(redis_server)
+        seen: list[int] = []
+
+        async def limited_then_ok() -> AccessToken:
+            report_rate_limited(3.0)
+            await asyncio.sleep(0.3)
+            seen.append(r.pttl(f"{NS}:{{k}}:backoff"))
+            return token("async-after-the-wait")
+
+        try:
+            value = (await cache.aget_or_fetch("k", limited_then_ok, time.time)).value
+        finally:
+            await cache.aclose()
+        return value, seen[0]
+
+    value, backoff_ms = asyncio.run(run())
+    assert value == "async-after-the-wait" and 2_000 < backoff_ms <= 3_000

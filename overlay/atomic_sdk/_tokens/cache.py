@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import abc
+import contextvars
 import hashlib
 import logging
 import sys
@@ -76,6 +77,25 @@ def wait_timeout_of(fetch: object) -> float:
     """Seconds a cache may wait for another fetch on behalf of the caller that passed ``fetch``."""
     value = getattr(fetch, "wait_timeout", None)
     return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_WAIT_TIMEOUT
+
+
+# Set by a cache around the fetch it runs (RedisTokenCache publishes the backoff for the whole fleet).
+_rate_limit_listener: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar(
+    "atomic_sdk_rate_limit_listener", default=None
+)
+
+
+def report_rate_limited(delay: float) -> None:
+    """Called by a token fetch that got a 429 and waits ``delay`` seconds (Retry-After or its backoff) before
+    its next attempt; the cache running that fetch may tell other processes (RedisTokenCache does). Never raises.
+    """
+    listener = _rate_limit_listener.get()
+    if listener is None:
+        return
+    try:
+        listener(delay)
+    except Exception:  # a cache's bookkeeping must never fail the fetch
+        logger.debug("reporting a token endpoint backoff to the cache failed", exc_info=True)
 
 
 def token_cache_key(client_id: str, token_url: str) -> str:

@@ -18,7 +18,7 @@ from .._errors import ClientClosedError, TokenRateLimitedError, TokenRequestErro
 from .._loop_local import LoopLocal
 from .._retry_after import parse_retry_after
 from .._roles import Role
-from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, token_cache_key
+from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, report_rate_limited, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -319,6 +319,8 @@ class TokenProvider:
                 )
             if retry_after is None:
                 retry_after = self._backoff(attempt)
+            # Fleet-wide 429 (RedisTokenCache publishes this wait for every process sharing the credential).
+            report_rate_limited(retry_after)
             logger.debug(
                 "token endpoint rate-limited client_id=%s; waiting %.3f s (attempt %d of %d)",
                 client_id,

@@ -29,6 +29,7 @@ from .cache import (
     TokenCache,
     WaitRateLimitedError,
     WaitTimeoutError,
+    _rate_limit_listener,
     wait_timeout_of,
 )
 from .redis_topology import build_clients, describe_client, kind_of, parse_redis_url
@@ -584,7 +585,8 @@ class RedisTokenCache(TokenCache):
         )
 
     def _report_backoff(self, seconds: float) -> None:
-        logger.warning(
+        # INFO: the caller that gives up on the 429s gets TokenRateLimitedError; this only explains the wait.
+        logger.info(
             "the token endpoint rate-limited a key; every process sharing Redis %s waits %.1f s before its next "
             "token request for it",
             self._target,
@@ -592,8 +594,7 @@ class RedisTokenCache(TokenCache):
         )
 
     @staticmethod
-    def _backoff_ms(exc: TokenRateLimitedError) -> int:
-        seconds = exc.retry_after
+    def _backoff_ms(seconds: float | None) -> int:
         if seconds is None or not math.isfinite(seconds) or seconds <= 0:
             seconds = DEFAULT_RATE_LIMIT_BACKOFF
         return max(1, round(min(seconds, MAX_PUBLISHED_BACKOFF) * 1000))
@@ -670,17 +671,15 @@ class RedisTokenCache(TokenCache):
         if token is not None:
             return token
         keeper = _LockKeeper(self, client, self._lock_key(key), owner)
+        # A 429 the fetch waits out before its next attempt is published at once: other processes then know
+        # the endpoint's deadline (and a caller that cannot wait that long fails at once, with retry_after).
+        listening = _rate_limit_listener.set(lambda delay: self._publish_backoff(client, key, node, delay))
         try:
             try:
                 token = fetch()
             except TokenRateLimitedError as exc:
                 # Published before the lock goes, so no process slips in between.
-                backoff_ms = self._backoff_ms(exc)
-                try:
-                    self._call(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)
-                    self._report_backoff(backoff_ms / 1000)
-                except _RedisDown as down:
-                    self._mark_down(node, down)
+                self._publish_backoff(client, key, node, exc.retry_after)
                 raise
             try:
                 return self._store(client, key, token, clock, owner)
@@ -688,12 +687,23 @@ class RedisTokenCache(TokenCache):
                 self._mark_down(node, exc)
                 return token
         finally:
+            _rate_limit_listener.reset(listening)
             keeper.stop()
             try:
                 self._call(client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
             except _RedisDown as exc:
                 # The lock expires by itself after lock_ttl.
                 self._mark_down(node, exc)
+
+    def _publish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
+        backoff_ms = self._backoff_ms(seconds)
+        try:
+            published = self._call(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)
+        except _RedisDown as down:
+            self._mark_down(node, down)
+            return
+        if published:
+            self._report_backoff(backoff_ms / 1000)
 
     def _wait_or_lock(
         self, client: Any, key: str, clock: Clock, deadline: float, budget: float
@@ -822,17 +832,22 @@ class RedisTokenCache(TokenCache):
         self._mark_up(node)
         if token is not None:
             return token
-        keeper = asyncio.get_running_loop().create_task(self._akeep_lock(client, key, owner))
+        loop = asyncio.get_running_loop()
+        keeper = loop.create_task(self._akeep_lock(client, key, owner))
+        publishing: set[asyncio.Task[None]] = set()
+
+        def published_soon(delay: float) -> None:
+            # Called from the fetch's sync code on this loop: publish without blocking it.
+            task = loop.create_task(self._apublish_backoff(client, key, node, delay))
+            publishing.add(task)
+            task.add_done_callback(publishing.discard)
+
+        listening = _rate_limit_listener.set(published_soon)
         try:
             try:
                 token = await fetch()
             except TokenRateLimitedError as exc:
-                backoff_ms = self._backoff_ms(exc)
-                try:
-                    await self._acall(client.eval(_PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms))
-                    self._report_backoff(backoff_ms / 1000)
-                except _RedisDown as down:
-                    self._mark_down(node, down)
+                await self._apublish_backoff(client, key, node, exc.retry_after)
                 raise
             try:
                 return await self._astore(client, key, token, clock, owner)
@@ -840,11 +855,22 @@ class RedisTokenCache(TokenCache):
                 self._mark_down(node, exc)
                 return token
         finally:
+            _rate_limit_listener.reset(listening)
             keeper.cancel()
             try:
                 await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
             except _RedisDown as exc:
                 self._mark_down(node, exc)
+
+    async def _apublish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
+        backoff_ms = self._backoff_ms(seconds)
+        try:
+            published = await self._acall(client.eval(_PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms))
+        except _RedisDown as down:
+            self._mark_down(node, down)
+            return
+        if published:
+            self._report_backoff(backoff_ms / 1000)
 
     async def _akeep_lock(self, client: Any, key: str, owner: str) -> None:
         """Renew the fetch lock every third of its TTL until cancelled (the fetch ended)."""
