@@ -1,6 +1,7 @@
 """One process of a fleet (see fleet.py): a TokenProvider on a RedisTokenCache, ``callers`` threads or asyncio
-tasks each asking for one token at the same moment. Prints ``ready``, waits for ``go`` on stdin, then prints one
-JSON line: the token each call got and the error of each call that failed."""
+tasks each asking for one token at the same moment (or, with ``duration``, asking again every ``pause`` seconds
+for that long). Prints ``ready``, waits for ``go`` on stdin, then prints one JSON line: the token each call got
+and the error of each call that failed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import logging
 import sys
 import threading
+import time
 
 import httpx
 from atomic_sdk import Credentials, RedisTokenCache
@@ -38,15 +40,22 @@ def main() -> None:
             else:
                 errors.append([type(exc).__name__, str(exc)])
 
+    duration = float(config.get("duration", 0.0))
+    pause = float(config.get("pause", 0.2))
     print("ready", flush=True)
     sys.stdin.readline()
+    until = time.monotonic() + duration
     if config["mode"] == "async":
 
         async def one() -> None:
-            try:
-                record((await provider.atoken(credentials)).value, None)
-            except Exception as exc:  # noqa: BLE001 - every failure is reported
-                record(None, exc)
+            while True:
+                try:
+                    record((await provider.atoken(credentials)).value, None)
+                except Exception as exc:  # noqa: BLE001 - every failure is reported
+                    record(None, exc)
+                if time.monotonic() >= until:
+                    return
+                await asyncio.sleep(pause)
 
         async def run() -> None:
             await asyncio.gather(*(one() for _ in range(config["callers"])))
@@ -55,10 +64,14 @@ def main() -> None:
     else:
 
         def call() -> None:
-            try:
-                record(provider.token(credentials).value, None)
-            except Exception as exc:  # noqa: BLE001 - every failure is reported
-                record(None, exc)
+            while True:
+                try:
+                    record(provider.token(credentials).value, None)
+                except Exception as exc:  # noqa: BLE001 - every failure is reported
+                    record(None, exc)
+                if time.monotonic() >= until:
+                    return
+                time.sleep(pause)
 
         threads = [threading.Thread(target=call) for _ in range(config["callers"])]
         for thread in threads:

@@ -418,17 +418,21 @@ class RedisSentinelServers:
             for sentinel in self.sentinels:
                 sentinel.start()
 
-            def known() -> bool:
-                for sentinel in self.sentinels:
-                    client = _client(sentinel.port)
-                    fields = client.sentinel_master(self.service)
-                    if int(fields.get("num-other-sentinels", 0)) < len(self.sentinels) - 1:
-                        return False
-                    if int(fields.get("num-slaves", 0)) < len(self.replicas):
-                        return False
-                return True
+            seen: dict[int, str] = {}
 
-            _wait_for("the Sentinels did not discover each other and the replicas", known, timeout=30.0)
+            def known() -> bool:
+                ready = True
+                for sentinel in self.sentinels:
+                    fields = _client(sentinel.port).sentinel_master(self.service)
+                    others, replicas = int(fields.get("num-other-sentinels", 0)), int(fields.get("num-slaves", 0))
+                    seen[sentinel.port] = f"{others} other Sentinels, {replicas} replicas"
+                    ready = ready and others >= len(self.sentinels) - 1 and replicas >= len(self.replicas)
+                return ready
+
+            try:
+                _wait_for("the Sentinels did not discover each other and the replicas", known, timeout=60.0)
+            except RedisServerError as exc:
+                raise RedisServerError(f"{exc}; each Sentinel knew: {seen}") from None
         except BaseException:
             self.close()
             raise
