@@ -255,3 +255,28 @@ def test_an_async_holder_publishes_its_429_wait_without_blocking_the_loop(redis_
 
     value, backoff_ms = asyncio.run(run())
     assert value == "async-after-the-wait" and 2_000 < backoff_ms <= 3_000
+
+
+def test_threads_of_the_holders_own_process_also_fail_at_once_past_a_429_wait(redis_server: RedisServer) -> None:
+    cache = cache_at(redis_server, wait_timeout=0.5)
+    reported = threading.Event()
+
+    def limited_then_ok() -> AccessToken:
+        report_rate_limited(5.0)
+        reported.set()
+        time.sleep(1.0)
+        return token("after-the-wait")
+
+    got: list[str] = []
+    leader = threading.Thread(
+        target=lambda: got.append(cache.get_or_fetch("k", BoundedFetch(limited_then_ok, 1.0), time.time).value)
+    )
+    leader.start()
+    assert reported.wait(5)
+    started = time.monotonic()
+    with pytest.raises(TokenRateLimitedError) as raised:
+        cache.get_or_fetch("k", BoundedFetch(lambda: token("never"), 1.0), time.time)
+    assert time.monotonic() - started < 0.5
+    assert raised.value.retry_after is not None and 4 < raised.value.retry_after <= 5
+    leader.join(5)
+    assert got == ["after-the-wait"]

@@ -63,11 +63,19 @@ class BoundedFetch(Generic[R]):
     bound its waits without a change to the ``get_or_fetch`` signature.
     """
 
-    __slots__ = ("_fn", "wait_timeout")
+    __slots__ = ("_fn", "give_up", "wait_timeout")
 
-    def __init__(self, fn: Callable[[], R], wait_timeout: float) -> None:
+    def __init__(
+        self,
+        fn: Callable[[], R],
+        wait_timeout: float,
+        give_up: Callable[[float], BaseException | None] | None = None,
+    ) -> None:
         self._fn = fn
         self.wait_timeout = wait_timeout
+        # Asked while waiting, with the waiter's deadline: an error to end the wait now (e.g. the token
+        # endpoint's Retry-After outlasts the deadline), or None to keep waiting.
+        self.give_up = give_up
 
     def __call__(self) -> R:
         return self._fn()
@@ -403,6 +411,7 @@ class InMemoryTokenCache(TokenCache):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _waited_too_long(flight, fetch)
+            _give_up_early(fetch, deadline)
             try:
                 return flight.future.result(timeout=min(_POLL_INTERVAL, remaining))
             except _Abandoned:
@@ -479,6 +488,7 @@ async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) 
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise _waited_too_long(flight, fetch)
+                _give_up_early(fetch, deadline)
                 timeout = min(timeout, remaining)
             done, _ = await asyncio.wait({waiter}, timeout=timeout)
             if done:
@@ -528,6 +538,14 @@ def _refuse_waiting_on_own_loop(flight: _Flight) -> None:
             "the async API (await list_cards.asyncio(...)), or move the sync call to a worker thread "
             "(await asyncio.to_thread(...))"
         )
+
+
+def _give_up_early(fetch: object, deadline: float) -> None:
+    give_up = getattr(fetch, "give_up", None)
+    if give_up is not None:
+        exc = give_up(deadline)
+        if exc is not None:
+            raise exc
 
 
 def _waited_too_long(flight: _Flight, fetch: object) -> TokenRequestError:

@@ -367,6 +367,8 @@ class RedisTokenCache(TokenCache):
         # Outages per node ("" stands for the whole target: a single server, a Sentinel master, a Cluster
         # that could not be reached at all): node -> when to try it again.
         self._down: dict[str, float] = {}
+        # key -> when the 429 wait this process's holder published ends (its local waiters check it).
+        self._backoff_until: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return f"RedisTokenCache(target={self._target!r}, namespace={self._namespace!r})"
@@ -648,7 +650,11 @@ class RedisTokenCache(TokenCache):
         budget = self._budget(caller)
         deadline = time.monotonic() + budget
         # Threads of this process wait for their leader as long as it may wait for others and then fetch.
-        shared = BoundedFetch(lambda: self._shared_fetch(key, fetch, clock, deadline, budget), budget + caller)
+        shared = BoundedFetch(
+            lambda: self._shared_fetch(key, fetch, clock, deadline, budget),
+            budget + caller,
+            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
+        )
         return self._local.get_or_fetch(key, shared, clock)
 
     def _shared_fetch(self, key: str, fetch: Fetch, clock: Clock, deadline: float, budget: float) -> AccessToken:
@@ -695,8 +701,20 @@ class RedisTokenCache(TokenCache):
                 # The lock expires by itself after lock_ttl.
                 self._mark_down(node, exc)
 
+    def _backoff_past(self, key: str, deadline: float, bound: float) -> WaitRateLimitedError | None:
+        """For a thread or task of this process waiting on its leader: the 429 wait the leader published if it
+        ends after ``deadline`` (the waiter fails now, as a waiter in another process would), else None."""
+        until = self._backoff_until.get(key)
+        if until is None or until <= deadline:
+            return None
+        return self._rate_limited(int((until - time.monotonic()) * 1000), bound)
+
+    def _note_backoff(self, key: str, backoff_ms: int) -> None:
+        self._backoff_until[key] = time.monotonic() + backoff_ms / 1000
+
     def _publish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
         backoff_ms = self._backoff_ms(seconds)
+        self._note_backoff(key, backoff_ms)
         try:
             published = self._call(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)
         except _RedisDown as down:
@@ -809,7 +827,11 @@ class RedisTokenCache(TokenCache):
         caller = wait_timeout_of(fetch)
         budget = self._budget(caller)
         deadline = time.monotonic() + budget
-        shared = BoundedFetch(lambda: self._ashared_fetch(key, fetch, clock, deadline, budget), budget + caller)
+        shared = BoundedFetch(
+            lambda: self._ashared_fetch(key, fetch, clock, deadline, budget),
+            budget + caller,
+            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
+        )
         return await self._local.aget_or_fetch(key, shared, clock)
 
     async def _ashared_fetch(
@@ -864,6 +886,7 @@ class RedisTokenCache(TokenCache):
 
     async def _apublish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
         backoff_ms = self._backoff_ms(seconds)
+        self._note_backoff(key, backoff_ms)
         try:
             published = await self._acall(client.eval(_PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms))
         except _RedisDown as down:
