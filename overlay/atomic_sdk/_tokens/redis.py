@@ -453,7 +453,11 @@ class RedisTokenCache(TokenCache):
     def _check_topology(self, exc: BaseException) -> None:
         """Raise ConfigurationError when ``exc`` shows the URL names the wrong kind of Redis deployment."""
         text = str(exc)
-        if isinstance(exc, self._ask_error) and self._kind != "cluster":
+        # redis-py before 6 parses MOVED/ASK into MovedError/AskError only for Cluster clients.
+        moved = isinstance(exc, self._ask_error) or (
+            isinstance(exc, self._response_error) and text.startswith(("MOVED ", "ASK "))
+        )
+        if moved and self._kind != "cluster":
             raise ConfigurationError(
                 f"Redis at {self._target} answered MOVED: it is a Redis Cluster node, which a plain client cannot "
                 "use (each process would fetch its own tokens). Use redis+cluster://host:port[,host:port…] "
