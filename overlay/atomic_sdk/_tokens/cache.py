@@ -8,9 +8,11 @@ import abc
 import contextvars
 import hashlib
 import logging
+import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -248,6 +250,18 @@ class _Slot:
         self.warned_for: AccessToken | None = None
 
 
+_in_memory_caches: weakref.WeakSet[InMemoryTokenCache] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_in_memory_caches):
+        cache._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 class InMemoryTokenCache(TokenCache):
     """The default cache: tokens in this process's memory, one fetch per key at a time.
 
@@ -262,6 +276,16 @@ class InMemoryTokenCache(TokenCache):
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        _in_memory_caches.add(self)
+
+    def _after_fork(self) -> None:
+        # In a child process only the forking thread exists: a lock another thread held stays held for ever,
+        # and a fetch it ran never finishes. New locks, no fetch in flight; the tokens themselves stay valid.
+        self._lock = threading.Lock()
+        self._tasks = set()
+        for slot in self._slots.values():
+            slot.lock = threading.Lock()
+            slot.inflight = None
 
     def __repr__(self) -> str:
         return f"InMemoryTokenCache(keys={len(self._slots)})"
