@@ -70,11 +70,9 @@ def _run(client: AtomicClient) -> int:
     if webhook_url:
         request = WebhookSubscriptionRequest(types=["card-published"], url=webhook_url)
         subscription = client.webhooks.create_webhook_subscription(environment_id=environment_id, body=request).data
-        webhook_id = subscription.id or ""
-        print(f"subscribed {webhook_url} to card-published: subscription {webhook_id}")
-        if webhook_id:
-            client.webhooks.delete_webhook_subscription(webhook_id, environment_id=environment_id)
-            print(f"removed subscription {webhook_id}")
+        print(f"subscribed {webhook_url} to card-published: subscription {subscription.id}")
+        client.webhooks.delete_webhook_subscription(subscription.id, environment_id=environment_id)
+        print(f"removed subscription {subscription.id}")
     else:
         print("QUICKSTART_WEBHOOK_URL not set: skipping the webhook step")
     return 0

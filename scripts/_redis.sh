@@ -1,5 +1,7 @@
 # Shared by scripts/*: make sure redis-server is installed (the Redis token-cache tests and the benchmark
-# start their own throwaway servers on 127.0.0.1). Installs from the system packages when missing.
+# start their own throwaway servers on 127.0.0.1). Installs from the system packages when missing. The one
+# binary serves every topology the tests start: cluster mode (--cluster-enabled, --cluster-port: Redis >= 7)
+# and Sentinels (`redis-server <config> --sentinel`), so the separate redis-sentinel package is not needed.
 # Usage: . scripts/_redis.sh; ensure_redis_server
 
 ensure_redis_server() {

@@ -16,8 +16,11 @@ from atomic_api.api.environments import list_environments
 from atomic_api.models.card import Card
 from atomic_api.models.card_list import CardList
 from atomic_api.models.card_status import CardStatus
+from atomic_api.models.create_credential_request import CreateCredentialRequest
+from atomic_api.models.create_credential_request_role import CreateCredentialRequestRole
 from atomic_api.models.environment_list import EnvironmentList
 from atomic_api.models.operation_result import OperationResult
+from atomic_api.models.webhook_subscription_request import WebhookSubscriptionRequest
 from atomic_api.resources import AsyncCardsResource, CardsResource
 from atomic_sdk import (
     REQUEST_ID_HEADERS,
@@ -397,6 +400,20 @@ def test_consumer_async_resources_are_precisely_typed(base_url: str) -> None:
 
     data, listed = asyncio.run(run())
     assert [card.card_instance_id for card in data] == ["c1"] and listed == ["c1"]
+
+
+def created_ids_feed_deletes_without_narrowing(client: AtomicClient) -> None:
+    # Type-checked only (mypy --strict and pyright strict): the ids a create returns are plain str.
+    created = client.webhooks.create_webhook_subscription(
+        body=WebhookSubscriptionRequest(types=["card-published"], url="https://example.com/hook")
+    )
+    assert_type(created.data.id, str)
+    client.webhooks.delete_webhook_subscription(created.data.id)
+    key = client.credentials.create_credential(body=CreateCredentialRequest(role=CreateCredentialRequestRole.EVENTS))
+    assert_type(key.data.client_id, str)
+    client.credentials.revoke_credential(key.data.client_id)
+    user = client.users.get_user(id="u1")
+    assert_type(user.data.id, str)
 
 
 def test_missing_field_error_is_exported() -> None:

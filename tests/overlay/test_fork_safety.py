@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from atomic_api.api.cards import list_cards
-from atomic_sdk import AtomicClient, Credentials
+from atomic_sdk import AccessToken, AtomicClient, Credentials, InMemoryTokenCache
 from support.atomic_server import secret
+from support.clock import FakeClock
 
 CALLS = 50
 
@@ -106,3 +108,35 @@ def test_parent_and_child_each_get_their_own_answers_after_fork(echo: EchoServer
     assert (wrong_in_parent, child["wrong"], child["same_pool"]) == (0, 0, False)
     assert client.get_httpx_client() is pool  # the parent keeps its own pool
     client.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
+def test_a_lock_held_by_another_thread_at_fork_does_not_hang_the_child() -> None:
+    cache = InMemoryTokenCache()
+    clock = FakeClock()
+    first = cache.get_or_fetch("k", lambda: AccessToken("tkn-a", clock.now + 3600, clock.now + 3000), clock)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another thread inside the cache's critical section while the process forks
+        with cache._slot("k").lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert held.wait(5)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.alarm(5)  # a hang ends the child instead of the test
+            clock.advance(3500)  # past refresh_at: the child must take the slot's lock to refresh
+            token = cache.get_or_fetch("k", lambda: AccessToken("tkn-b", clock.now + 3600, clock.now + 3000), clock)
+            code = 0 if token.value == "tkn-b" else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    release.set()
+    holder.join(5)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert first.value == "tkn-a"

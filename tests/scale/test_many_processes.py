@@ -43,7 +43,7 @@ def test_lock_holder_killed_mid_fetch_others_recover_when_the_lock_expires(redis
     lock_ttl = 3.0
     with Sandbox() as sb:
         auth = sb.credentials["auth"]
-        lock_key = f"atomic-sdk:lock:{token_cache_key(auth.client_id, sb.token_url)}"
+        lock_key = f"atomic-sdk:{{{token_cache_key(auth.client_id, sb.token_url)}}}:lock"
         shared = {"redis_url": redis_server.url, "lock_ttl": lock_ttl}
         sb.pause_token_endpoint()
         holder = WorkerGroup([worker_config(sb, workers=1, **shared)]).start()

@@ -60,7 +60,8 @@ def store_from_another_process(url: str, key: str, value: str, ttl_s: float = 12
     """What another worker holding the same secret writes: the sealed token with its TTL."""
     other = bound(RedisTokenCache(url), key)
     clock = FakeClock()
-    other._store(key, token(value, life=ttl_s + 60.0, now=clock.now), clock)
+    # Not under the lock: stored because it is newer (lives longer) than what Redis holds.
+    other._store(other._sync(), key, token(value, life=ttl_s + 60.0, now=clock.now), clock, "")
     other.close()
 
 
@@ -70,7 +71,7 @@ def test_token_is_stored_under_a_hash_of_client_id_and_token_url_with_ttl_expiry
     with Sandbox() as sb, sb.client(token_cache=RedisTokenCache(redis_server.url), token_leeway=60) as client:
         list_sites.sync_detailed(client=client)
         auth = sb.credentials["auth"]
-        key = f"{NS}:token:{token_cache_key(auth.client_id, sb.token_url)}"
+        key = f"{NS}:{{{token_cache_key(auth.client_id, sb.token_url)}}}:token"
         stored = keys(redis_server)
         assert list(stored) == [key]
         assert set(stored[key]) == {"sealed", "fp"}
@@ -113,7 +114,7 @@ def test_a_second_process_cache_reuses_the_stored_token(redis_server: RedisServe
 def test_the_lock_is_released_by_its_owner_only(redis_server: RedisServer) -> None:
     cache = bound(RedisTokenCache(redis_server.url))
     r = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    lock = f"{NS}:lock:k1"
+    lock = f"{NS}:{{k1}}:lock"
     seen_during_fetch: list[str | None] = []
 
     def fetch_while_lock_is_taken_over() -> AccessToken:
@@ -131,12 +132,12 @@ def test_the_lock_is_released_by_its_owner_only(redis_server: RedisServer) -> No
     calls: list[int] = []
     got = other.get_or_fetch("k2", lambda: calls.append(1) or token("v2"), FakeClock())
     assert (got.value, calls) == ("v2", [1])
-    assert r.exists(f"{NS}:lock:k2") == 0  # released after a normal fetch
+    assert r.exists(f"{NS}:{{k2}}:lock") == 0  # released after a normal fetch
 
 
 def test_a_waiter_takes_the_token_the_lock_holder_stores(redis_server: RedisServer) -> None:
     r = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    r.set(f"{NS}:lock:k", "holder", px=10_000)
+    r.set(f"{NS}:{{k}}:lock", "holder", px=10_000)
     cache = bound(RedisTokenCache(redis_server.url, poll_interval=0.02))
     fetched: list[int] = []
     result: list[AccessToken] = []
@@ -172,16 +173,16 @@ def test_a_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_server: RedisSe
     thread = threading.Thread(target=lambda: got.update(holder=holder.get_or_fetch("k", slow_fetch, FakeClock())))
     thread.start()
     deadline = time.monotonic() + 5
-    while not r.exists(f"{NS}:lock:k"):
+    while not r.exists(f"{NS}:{{k}}:lock"):
         assert time.monotonic() < deadline
         time.sleep(0.01)
     got["other"] = other.get_or_fetch("k", lambda: fetches.append("other") or token("from-other"), FakeClock())
     thread.join(timeout=5)
     assert fetches == ["holder"]
     assert (got["holder"].value, got["other"].value) == ("from-holder", "from-holder")
-    assert r.exists(f"{NS}:lock:k") == 0  # released, and the keeper thread no longer renews it
+    assert r.exists(f"{NS}:{{k}}:lock") == 0  # released, and the keeper thread no longer renews it
     time.sleep(0.3)
-    assert r.exists(f"{NS}:lock:k") == 0
+    assert r.exists(f"{NS}:{{k}}:lock") == 0
     assert [t.name for t in threading.enumerate() if t.name == "atomic-sdk-lock-keeper"] == []
 
 
@@ -210,26 +211,25 @@ async def test_async_live_holder_slower_than_lock_ttl_keeps_the_lock(redis_serve
     assert (first.value, second.value) == ("from-holder", "from-holder")
 
 
-def test_a_waiter_fetches_itself_after_wait_timeout(
-    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_waiter_never_fetches_beside_a_live_holder_and_fails_at_its_wait_bound(redis_server: RedisServer) -> None:
     r = redis.Redis.from_url(redis_server.url)
-    r.set(f"{NS}:lock:k", "stuck-holder", px=60_000)
+    r.set(f"{NS}:{{k}}:lock", "stuck-holder", px=60_000)
     cache = bound(RedisTokenCache(redis_server.url, wait_timeout=0.3, poll_interval=0.02))
     calls: list[int] = []
-    with caplog.at_level(logging.WARNING, logger="atomic_sdk"):
-        got = cache.get_or_fetch("k", lambda: calls.append(1) or token("mine"), FakeClock())
-    assert (got.value, calls) == ("mine", [1])
-    expected = (
-        f"waited 0.3 s for another process to fetch an access token (Redis 127.0.0.1:{redis_server.port}/0); "
-        "fetching here"
+    started = time.monotonic()
+    with pytest.raises(TokenRequestError) as raised:
+        cache.get_or_fetch("k", lambda: calls.append(1) or token("mine"), FakeClock())
+    assert 0.3 <= time.monotonic() - started < 2.0
+    assert calls == []  # a second request beside a live holder is what stampedes a rate-limited endpoint
+    assert str(raised.value).startswith(
+        f"gave up after waiting 0.3 s (the client's timeout plus lock_ttl) for another process's token request "
+        f"for this key (Redis 127.0.0.1:{redis_server.port}/0); its holder is alive"
     )
-    assert [rec.getMessage() for rec in caplog.records] == [expected]
 
 
 async def test_async_waiter_recovers_when_a_dead_holders_lock_expires(redis_server: RedisServer) -> None:
     r = redis.Redis.from_url(redis_server.url)
-    r.set(f"{NS}:lock:k", "dead-holder", px=400)
+    r.set(f"{NS}:{{k}}:lock", "dead-holder", px=400)
     cache = bound(RedisTokenCache(redis_server.url, poll_interval=0.02))
     calls: list[int] = []
 
@@ -253,15 +253,15 @@ def test_discard_drops_the_rejected_token_only(redis_server: RedisServer) -> Non
     r = redis.Redis.from_url(redis_server.url, decode_responses=True)
     clock = FakeClock()
     first = cache.get_or_fetch("k", lambda: token("first"), clock)
-    store_from_another_process(redis_server.url, "k", "newer-from-another-process")
-    newer = r.hgetall(f"{NS}:token:k")
+    store_from_another_process(redis_server.url, "k", "newer-from-another-process", ttl_s=7200.0)
+    newer = r.hgetall(f"{NS}:{{k}}:token")
     cache.discard("k", first)  # stale: Redis already holds a newer token
-    assert r.hgetall(f"{NS}:token:k") == newer
+    assert r.hgetall(f"{NS}:{{k}}:token") == newer
     clock.now += 3600  # past the local copy's refresh time: read Redis again
     current = cache.get_or_fetch("k", lambda: token("unused", now=clock.now), clock)
     assert current.value == "newer-from-another-process"
     asyncio.run(cache.adiscard("k", current))
-    assert r.exists(f"{NS}:token:k") == 0
+    assert r.exists(f"{NS}:{{k}}:token") == 0
     assert cache.get_or_fetch("k", lambda: token("third", now=clock.now), clock).value == "third"
 
 
@@ -334,7 +334,7 @@ def test_secrets_and_tokens_never_reach_logs_or_reprs(caplog: pytest.LogCaptureF
         r = redis.Redis.from_url(f"redis://:pa55-word@127.0.0.1:{server.port}/0", decode_responses=True)
         secrets = [c.client_secret for c in sb.credentials.values()]
         issued = [value for value in sb.sensitive_values() if value not in secrets]
-        assert len(r.keys(f"{NS}:token:*")) == 1
+        assert len(r.keys(f"{NS}:*:token")) == 1
         assert sb.token_requests_by_role() == {"auth": 2}
     assert len(issued) == 2 and all(issued)
     text = caplog.text + repr(client) + repr(good) + str(good) + repr(wrong)
@@ -363,7 +363,7 @@ def test_your_own_redis_clients_sync_and_async(redis_server: RedisServer) -> Non
         assert await async_client.ping() is True
         assert sync_client.ping() is True
         await async_client.aclose()
-        assert list(keys(redis_server)) == [f"tenant-a:token:{key}"]
+        assert list(keys(redis_server)) == [f"tenant-a:{{{key}}}:token"]
 
     asyncio.run(run())
 
@@ -373,7 +373,7 @@ def test_configuration_errors_are_named(redis_server: RedisServer) -> None:
         RedisTokenCache()
     with pytest.raises(ConfigurationError, match="exactly one of url= or client="):
         RedisTokenCache(redis_server.url, client=redis.Redis())
-    with pytest.raises(ConfigurationError, match="not a valid Redis URL"):
+    with pytest.raises(ConfigurationError, match=r"url must be one of redis://.* \(the scheme given is 'http'\)"):
         RedisTokenCache("http://127.0.0.1:1")
     with pytest.raises(ConfigurationError, match="lock_ttl must be a positive number of seconds, got 0"):
         RedisTokenCache(redis_server.url, lock_ttl=0)
@@ -486,7 +486,7 @@ def test_stale_while_error_keeps_the_cached_token_when_the_refresh_fails(
             # Redis drops the entry at refresh time (its TTL is expiry minus leeway); the injected clock
             # cannot move Redis's, so the expiry is done by hand.
             r = redis.Redis.from_url(redis_server.url)
-            token_key = f"{NS}:token:{token_cache_key('one-id', server.token_url)}"
+            token_key = f"{NS}:{{{token_cache_key('one-id', server.token_url)}}}:token"
             assert r.delete(token_key) == 1
             clock.advance(60)
             server.token_replies = [Reply.json(503, {"error": "unavailable"})] * 2
@@ -504,7 +504,7 @@ def test_stale_while_error_keeps_the_cached_token_when_the_refresh_fails(
             ] * 4
             warnings = [rec.getMessage() for rec in caplog.records if rec.levelno == logging.WARNING]
             assert len(warnings) == 1 and "using the cached token" in warnings[0]
-            assert r.exists(f"{NS}:lock:{token_cache_key('one-id', server.token_url)}") == 0  # lock released
+            assert r.exists(f"{NS}:{{{token_cache_key('one-id', server.token_url)}}}:lock") == 0  # lock released
             clock.advance(41)  # expired: now the failure is the caller's
             server.token_replies = [Reply.json(503, {})] * 2
             with pytest.raises(TokenRequestError):

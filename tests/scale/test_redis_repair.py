@@ -19,7 +19,7 @@ NS = "atomic-sdk"
 
 
 def token_key(sb: Sandbox, role: str = "auth") -> str:
-    return f"{NS}:token:{token_cache_key(sb.credentials[role].client_id, sb.token_url)}"
+    return f"{NS}:{{{token_cache_key(sb.credentials[role].client_id, sb.token_url)}}}:token"
 
 
 def sealed_entry(cache: RedisTokenCache, key: str, redis_key: str, plaintext: dict[str, object]) -> str:
@@ -75,7 +75,7 @@ def test_an_absurd_stored_leeway_is_not_trusted(redis_server: RedisServer, caplo
         cache = RedisTokenCache(redis_server.url)
         with sb.client(token_cache=cache) as client:
             list_sites.sync_detailed(client=client)  # binds the key, stores a good entry
-            cache_key = key.rsplit(":", 1)[1]
+            cache_key = key.split("{", 1)[1].split("}", 1)[0]
             forged = sealed_entry(cache, cache_key, key, {"access_token": sb.issue_token("auth"), "leeway": leeway})
         r.hset(key, mapping={"sealed": forged})
         with caplog.at_level(logging.WARNING, logger="atomic_sdk"), sb.client(token_cache=RedisTokenCache(redis_server.url)) as other:
@@ -108,7 +108,7 @@ def test_an_entry_sealed_with_another_secret_is_treated_as_absent(redis_server: 
 def test_a_lock_without_expiry_is_deleted(redis_server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
     r = redis.Redis.from_url(redis_server.url)
     with Sandbox() as sb:
-        lock = token_key(sb).replace(":token:", ":lock:")
+        lock = token_key(sb).removesuffix(":token") + ":lock"
         r.set(lock, "someone-without-px")
         cache = RedisTokenCache(redis_server.url, wait_timeout=30.0)
         with caplog.at_level(logging.WARNING, logger="atomic_sdk"), sb.client(token_cache=cache) as client:

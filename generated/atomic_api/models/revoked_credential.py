@@ -6,9 +6,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..errors import MissingFieldError
 
 T = TypeVar("T", bound="RevokedCredential")
+
+_REQUIRED_ORDER: tuple[str, ...] = ("clientId",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(("clientId",))
 
 
@@ -16,10 +19,10 @@ _KNOWN_KEYS: frozenset[str] = frozenset(("clientId",))
 class RevokedCredential:
     """
     Attributes:
-        client_id (str | Unset): The client id that was revoked.
+        client_id (str): The client id that was revoked.
     """
 
-    client_id: str | Unset = UNSET
+    client_id: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -27,9 +30,11 @@ class RevokedCredential:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client_id is not UNSET:
-            field_dict["clientId"] = client_id
+        field_dict.update(
+            {
+                "clientId": client_id,
+            }
+        )
 
         return field_dict
 
@@ -42,6 +47,11 @@ class RevokedCredential:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -49,7 +59,7 @@ class RevokedCredential:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        client_id = src_dict.get("clientId", UNSET)
+        client_id = src_dict["clientId"]
 
         # Atomic customisation: arguments by position, in the order the class declares its fields; a keyword
         # call costs attrs' __init__ about three times as much, once per item of a list.

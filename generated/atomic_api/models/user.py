@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def _load_refs() -> None:
     _refs_loaded = True
 
 
+_REQUIRED_ORDER: tuple[str, ...] = ("id",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "id",
@@ -50,7 +53,7 @@ class User:
     """A customer.
 
     Attributes:
-        id (str | Unset):
+        id (str):
         preferences (UserPreferences | Unset): Notification preferences of a customer.
         preferences_updated (datetime.datetime | Unset):
         created (datetime.datetime | Unset):
@@ -59,7 +62,7 @@ class User:
         segments (UserSegments | Unset): Segment membership; returned by getUser only, shape unknown.
     """
 
-    id: str | Unset = UNSET
+    id: str
     preferences: UserPreferences | Unset = UNSET
     preferences_updated: datetime.datetime | Unset = UNSET
     created: datetime.datetime | Unset = UNSET
@@ -94,9 +97,11 @@ class User:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
         if preferences is not UNSET:
             field_dict["preferences"] = preferences
         if preferences_updated is not UNSET:
@@ -121,6 +126,11 @@ class User:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -128,7 +138,7 @@ class User:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        id = src_dict.get("id", UNSET)
+        id = src_dict["id"]
 
         _preferences = src_dict.get("preferences", UNSET)
         preferences: UserPreferences | Unset

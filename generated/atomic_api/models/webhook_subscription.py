@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import MissingFieldError
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ def _load_refs() -> None:
     _refs_loaded = True
 
 
+_REQUIRED_ORDER: tuple[str, ...] = ("id",)
+_REQUIRED_KEYS: frozenset[str] = frozenset(_REQUIRED_ORDER)
 _KNOWN_KEYS: frozenset[str] = frozenset(
     (
         "id",
@@ -48,7 +51,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 class WebhookSubscription:
     """
     Attributes:
-        id (str | Unset):
+        id (str):
         types (list[str] | Unset):
         url (str | Unset):
         headers (WebhookSubscriptionHeaders | Unset):
@@ -59,7 +62,7 @@ class WebhookSubscription:
         updated (datetime.datetime | Unset):
     """
 
-    id: str | Unset = UNSET
+    id: str
     types: list[str] | Unset = UNSET
     url: str | Unset = UNSET
     headers: WebhookSubscriptionHeaders | Unset = UNSET
@@ -101,9 +104,11 @@ class WebhookSubscription:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["id"] = id
+        field_dict.update(
+            {
+                "id": id,
+            }
+        )
         if types is not UNSET:
             field_dict["types"] = types
         if url is not UNSET:
@@ -134,6 +139,11 @@ class WebhookSubscription:
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
+        # Atomic customisation: name the model and every missing field instead of a bare KeyError.
+        if not src_dict.keys() >= _REQUIRED_KEYS:
+            raise MissingFieldError(
+                cls.__name__, [key for key in _REQUIRED_ORDER if key not in src_dict]
+            )
         # Atomic customisation: fields are read from src_dict in place (the stock template copies it and pops
         # each field); what is left over, usually nothing, is collected here in one pass.
         d = (
@@ -141,7 +151,7 @@ class WebhookSubscription:
             if _KNOWN_KEYS.issuperset(src_dict)
             else {k: v for k, v in src_dict.items() if k not in _KNOWN_KEYS}
         )
-        id = src_dict.get("id", UNSET)
+        id = src_dict["id"]
 
         types = cast(list[str], src_dict.get("types", UNSET))
 

@@ -5,17 +5,20 @@
 from __future__ import annotations
 
 import abc
+import contextvars
 import hashlib
 import logging
+import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from attrs import frozen
 
-from .._errors import SyncCallInEventLoopError, TokenRequestError
+from .._errors import SyncCallInEventLoopError, TokenRateLimitedError, TokenRequestError
 from .._options import Clock
 
 if TYPE_CHECKING:
@@ -62,11 +65,19 @@ class BoundedFetch(Generic[R]):
     bound its waits without a change to the ``get_or_fetch`` signature.
     """
 
-    __slots__ = ("_fn", "wait_timeout")
+    __slots__ = ("_fn", "give_up", "wait_timeout")
 
-    def __init__(self, fn: Callable[[], R], wait_timeout: float) -> None:
+    def __init__(
+        self,
+        fn: Callable[[], R],
+        wait_timeout: float,
+        give_up: Callable[[float], BaseException | None] | None = None,
+    ) -> None:
         self._fn = fn
         self.wait_timeout = wait_timeout
+        # Asked while waiting, with the waiter's deadline: an error to end the wait now (e.g. the token
+        # endpoint's Retry-After outlasts the deadline), or None to keep waiting.
+        self.give_up = give_up
 
     def __call__(self) -> R:
         return self._fn()
@@ -76,6 +87,25 @@ def wait_timeout_of(fetch: object) -> float:
     """Seconds a cache may wait for another fetch on behalf of the caller that passed ``fetch``."""
     value = getattr(fetch, "wait_timeout", None)
     return float(value) if isinstance(value, (int, float)) and value > 0 else DEFAULT_WAIT_TIMEOUT
+
+
+# Set by a cache around the fetch it runs (RedisTokenCache publishes the backoff for the whole fleet).
+_rate_limit_listener: contextvars.ContextVar[Callable[[float], None] | None] = contextvars.ContextVar(
+    "atomic_sdk_rate_limit_listener", default=None
+)
+
+
+def report_rate_limited(delay: float) -> None:
+    """Called by a token fetch that got a 429 and waits ``delay`` seconds (Retry-After or its backoff) before
+    its next attempt; the cache running that fetch may tell other processes (RedisTokenCache does). Never raises.
+    """
+    listener = _rate_limit_listener.get()
+    if listener is None:
+        return
+    try:
+        listener(delay)
+    except Exception:  # a cache's bookkeeping must never fail the fetch
+        logger.debug("reporting a token endpoint backoff to the cache failed", exc_info=True)
 
 
 def token_cache_key(client_id: str, token_url: str) -> str:
@@ -146,6 +176,22 @@ class _Abandoned(Exception):
     """The holder of a fetch went away without a result; waiters claim the fetch again."""
 
 
+class GaveUpWaiting(Exception):
+    """Mixin of the errors a caller raises when *its own* wait bound ran out (not when a fetch failed).
+
+    A caller's deadline is its own: when the thread or task running a key's fetch raises one of these, the
+    callers waiting for it are not failed with it; each claims the fetch again and waits on its own bound.
+    """
+
+
+class WaitTimeoutError(TokenRequestError, GaveUpWaiting):
+    """A caller waited as long as its bound allows for another caller's token request, which is still running."""
+
+
+class WaitRateLimitedError(TokenRateLimitedError, GaveUpWaiting):
+    """The fleet is backing off (a published 429 Retry-After) past this caller's wait bound."""
+
+
 class _Holder:
     """Who runs a fetch: a thread (sync) or a task on an event loop (async)."""
 
@@ -175,7 +221,7 @@ class _Holder:
 class _Flight:
     """One fetch under way: its result, who runs it, and the token it refreshes (if any)."""
 
-    __slots__ = ("future", "holder", "refreshing")
+    __slots__ = ("future", "holder", "own_error", "refreshing")
 
     def __init__(self, holder: _Holder, refreshing: AccessToken | None) -> None:
         # A fetch happens once per key and token lifetime: the import is off the hot path.
@@ -186,6 +232,8 @@ class _Flight:
         self.future.set_running_or_notify_cancel()
         self.holder = holder
         self.refreshing = refreshing
+        # Set when the fetching caller gave up on its own bound: raised to that caller only.
+        self.own_error: BaseException | None = None
 
 
 class _Slot:
@@ -202,6 +250,18 @@ class _Slot:
         self.warned_for: AccessToken | None = None
 
 
+_in_memory_caches: weakref.WeakSet[InMemoryTokenCache] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for cache in list(_in_memory_caches):
+        cache._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 class InMemoryTokenCache(TokenCache):
     """The default cache: tokens in this process's memory, one fetch per key at a time.
 
@@ -216,9 +276,27 @@ class InMemoryTokenCache(TokenCache):
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        _in_memory_caches.add(self)
+
+    def _after_fork(self) -> None:
+        # In a child process only the forking thread exists: a lock another thread held stays held for ever,
+        # and a fetch it ran never finishes. New locks, no fetch in flight; the tokens themselves stay valid.
+        self._lock = threading.Lock()
+        self._tasks = set()
+        for slot in self._slots.values():
+            slot.lock = threading.Lock()
+            slot.inflight = None
 
     def __repr__(self) -> str:
         return f"InMemoryTokenCache(keys={len(self._slots)})"
+
+    def peek(self, key: str, clock: Clock) -> AccessToken | None:
+        """The cached token for ``key`` if it needs no refresh yet; no locking, no fetch."""
+        slot = self._slots.get(key)
+        if slot is None:
+            return None
+        current = slot.token
+        return current if current is not None and clock() < current.refresh_at else None
 
     def _slot(self, key: str) -> _Slot:
         # Hot path: a dict read is atomic, and slots are never removed, so no lock is needed to find one.
@@ -287,7 +365,13 @@ class InMemoryTokenCache(TokenCache):
             now = clock()
             stale = flight.refreshing
             if stale is None or slot.token is not stale or now >= stale.expires_at:
-                _settle(flight.future, exc=exc)
+                if isinstance(exc, GaveUpWaiting):
+                    # The fetching caller's own wait bound ran out: its waiters are not failed with it, each
+                    # takes the fetch over with its own deadline (a shared deadline would fail them all).
+                    flight.own_error = exc
+                    _settle(flight.future, exc=_Abandoned())
+                else:
+                    _settle(flight.future, exc=exc)
                 return None
             slot.retry_refresh_at = now + min(REFRESH_RETRY, (stale.expires_at - now) / 2)
             first = slot.warned_for is not stale
@@ -351,6 +435,7 @@ class InMemoryTokenCache(TokenCache):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _waited_too_long(flight, fetch)
+            _give_up_early(fetch, deadline)
             try:
                 return flight.future.result(timeout=min(_POLL_INTERVAL, remaining))
             except _Abandoned:
@@ -387,6 +472,8 @@ class InMemoryTokenCache(TokenCache):
                 task.add_done_callback(self._tasks.discard)
                 # Our own fetch: no bound beyond the fetch's own (timeouts, attempts).
                 token = await _await_flight(flight, None, fetch)
+                if token is None and flight.own_error is not None:
+                    raise flight.own_error
             else:
                 if deadline is None:
                     deadline = time.monotonic() + wait_timeout_of(fetch)
@@ -425,6 +512,7 @@ async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) 
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise _waited_too_long(flight, fetch)
+                _give_up_early(fetch, deadline)
                 timeout = min(timeout, remaining)
             done, _ = await asyncio.wait({waiter}, timeout=timeout)
             if done:
@@ -474,6 +562,14 @@ def _refuse_waiting_on_own_loop(flight: _Flight) -> None:
             "the async API (await list_cards.asyncio(...)), or move the sync call to a worker thread "
             "(await asyncio.to_thread(...))"
         )
+
+
+def _give_up_early(fetch: object, deadline: float) -> None:
+    give_up = getattr(fetch, "give_up", None)
+    if give_up is not None:
+        exc = give_up(deadline)
+        if exc is not None:
+            raise exc
 
 
 def _waited_too_long(flight: _Flight, fetch: object) -> TokenRequestError:

@@ -26,7 +26,7 @@ from .._retries import (
     send_within_deadline,
 )
 from .._roles import Role
-from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, token_cache_key
+from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, report_rate_limited, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -37,7 +37,7 @@ DEFAULT_LEEWAY = 60.0
 # large JWT; a body far past that is a fault or an attack, and is refused before it is read whole.
 MAX_TOKEN_RESPONSE = 64 * 1024
 # The longest lifetime a token is kept for, whatever expires_in says: a year-long (or 1e17 s) token would
-# otherwise overflow a cache's expiry arithmetic; an absurd value is a fault, and refreshing daily costs nothing.
+# otherwise overflow a cache's TTL (Redis PEXPIRE) or be kept for ever; refreshing daily costs nothing.
 MAX_LIFETIME = 86400.0
 # AtomicClient httpx_args that token requests do not take: hooks and params are for API calls (a hook would
 # see the Basic credentials and the token), the rest (transport, mounts, proxy, cert, limits, ...) applies.
@@ -236,7 +236,7 @@ class TokenProvider:
         started = self._clock()
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
         try:
-            response = send_with_retries(attempt, request, self._policy)
+            response = send_with_retries(attempt, request, self._policy, _publish_rate_limit)
         except httpx.TransportError as exc:
             raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
         # Handed over without a local: no frame of this call keeps the body (see _outcome).
@@ -261,7 +261,7 @@ class TokenProvider:
         started = self._clock()
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
         try:
-            response = await asend_with_retries(attempt, request, self._policy)
+            response = await asend_with_retries(attempt, request, self._policy, _publish_rate_limit)
         except httpx.TransportError as exc:
             raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
         return self._outcome(response, bodies.pop(), credentials, role, started)
@@ -398,6 +398,13 @@ class TokenProvider:
     def release_async(self) -> None:
         """From sync code: close every loop's async HTTP client on its own loop (they are rebuilt on use)."""
         self._async_clients.release_all()
+
+
+def _publish_rate_limit(response: httpx.Response, wait: float) -> None:
+    # A 429 the fetch waits out: the cache tells the fleet (RedisTokenCache publishes the backoff, so other
+    # processes wait instead of asking the token endpoint themselves).
+    if response.status_code == 429:
+        report_rate_limited(wait)
 
 
 def _attempts(request: httpx.Request) -> int:

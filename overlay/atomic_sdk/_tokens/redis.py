@@ -17,10 +17,22 @@ from collections.abc import Callable
 from typing import Any
 
 from .._credentials import Credentials
-from .._errors import ConfigurationError, MissingExtraError
+from .._errors import ConfigurationError, MissingExtraError, TokenRateLimitedError
 from .._loop_local import LoopLocal
 from .._options import Clock
-from .cache import AccessToken, AsyncFetch, BoundedFetch, Fetch, InMemoryTokenCache, TokenCache, wait_timeout_of
+from .cache import (
+    AccessToken,
+    AsyncFetch,
+    BoundedFetch,
+    Fetch,
+    InMemoryTokenCache,
+    TokenCache,
+    WaitRateLimitedError,
+    WaitTimeoutError,
+    _rate_limit_listener,
+    wait_timeout_of,
+)
+from .redis_topology import build_clients, describe_client, kind_of, parse_redis_url
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -30,6 +42,9 @@ DEFAULT_POLL_INTERVAL = 0.05
 DEFAULT_SOCKET_TIMEOUT = 0.5
 DEFAULT_OUTAGE_RETRY = 5.0
 
+# Every script touches one credential's keys only, and they share a hash tag ({<key>}), so each runs on the
+# one Redis Cluster node that owns that slot.
+
 # Delete the key only while it still holds the caller's value: a lock is released by its owner only,
 # and a rejected token is dropped only if no other process has stored a newer one meanwhile.
 _RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -37,6 +52,37 @@ _RELEASE_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 _RENEW_LOCK = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 )
+# Take the fetch lock unless the fleet is backing off (a published 429): 0 taken, -1 held by someone else,
+# or the backoff's remaining milliseconds. KEYS: lock, backoff; ARGV: owner, lock TTL in ms.
+_CLAIM_LOCK = """
+local backoff = redis.call('PTTL', KEYS[2])
+if backoff > 0 then return backoff end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+return -1
+"""
+# Publish a backoff (the token endpoint answered 429) unless a longer one runs already. KEYS: backoff;
+# ARGV: milliseconds.
+_PUBLISH_BACKOFF = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  return 1
+end
+return 0
+"""
+# Fenced store: the writer's token replaces the stored one only while the writer still holds the fetch lock,
+# or when it lives longer than the stored one (it is newer). A holder that stalled past lock_ttl (a GC or VM
+# pause) therefore cannot overwrite the newer token another process stored meanwhile. KEYS: token, lock;
+# ARGV: sealed, fingerprint, TTL in ms, owner ('' for none). 1 stored, 0 refused.
+_STORE_FENCED = """
+local held = ARGV[4] ~= '' and redis.call('GET', KEYS[2]) == ARGV[4]
+if not held and redis.call('TYPE', KEYS[1]).ok == 'hash' and redis.call('HEXISTS', KEYS[1], 'sealed') == 1 then
+  if redis.call('PTTL', KEYS[1]) > tonumber(ARGV[3]) then return 0 end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'sealed', ARGV[1], 'fp', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
 # Entries are matched by a keyed fingerprint of the token (the token itself is only stored encrypted).
 _DISCARD_TOKEN = "if redis.call('HGET', KEYS[1], 'fp') == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 # Delete an unusable token entry, unless another process replaced it meanwhile: a key of another type goes,
@@ -58,6 +104,13 @@ _HKDF_SALT = b"atomic-sdk redis token cache v1"
 _NONCE_BYTES = 12
 # A stored leeway beyond this is not one the SDK wrote (tokens last hours, leeway is at most half of that).
 MAX_STORED_LEEWAY = 86_400.0
+# The longest a token entry is kept in Redis: an absurd expires_in (1e17 s) must neither overflow PEXPIRE
+# (which would look like an outage) nor pin a token for ever.
+MAX_STORED_TTL = 86_400.0
+# A 429 without Retry-After still stops the fleet for this long (the provider's own backoff is not known here).
+DEFAULT_RATE_LIMIT_BACKOFF = 5.0
+# The longest backoff published for the fleet, whatever Retry-After says.
+MAX_PUBLISHED_BACKOFF = 3600.0
 
 
 class _Unusable(Exception):
@@ -106,7 +159,7 @@ class _Sealer:
 
     def seal(self, token: AccessToken, aad: bytes) -> str:
         nonce = os.urandom(_NONCE_BYTES)
-        leeway = token.expires_at - token.refresh_at
+        leeway = min(token.expires_at - token.refresh_at, MAX_STORED_LEEWAY)
         plaintext = json.dumps({"access_token": token.value, "leeway": leeway}).encode("utf-8")
         return base64.b64encode(nonce + self._aead.encrypt(nonce, plaintext, aad)).decode("ascii")
 
@@ -152,37 +205,47 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _describe_target(client: Any) -> str:
-    """host:port/db of a redis-py client, never its password."""
-    try:
-        kwargs = client.connection_pool.connection_kwargs
-    except AttributeError:
-        return "redis"
-    if kwargs.get("path"):
-        return f"unix:{kwargs['path']}"
-    return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}/{kwargs.get('db', 0)}"
-
-
 class RedisTokenCache(TokenCache):
     """Shares access tokens between processes and hosts through Redis (``pip install 'atomic-sdk[redis]'``).
 
     Each process keeps its own in-memory copy (no Redis round trip per request). When a token is missing or
     due for refresh, one process takes a Redis lock (``SET NX PX`` with a random owner value, renewed every
     ``lock_ttl / 3`` while the owner fetches, released only by its owner, expiring at most ``lock_ttl``
-    after the owner dies) and requests a token; the others
-    poll Redis every ``poll_interval`` until the token appears or the lock goes, for at most
-    ``wait_timeout`` seconds, after which they request a token themselves. So a cold start of N
-    processes sends one token request per credential.
+    after the owner dies) and requests a token; the others poll Redis every ``poll_interval`` until the token
+    appears, and never request one themselves while the lock is alive. So a cold start of N processes sends
+    one token request per credential, and a live holder is the only process asking the token endpoint.
 
-    Tokens are stored under ``{namespace}:token:<sha256 of token URL and client id>`` with a TTL of
-    expiry minus the leeway, so Redis drops them when they are due for refresh. Keys never contain
+    **The 429 rule.** When the token endpoint keeps answering 429 (the provider raises
+    ``TokenRateLimitedError``), the holder publishes the backoff (the Retry-After, else
+    ``DEFAULT_RATE_LIMIT_BACKOFF``; at most ``MAX_PUBLISHED_BACKOFF``) in Redis before it releases the lock;
+    until it runs out nobody takes the lock. A caller whose wait bound ends before the backoff does fails at
+    once with ``TokenRateLimitedError`` (``retry_after`` set, no request sent).
+
+    **The deadline rule.** A call waits for someone else's token request (another process holding the lock,
+    or a thread or task of its own process) for at most the client's timeout plus ``lock_ttl``
+    (``wait_timeout`` when given), counted from the start of the call. A dead holder costs at most
+    ``lock_ttl``: its lock expires and a waiter takes the request over, with the client's full timeout for its
+    own request. A thread or task whose in-process leader died or gave up on its own deadline takes over in
+    the same way, on its own deadline. So no call fails because another process or thread died, as long as
+    the token endpoint answers within the client's timeout. A call that reaches its bound while a live
+    holder still fetches fails with ``TokenRequestError`` instead of sending a second request.
+
+    **Fenced writes.** A token is stored (one Lua script) only while its writer still holds the lock, or when
+    it lives longer than the stored one: a holder that stalled past ``lock_ttl`` cannot overwrite the newer
+    token of the process that took over (it uses that newer token too).
+
+    Keys are ``{namespace}:{<sha256 of token URL and client id>}:token`` (and ``:lock``, ``:backoff``): one
+    credential's keys share a Redis Cluster hash tag, so every script runs on one node. Keys never contain
     secrets, and the token is encrypted at rest (AES-256-GCM, key derived with HKDF-SHA256 from the
-    credential's client secret): whoever can read Redis but does not hold the secret cannot use it. An
-    entry that cannot be used (a value of another type, missing fields, failed decryption, an absurd
-    leeway) is deleted and replaced by a fresh token, logged once; it never turns into an outage.
+    credential's client secret). An entry that cannot be used (a value of another type, missing fields,
+    failed decryption, an absurd leeway) is deleted and replaced by a fresh token, logged once. A token's
+    TTL in Redis is at most ``MAX_STORED_TTL`` (a day).
 
     If Redis is unreachable, the cache logs one WARNING and behaves like ``InMemoryTokenCache`` (API calls
     still succeed); it tries Redis again after ``outage_retry`` seconds and logs at INFO when it answers.
+    Outages are tracked per node: with a Cluster, a dead shard only affects the credentials whose slot it
+    serves. A wrong topology is a ``ConfigurationError`` that says what to use (a ``MOVED`` answer to a
+    ``redis://`` URL means the server is a Cluster node: use ``redis+cluster://``).
 
     Example::
 
@@ -192,17 +255,22 @@ class RedisTokenCache(TokenCache):
         client = AtomicClient.from_env(token_cache=cache)
 
     Arguments:
-        url: a redis-py URL (``redis://``, ``rediss://``, ``unix://``); the cache builds its own sync and
-            (per event loop) async clients with short timeouts and no retries, so an outage is noticed fast.
-        client: your own ``redis.Redis`` instead of ``url``.
-        async_client: your own ``redis.asyncio.Redis``, with ``client``.
-        namespace: prefix of every key.
+        url: ``redis://[user:password@]host:port/db``, ``rediss://…`` (TLS), ``unix:///path``;
+            ``redis+cluster://host:port[,host:port…]`` for a Redis Cluster (its startup nodes);
+            ``redis+sentinel://host:port[,host:port…]/service_name[/db]`` for the master Sentinel names
+            ``service_name``; ``rediss+cluster://`` and ``rediss+sentinel://`` for TLS. The cache builds its
+            own sync and (per event loop) async clients with short timeouts and no retries, so an outage is
+            noticed fast. Valkey serves every form.
+        client: your own sync redis-py client instead of ``url``: ``redis.Redis``,
+            ``redis.cluster.RedisCluster`` or ``redis.sentinel.Sentinel(...).master_for(...)``.
+        async_client: the matching ``redis.asyncio`` client, with ``client``.
+        namespace: prefix of every key (no ``{`` or ``}``: they would change the Cluster hash tag).
         lock_ttl: seconds a fetch lock outlives its owner if the owner dies (a live owner renews it).
-        wait_timeout: longest wait for another process's fetch before fetching here (default 2 × lock_ttl;
-            never longer than the calling client's timeout: every wait on someone else's fetch is bounded).
+        wait_timeout: longest wait for another caller's token request (default: the calling client's
+            timeout plus ``lock_ttl``).
         poll_interval: seconds between checks while waiting (jittered ±50 %).
         socket_timeout: connect/read timeout of the clients built from ``url``.
-        outage_retry: seconds to use memory only after Redis failed, before trying Redis again.
+        outage_retry: seconds to use memory only after a Redis node failed, before trying it again.
     """
 
     def __init__(
@@ -221,9 +289,7 @@ class RedisTokenCache(TokenCache):
         try:
             import redis
             import redis.asyncio
-            import redis.asyncio.retry
-            import redis.backoff
-            import redis.retry
+            import redis.exceptions
 
             crypto = _Crypto()
         except ImportError as exc:
@@ -237,6 +303,8 @@ class RedisTokenCache(TokenCache):
         self._sealers: dict[str, _Sealer] = {}
         self._reported: set[str] = set()
         self._response_error: type[BaseException] = redis.ResponseError
+        self._ask_error: type[BaseException] = redis.exceptions.AskError  # MovedError is one
+        self._cluster_error: type[BaseException] = redis.exceptions.RedisClusterException
         if (url is None) == (client is None):
             raise ConfigurationError("RedisTokenCache needs exactly one of url= or client=")
         if url is not None and async_client is not None:
@@ -250,87 +318,161 @@ class RedisTokenCache(TokenCache):
             _check_seconds(name, value)
         if wait_timeout is not None:
             _check_seconds("wait_timeout", wait_timeout)
-        if not isinstance(namespace, str) or not namespace:
-            raise ConfigurationError("namespace must be a non-empty string")
-        self._redis_errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        if not isinstance(namespace, str) or not namespace or "{" in namespace or "}" in namespace:
+            raise ConfigurationError("namespace must be a non-empty string without { or } (the hash tag's braces)")
+        self._redis_errors: tuple[type[BaseException], ...] = (
+            redis.RedisError,
+            redis.exceptions.RedisClusterException,
+            OSError,
+        )
         # Clients built here are closed here; clients passed in belong to the caller.
         self._owns_clients = url is not None
         self._async_clients: LoopLocal[Any] | None = None
+        self._make_client: Callable[[], Any] | None = None
+        self._close_client: Callable[[Any], None] | None = None
         if url is not None:
-            try:
-                client = redis.Redis.from_url(
-                    url,
-                    retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),
-                    socket_timeout=socket_timeout,
-                    socket_connect_timeout=socket_timeout,
-                )
-            except ValueError as exc:
-                # redis-py's message names the scheme problem; the URL itself may hold a password.
-                raise ConfigurationError(f"RedisTokenCache url is not a valid Redis URL: {exc}") from None
+            target = parse_redis_url(url)
+            make_sync, make_async, close_sync, close_async = build_clients(target, socket_timeout)
+            self._kind = target.kind
+            self._close_client = close_sync
+            if target.kind == "cluster":
+                # A Cluster client connects when built: built on first use, so a cache can start during an outage.
+                client = None
+                self._make_client = make_sync
+                self._target = target.describe()
+            else:
+                try:
+                    client = make_sync()
+                except ValueError as exc:
+                    # redis-py's message names the scheme problem; the URL itself may hold a password.
+                    raise ConfigurationError(f"RedisTokenCache url is not a valid Redis URL: {exc}") from None
+                self._target = target.describe() if target.kind == "sentinel" else describe_client(client)
             # redis.asyncio connections belong to the event loop that opened them: one client per loop,
             # closed when that loop shuts down (or by aclose() on it).
-            self._async_clients = LoopLocal(
-                lambda: redis.asyncio.Redis.from_url(
-                    url,
-                    retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),
-                    socket_timeout=socket_timeout,
-                    socket_connect_timeout=socket_timeout,
-                ),
-                lambda client: client.aclose(),
-                "Redis token cache connection",
-            )
-        self._client = client
+            self._async_clients = LoopLocal(make_async, close_async, "Redis token cache connection")
+        else:
+            self._kind = kind_of(client)
+            self._target = describe_client(client)
+        self._client: Any = client
         self._async_client = async_client
-        self._target = _describe_target(client)
         self._namespace = namespace
+        self._lock_ttl = lock_ttl
         self._lock_ttl_ms = max(1, round(lock_ttl * 1000))
         self._renew_interval = lock_ttl / 3
-        self._wait_timeout = 2 * lock_ttl if wait_timeout is None else wait_timeout
+        self._wait_timeout = wait_timeout
         self._poll_interval = poll_interval
         self._outage_retry = outage_retry
         self._local = InMemoryTokenCache()
         self._state_lock = threading.Lock()
-        self._down_until: float | None = None
+        # Outages per node ("" stands for the whole target: a single server, a Sentinel master, a Cluster
+        # that could not be reached at all): node -> when to try it again.
+        self._down: dict[str, float] = {}
+        # key -> when the 429 wait this process's holder published ends (its local waiters check it).
+        self._backoff_until: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return f"RedisTokenCache(target={self._target!r}, namespace={self._namespace!r})"
 
     __str__ = __repr__
 
-    # -- keys and outage state ---------------------------------------------------------------------
+    # -- keys, clients and outage state ------------------------------------------------------------
 
     def _token_key(self, key: str) -> str:
-        return f"{self._namespace}:token:{key}"
+        return f"{self._namespace}:{{{key}}}:token"
 
     def _lock_key(self, key: str) -> str:
-        return f"{self._namespace}:lock:{key}"
+        return f"{self._namespace}:{{{key}}}:lock"
 
-    def _available(self) -> bool:
-        down_until = self._down_until
-        return down_until is None or time.monotonic() >= down_until
+    def _backoff_key(self, key: str) -> str:
+        return f"{self._namespace}:{{{key}}}:backoff"
 
-    def _mark_down(self, exc: _RedisDown) -> None:
+    def _sync(self) -> Any:
+        client = self._client
+        if client is not None:
+            return client
+        assert self._make_client is not None
         with self._state_lock:
-            first = self._down_until is None
-            self._down_until = time.monotonic() + self._outage_retry
+            if self._client is None:
+                try:
+                    self._client = self._make_client()
+                except self._redis_errors as exc:
+                    self._check_topology(exc)
+                    raise _RedisDown(exc) from exc
+            return self._client
+
+    def _node(self, key: str, client: Any) -> str:
+        """The node serving ``key`` (a Cluster's shard), "" for a single target: the unit of outage tracking."""
+        if self._kind != "cluster":
+            return ""
+        token_key = self._token_key(key)
+        try:
+            node = client.get_node_from_key(token_key)
+        except Exception:  # noqa: BLE001 - slots not known yet (an async client before its first command)
+            node = None
+        name = getattr(node, "name", None)
+        if isinstance(name, str):
+            return name
+        from redis.crc import key_slot
+
+        return f"slot {key_slot(token_key.encode())}"
+
+    def _where(self, node: str) -> str:
+        return self._target if not node else f"{self._target} (node {node})"
+
+    def _available(self, node: str) -> bool:
+        now = time.monotonic()
+        for unit in ("", node) if node else ("",):
+            until = self._down.get(unit)
+            if until is not None and now < until:
+                return False
+        return True
+
+    def _mark_down(self, node: str, exc: _RedisDown) -> None:
+        with self._state_lock:
+            first = node not in self._down
+            self._down[node] = time.monotonic() + self._outage_retry
         if first:
             logger.warning(
                 "Redis token cache at %s is unavailable (%s); using this process's memory and retrying "
                 "Redis in %.0f s. API calls continue; each process may request its own tokens meanwhile.",
-                self._target,
+                self._where(node),
                 exc,
                 self._outage_retry,
             )
         else:
-            logger.debug("Redis token cache at %s still unavailable (%s)", self._target, exc)
+            logger.debug("Redis token cache at %s still unavailable (%s)", self._where(node), exc)
 
-    def _mark_up(self) -> None:
-        if self._down_until is None:
+    def _mark_up(self, node: str) -> None:
+        if not self._down:
             return
         with self._state_lock:
-            was_down, self._down_until = self._down_until is not None, None
-        if was_down:
-            logger.info("Redis token cache at %s is available again", self._target)
+            came_back = [unit for unit in ({"", node}) if self._down.pop(unit, None) is not None]
+        for unit in came_back:
+            logger.info("Redis token cache at %s is available again", self._where(unit))
+
+    def _check_topology(self, exc: BaseException) -> None:
+        """Raise ConfigurationError when ``exc`` shows the URL names the wrong kind of Redis deployment."""
+        text = str(exc)
+        # redis-py before 6 parses MOVED/ASK into MovedError/AskError only for Cluster clients.
+        moved = isinstance(exc, self._ask_error) or (
+            isinstance(exc, self._response_error) and text.startswith(("MOVED ", "ASK "))
+        )
+        if moved and self._kind != "cluster":
+            raise ConfigurationError(
+                f"Redis at {self._target} answered MOVED: it is a Redis Cluster node, which a plain client cannot "
+                "use (each process would fetch its own tokens). Use redis+cluster://host:port[,host:port…] "
+                "(or client=redis.cluster.RedisCluster(...))"
+            ) from None
+        if isinstance(exc, self._cluster_error) and "not enabled" in text.lower():
+            raise ConfigurationError(
+                f"Redis at {self._target} is not a Cluster (cluster mode is not enabled): use redis://host:port/db "
+                "for a single server, or redis+sentinel://host:port/service_name for a Sentinel-managed master"
+            ) from None
+        if isinstance(exc, self._response_error) and "unknown command" in text.lower() and self._kind == "single":
+            raise ConfigurationError(
+                f"Redis at {self._target} does not run the commands a token cache needs ({text.split(',')[0][:60]}); if it is a "
+                "Sentinel, use redis+sentinel://host:port[,host:port…]/service_name"
+            ) from None
 
     def bind_credentials(self, key: str, credentials: Credentials) -> None:
         """Derive this key's encryption keys from the credential's secret (the secret itself is not kept)."""
@@ -350,8 +492,10 @@ class RedisTokenCache(TokenCache):
         if isinstance(fields, BaseException):
             if isinstance(fields, self._response_error) and "WRONGTYPE" in str(fields):
                 raise _Unusable("the key holds another Redis type than a hash")
+            self._check_topology(fields)
             raise _RedisDown(fields)
         if isinstance(pttl, BaseException):
+            self._check_topology(pttl)
             raise _RedisDown(pttl)
         sealed, fingerprint = (_text(item) for item in fields)
         if pttl == -2:
@@ -377,11 +521,89 @@ class RedisTokenCache(TokenCache):
             exc,
         )
 
-    def _ttl_ms(self, token: AccessToken, clock: Clock) -> int:
-        return int((token.refresh_at - clock()) * 1000)
-
     def _jittered_poll(self) -> float:
         return self._poll_interval * (0.5 + random.random())
+
+    def _budget(self, caller_wait: float) -> float:
+        """How long a call may wait for other callers' token requests (the deadline rule)."""
+        return self._wait_timeout if self._wait_timeout is not None else caller_wait + self._lock_ttl
+
+    def _store_args(self, key: str, token: AccessToken, clock: Clock, owner: str) -> list[Any] | None:
+        """EVAL arguments of the fenced store; None when the token is already due for refresh."""
+        ttl_ms = min(int((token.refresh_at - clock()) * 1000), int(MAX_STORED_TTL * 1000))
+        if ttl_ms <= 0:
+            return None
+        sealer = self._sealer(key)
+        token_key = self._token_key(key)
+        sealed = sealer.seal(token, token_key.encode())
+        return [
+            _STORE_FENCED,
+            2,
+            token_key,
+            self._lock_key(key),
+            sealed,
+            sealer.fingerprint(token.value),
+            ttl_ms,
+            owner,
+        ]
+
+    def _read_pipeline(self, client: Any, key: str) -> Any:
+        """Token fields, their TTL, the fetch lock's TTL and the backoff's TTL: one round trip."""
+        pipe = client.pipeline(transaction=False)
+        pipe.hmget(self._token_key(key), ["sealed", "fp"])
+        pipe.pttl(self._token_key(key))
+        pipe.pttl(self._lock_key(key))
+        pipe.pttl(self._backoff_key(key))
+        return pipe
+
+    def _interpret(self, key: str, results: Any, clock: Clock) -> tuple[AccessToken | None, int, str | None, int]:
+        """(token, lock PTTL (-2 none, -1 no expiry), sealed value of an unusable entry or None, backoff ms)."""
+        fields, pttl, lock_pttl, backoff_pttl = results
+        for item in (lock_pttl, backoff_pttl):
+            if isinstance(item, BaseException):
+                self._check_topology(item)
+                raise _RedisDown(item)
+        lock = lock_pttl if isinstance(lock_pttl, int) else -2
+        backoff = backoff_pttl if isinstance(backoff_pttl, int) and backoff_pttl > 0 else 0
+        try:
+            token = self._decode(key, fields, pttl, clock)
+        except _Unusable as exc:
+            self._report_unusable(key, exc)
+            return None, lock, exc.sealed, backoff
+        return token, lock, None, backoff
+
+    def _rate_limited(self, backoff_ms: int, budget: float) -> WaitRateLimitedError:
+        seconds = backoff_ms / 1000
+        return WaitRateLimitedError(
+            f"the token endpoint is rate limiting this key: every process sharing Redis {self._target} waits "
+            f"{seconds:.1f} s more before the next token request (its 429 Retry-After), longer than this call "
+            f"may wait ({budget:g} s: the client's timeout plus lock_ttl); retry after that",
+            retry_after=seconds,
+            attempts=0,
+        )
+
+    def _gave_up(self, budget: float) -> WaitTimeoutError:
+        return WaitTimeoutError(
+            f"gave up after waiting {budget:g} s (the client's timeout plus lock_ttl) for another process's "
+            f"token request for this key (Redis {self._target}); its holder is alive and still fetching, and "
+            "only one process asks the token endpoint at a time. The token endpoint may be slow or rate "
+            "limiting: check it, or raise the client's timeout"
+        )
+
+    def _report_backoff(self, seconds: float) -> None:
+        # INFO: the caller that gives up on the 429s gets TokenRateLimitedError; this only explains the wait.
+        logger.info(
+            "the token endpoint rate-limited a key; every process sharing Redis %s waits %.1f s before its next "
+            "token request for it",
+            self._target,
+            seconds,
+        )
+
+    @staticmethod
+    def _backoff_ms(seconds: float | None) -> int:
+        if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+            seconds = DEFAULT_RATE_LIMIT_BACKOFF
+        return max(1, round(min(seconds, MAX_PUBLISHED_BACKOFF) * 1000))
 
     # -- sync --------------------------------------------------------------------------------------
 
@@ -389,60 +611,20 @@ class RedisTokenCache(TokenCache):
         try:
             return fn(*args, **kwargs)
         except self._redis_errors as exc:
+            self._check_topology(exc)
             raise _RedisDown(exc) from exc
 
-    def _read_pipeline(self, client: Any, key: str) -> Any:
-        """Token fields, their TTL and the fetch lock's TTL: one round trip (sync or async client)."""
-        pipe = client.pipeline(transaction=False)
-        pipe.hmget(self._token_key(key), ["sealed", "fp"])
-        pipe.pttl(self._token_key(key))
-        pipe.pttl(self._lock_key(key))
-        return pipe
-
-    def _store_pipeline(self, client: Any, key: str, token: AccessToken, clock: Clock) -> Any:
-        """The sealed token with a TTL of refresh time minus now, atomically; None if already due."""
-        ttl_ms = self._ttl_ms(token, clock)
-        if ttl_ms <= 0:
-            return None
-        sealer = self._sealer(key)
-        token_key = self._token_key(key)
-        pipe = client.pipeline(transaction=True)
-        # DEL first: whatever the key held (even another type) is replaced, never an error.
-        pipe.delete(token_key)
-        pipe.hset(
-            token_key,
-            mapping={"sealed": sealer.seal(token, token_key.encode()), "fp": sealer.fingerprint(token.value)},
-        )
-        pipe.pexpire(token_key, ttl_ms)
-        return pipe
-
-    def _interpret(self, key: str, results: Any, clock: Clock) -> tuple[AccessToken | None, bool, str | None, bool]:
-        """(token, lock held, sealed value of an unusable entry to delete or None, lock without expiry)."""
-        fields, pttl, lock_pttl = results
-        if isinstance(lock_pttl, BaseException):
-            raise _RedisDown(lock_pttl)
-        immortal_lock = lock_pttl == -1
-        try:
-            token = self._decode(key, fields, pttl, clock)
-        except _Unusable as exc:
-            self._report_unusable(key, exc)
-            return None, lock_pttl not in (-2, -1), exc.sealed, immortal_lock
-        return token, lock_pttl not in (-2, -1), None, immortal_lock
-
-    def _read(self, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
-        """(token stored for key, whether a fetch lock is held); repairs what it cannot use."""
-        results = self._call(self._read_pipeline(self._client, key).execute, raise_on_error=False)
-        token, locked, unusable, immortal_lock = self._interpret(key, results, clock)
+    def _read(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, int, int]:
+        """(token stored for key, lock PTTL, backoff ms); repairs what it cannot use."""
+        results = self._call(self._read_pipeline(client, key).execute, raise_on_error=False)
+        token, lock, unusable, backoff = self._interpret(key, results, clock)
         if unusable is not None:
-            self._call(self._client.eval, _DELETE_UNUSABLE, 1, self._token_key(key), unusable)
-        if immortal_lock:
-            self._delete_immortal_lock(key)
-            locked = False
-        return token, locked
-
-    def _delete_immortal_lock(self, key: str) -> None:
-        if self._call(self._client.eval, _DELETE_IMMORTAL_LOCK, 1, self._lock_key(key)):
-            self._report_immortal_lock(key)
+            self._call(client.eval, _DELETE_UNUSABLE, 1, self._token_key(key), unusable)
+        if lock == -1:
+            if self._call(client.eval, _DELETE_IMMORTAL_LOCK, 1, self._lock_key(key)):
+                self._report_immortal_lock(key)
+            lock = -2
+        return token, lock, backoff
 
     def _report_immortal_lock(self, key: str) -> None:
         logger.warning(
@@ -451,90 +633,154 @@ class RedisTokenCache(TokenCache):
             self._lock_key(key),
         )
 
-    def _store(self, key: str, token: AccessToken, clock: Clock) -> None:
-        pipe = self._store_pipeline(self._client, key, token, clock)
-        if pipe is not None:
-            self._call(pipe.execute)
-
-    def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
-        # The local cache bounds its waits with the caller's timeout, as the caller's fetch asks.
-        shared = BoundedFetch(lambda: self._shared_fetch(key, fetch, clock), wait_timeout_of(fetch))
-        return self._local.get_or_fetch(key, shared, clock)
-
-    def _shared_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
-        if not self._available():
-            return fetch()
-        try:
-            token, owner = self._wait_or_lock(key, clock, wait_timeout_of(fetch))
-        except _RedisDown as exc:
-            self._mark_down(exc)
-            return fetch()
-        if token is not None:
-            self._mark_up()
+    def _store(self, client: Any, key: str, token: AccessToken, clock: Clock, owner: str) -> AccessToken:
+        """Store ``token`` (fenced); the token to use: ours, or the newer one another process stored."""
+        args = self._store_args(key, token, clock, owner)
+        if args is None or self._call(client.eval, *args):
             return token
-        keeper = _LockKeeper(self, self._lock_key(key), owner) if owner else None
-        try:
-            token = fetch()
-            try:
-                self._store(key, token, clock)
-            except _RedisDown as exc:
-                self._mark_down(exc)
-            return token
-        finally:
-            if keeper is not None:
-                keeper.stop()
-            if owner:
-                try:
-                    self._call(self._client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
-                except _RedisDown as exc:
-                    # The lock expires by itself after lock_ttl.
-                    self._mark_down(exc)
-
-    def _wait_or_lock(self, key: str, clock: Clock, caller_wait: float) -> tuple[AccessToken | None, str]:
-        """(token stored by anyone, "") or (None, owner value of the lock this thread now holds, or "")."""
-        wait = min(self._wait_timeout, caller_wait)
-        deadline = time.monotonic() + wait
-        token, locked = self._read(key, clock)
-        while token is None:
-            if not locked:
-                owner = secrets.token_hex(16)
-                if self._call(self._client.set, self._lock_key(key), owner, nx=True, px=self._lock_ttl_ms):
-                    # Someone may have stored a token between the read and the lock.
-                    token, _ = self._read(key, clock)
-                    if token is None:
-                        self._mark_up()
-                        return None, owner
-                    self._call(self._client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
-                    return token, ""
-            if time.monotonic() >= deadline:
-                self._waited_too_long(wait)
-                return None, ""
-            time.sleep(self._jittered_poll())
-            token, locked = self._read(key, clock)
-        return token, ""
-
-    def _waited_too_long(self, wait: float) -> None:
-        logger.warning(
-            "waited %.1f s for another process to fetch an access token (Redis %s); fetching here",
-            wait,
+        newer, _, _ = self._read(client, key, clock)
+        logger.info(
+            "Redis token cache at %s: a newer token was stored while this process fetched (its lock had "
+            "expired); kept and using the newer one",
             self._target,
         )
+        return newer if newer is not None else token
+
+    def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
+        token = self._local.peek(key, clock)
+        if token is not None:
+            return token
+        caller = wait_timeout_of(fetch)
+        budget = self._budget(caller)
+        deadline = time.monotonic() + budget
+        # Threads of this process wait for their leader as long as it may wait for others and then fetch.
+        shared = BoundedFetch(
+            lambda: self._shared_fetch(key, fetch, clock, deadline, budget),
+            budget + caller,
+            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
+        )
+        return self._local.get_or_fetch(key, shared, clock)
+
+    def _shared_fetch(self, key: str, fetch: Fetch, clock: Clock, deadline: float, budget: float) -> AccessToken:
+        if not self._available(""):
+            return fetch()
+        try:
+            client = self._sync()
+        except _RedisDown as exc:
+            self._mark_down("", exc)
+            return fetch()
+        node = self._node(key, client)
+        if not self._available(node):
+            return fetch()
+        try:
+            token, owner = self._wait_or_lock(client, key, clock, deadline, budget)
+        except _RedisDown as exc:
+            self._mark_down(node, exc)
+            return fetch()
+        self._mark_up(node)
+        if token is not None:
+            return token
+        keeper = _LockKeeper(self, client, self._lock_key(key), owner)
+        # A 429 the fetch waits out before its next attempt is published at once: other processes then know
+        # the endpoint's deadline (and a caller that cannot wait that long fails at once, with retry_after).
+        listening = _rate_limit_listener.set(lambda delay: self._publish_backoff(client, key, node, delay))
+        try:
+            try:
+                token = fetch()
+            except TokenRateLimitedError as exc:
+                # Published before the lock goes, so no process slips in between.
+                self._publish_backoff(client, key, node, exc.retry_after)
+                raise
+            try:
+                return self._store(client, key, token, clock, owner)
+            except _RedisDown as exc:
+                self._mark_down(node, exc)
+                return token
+        finally:
+            _rate_limit_listener.reset(listening)
+            keeper.stop()
+            try:
+                self._call(client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
+            except _RedisDown as exc:
+                # The lock expires by itself after lock_ttl.
+                self._mark_down(node, exc)
+
+    def _backoff_past(self, key: str, deadline: float, bound: float) -> WaitRateLimitedError | None:
+        """For a thread or task of this process waiting on its leader: the 429 wait the leader published if it
+        ends after ``deadline`` (the waiter fails now, as a waiter in another process would), else None."""
+        until = self._backoff_until.get(key)
+        if until is None or until <= deadline:
+            return None
+        return self._rate_limited(int((until - time.monotonic()) * 1000), bound)
+
+    def _note_backoff(self, key: str, backoff_ms: int) -> None:
+        self._backoff_until[key] = time.monotonic() + backoff_ms / 1000
+
+    def _publish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
+        backoff_ms = self._backoff_ms(seconds)
+        self._note_backoff(key, backoff_ms)
+        try:
+            published = self._call(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)
+        except _RedisDown as down:
+            self._mark_down(node, down)
+            return
+        if published:
+            self._report_backoff(backoff_ms / 1000)
+
+    def _wait_or_lock(
+        self, client: Any, key: str, clock: Clock, deadline: float, budget: float
+    ) -> tuple[AccessToken | None, str]:
+        """(token stored by anyone, "") or (None, owner value of the lock this thread now holds).
+
+        Raises WaitTimeoutError / WaitRateLimitedError when the call's deadline comes first.
+        """
+        while True:
+            token, lock, backoff = self._read(client, key, clock)
+            if token is not None:
+                return token, ""
+            if lock == -2 and not backoff:
+                owner = secrets.token_hex(16)
+                claimed = self._call(
+                    client.eval, _CLAIM_LOCK, 2, self._lock_key(key), self._backoff_key(key), owner, self._lock_ttl_ms
+                )
+                if claimed == 0:
+                    # Someone may have stored a token between the read and the lock.
+                    token, _, _ = self._read(client, key, clock)
+                    if token is None:
+                        return None, owner
+                    self._call(client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
+                    return token, ""
+                backoff = max(0, int(claimed))
+            remaining = deadline - time.monotonic()
+            if backoff:
+                if backoff / 1000 > remaining:
+                    raise self._rate_limited(backoff, budget)
+                # Sleep through the backoff; the jitter spreads the processes that race for the lock after it.
+                time.sleep(min(backoff / 1000 + self._jittered_poll(), remaining))
+                continue
+            if remaining <= 0:
+                raise self._gave_up(budget)
+            time.sleep(min(self._jittered_poll(), remaining))
 
     def discard(self, key: str, token: AccessToken) -> None:
         self._local.discard(key, token)
-        if not self._available():
+        if not self._available(""):
             return
+        node = ""
         try:
-            self._call(
-                self._client.eval, _DISCARD_TOKEN, 1, self._token_key(key), self._sealer(key).fingerprint(token.value)
-            )
+            client = self._sync()
+            node = self._node(key, client)
+            if not self._available(node):
+                return
+            fingerprint = self._sealer(key).fingerprint(token.value)
+            self._call(client.eval, _DISCARD_TOKEN, 1, self._token_key(key), fingerprint)
         except _RedisDown as exc:
-            self._mark_down(exc)
+            self._mark_down(node, exc)
 
     def close(self) -> None:
         """Close the sync client (one built from ``url``; a client passed in stays open)."""
-        if self._owns_clients:
-            self._client.close()
+        if self._owns_clients and self._client is not None and self._close_client is not None:
+            self._close_client(self._client)
 
     # -- async -------------------------------------------------------------------------------------
 
@@ -552,56 +798,106 @@ class RedisTokenCache(TokenCache):
         try:
             return await awaitable
         except self._redis_errors as exc:
+            self._check_topology(exc)
             raise _RedisDown(exc) from exc
 
-    async def _aread(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, bool]:
+    async def _aread(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, int, int]:
         results = await self._acall(self._read_pipeline(client, key).execute(raise_on_error=False))
-        token, locked, unusable, immortal_lock = self._interpret(key, results, clock)
+        token, lock, unusable, backoff = self._interpret(key, results, clock)
         if unusable is not None:
             await self._acall(client.eval(_DELETE_UNUSABLE, 1, self._token_key(key), unusable))
-        if immortal_lock:
+        if lock == -1:
             if await self._acall(client.eval(_DELETE_IMMORTAL_LOCK, 1, self._lock_key(key))):
                 self._report_immortal_lock(key)
-            locked = False
-        return token, locked
+            lock = -2
+        return token, lock, backoff
 
-    async def _astore(self, client: Any, key: str, token: AccessToken, clock: Clock) -> None:
-        pipe = self._store_pipeline(client, key, token, clock)
-        if pipe is not None:
-            await self._acall(pipe.execute())
+    async def _astore(self, client: Any, key: str, token: AccessToken, clock: Clock, owner: str) -> AccessToken:
+        args = self._store_args(key, token, clock, owner)
+        if args is None or await self._acall(client.eval(*args)):
+            return token
+        newer, _, _ = await self._aread(client, key, clock)
+        logger.info(
+            "Redis token cache at %s: a newer token was stored while this process fetched (its lock had "
+            "expired); kept and using the newer one",
+            self._target,
+        )
+        return newer if newer is not None else token
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
-        shared = BoundedFetch(lambda: self._ashared_fetch(key, fetch, clock), wait_timeout_of(fetch))
+        token = self._local.peek(key, clock)
+        if token is not None:
+            return token
+        caller = wait_timeout_of(fetch)
+        budget = self._budget(caller)
+        deadline = time.monotonic() + budget
+        shared = BoundedFetch(
+            lambda: self._ashared_fetch(key, fetch, clock, deadline, budget),
+            budget + caller,
+            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
+        )
         return await self._local.aget_or_fetch(key, shared, clock)
 
-    async def _ashared_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
-        if not self._available():
+    async def _ashared_fetch(
+        self, key: str, fetch: AsyncFetch, clock: Clock, deadline: float, budget: float
+    ) -> AccessToken:
+        if not self._available(""):
             return await fetch()
         client = self._aclient()
-        try:
-            token, owner = await self._await_or_lock(client, key, clock, wait_timeout_of(fetch))
-        except _RedisDown as exc:
-            self._mark_down(exc)
+        node = self._node(key, client)
+        if not self._available(node):
             return await fetch()
-        if token is not None:
-            self._mark_up()
-            return token
-        keeper = asyncio.get_running_loop().create_task(self._akeep_lock(client, key, owner)) if owner else None
         try:
-            token = await fetch()
-            try:
-                await self._astore(client, key, token, clock)
-            except _RedisDown as exc:
-                self._mark_down(exc)
+            token, owner = await self._await_or_lock(client, key, clock, deadline, budget)
+        except _RedisDown as exc:
+            # A Cluster client learns its slots on its first command: name the node it turned out to be.
+            node = self._node(key, client) if node.startswith("slot ") else node
+            self._mark_down(node, exc)
+            return await fetch()
+        node = self._node(key, client)
+        self._mark_up(node)
+        if token is not None:
             return token
+        loop = asyncio.get_running_loop()
+        keeper = loop.create_task(self._akeep_lock(client, key, owner))
+        publishing: set[asyncio.Task[None]] = set()
+
+        def published_soon(delay: float) -> None:
+            # Called from the fetch's sync code on this loop: publish without blocking it.
+            task = loop.create_task(self._apublish_backoff(client, key, node, delay))
+            publishing.add(task)
+            task.add_done_callback(publishing.discard)
+
+        listening = _rate_limit_listener.set(published_soon)
+        try:
+            try:
+                token = await fetch()
+            except TokenRateLimitedError as exc:
+                await self._apublish_backoff(client, key, node, exc.retry_after)
+                raise
+            try:
+                return await self._astore(client, key, token, clock, owner)
+            except _RedisDown as exc:
+                self._mark_down(node, exc)
+                return token
         finally:
-            if keeper is not None:
-                keeper.cancel()
-            if owner:
-                try:
-                    await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
-                except _RedisDown as exc:
-                    self._mark_down(exc)
+            _rate_limit_listener.reset(listening)
+            keeper.cancel()
+            try:
+                await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
+            except _RedisDown as exc:
+                self._mark_down(node, exc)
+
+    async def _apublish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
+        backoff_ms = self._backoff_ms(seconds)
+        self._note_backoff(key, backoff_ms)
+        try:
+            published = await self._acall(client.eval(_PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms))
+        except _RedisDown as down:
+            self._mark_down(node, down)
+            return
+        if published:
+            self._report_backoff(backoff_ms / 1000)
 
     async def _akeep_lock(self, client: Any, key: str, owner: str) -> None:
         """Renew the fetch lock every third of its TTL until cancelled (the fetch ended)."""
@@ -613,39 +909,49 @@ class RedisTokenCache(TokenCache):
                 logger.debug("could not renew the token fetch lock on %s (%s)", self._target, type(exc).__name__)
 
     async def _await_or_lock(
-        self, client: Any, key: str, clock: Clock, caller_wait: float
+        self, client: Any, key: str, clock: Clock, deadline: float, budget: float
     ) -> tuple[AccessToken | None, str]:
-        """(token stored by anyone, "") or (None, owner value of the lock this task now holds, or "")."""
-        wait = min(self._wait_timeout, caller_wait)
-        deadline = time.monotonic() + wait
-        token, locked = await self._aread(client, key, clock)
-        while token is None:
-            if not locked:
+        """``_wait_or_lock`` for async callers; never blocks the loop."""
+        while True:
+            token, lock, backoff = await self._aread(client, key, clock)
+            if token is not None:
+                return token, ""
+            if lock == -2 and not backoff:
                 owner = secrets.token_hex(16)
-                if await self._acall(client.set(self._lock_key(key), owner, nx=True, px=self._lock_ttl_ms)):
-                    token, _ = await self._aread(client, key, clock)
+                claimed = await self._acall(
+                    client.eval(_CLAIM_LOCK, 2, self._lock_key(key), self._backoff_key(key), owner, self._lock_ttl_ms)
+                )
+                if claimed == 0:
+                    token, _, _ = await self._aread(client, key, clock)
                     if token is None:
-                        self._mark_up()
                         return None, owner
                     await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
                     return token, ""
-            if time.monotonic() >= deadline:
-                self._waited_too_long(wait)
-                return None, ""
-            await asyncio.sleep(self._jittered_poll())
-            token, locked = await self._aread(client, key, clock)
-        return token, ""
+                backoff = max(0, int(claimed))
+            remaining = deadline - time.monotonic()
+            if backoff:
+                if backoff / 1000 > remaining:
+                    raise self._rate_limited(backoff, budget)
+                await asyncio.sleep(min(backoff / 1000 + self._jittered_poll(), remaining))
+                continue
+            if remaining <= 0:
+                raise self._gave_up(budget)
+            await asyncio.sleep(min(self._jittered_poll(), remaining))
 
     async def adiscard(self, key: str, token: AccessToken) -> None:
         self._local.discard(key, token)
-        if not self._available():
+        if not self._available(""):
             return
+        node = ""
         try:
             client = self._aclient()
+            node = self._node(key, client)
+            if not self._available(node):
+                return
             fingerprint = self._sealer(key).fingerprint(token.value)
             await self._acall(client.eval(_DISCARD_TOKEN, 1, self._token_key(key), fingerprint))
         except _RedisDown as exc:
-            self._mark_down(exc)
+            self._mark_down(node, exc)
 
     async def aclose(self) -> None:
         """Close this event loop's async client (one built from ``url``; clients passed in stay open)."""
@@ -660,8 +966,9 @@ class _LockKeeper:
     thread included) stops renewing, so the lock expires at most ``lock_ttl`` later.
     """
 
-    def __init__(self, cache: "RedisTokenCache", lock_key: str, owner: str) -> None:
+    def __init__(self, cache: "RedisTokenCache", client: Any, lock_key: str, owner: str) -> None:
         self._cache = cache
+        self._client = client
         self._lock_key = lock_key
         self._owner = owner
         self._stopped = threading.Event()
@@ -672,7 +979,7 @@ class _LockKeeper:
         cache = self._cache
         while not self._stopped.wait(cache._renew_interval):
             try:
-                cache._client.eval(_RENEW_LOCK, 1, self._lock_key, self._owner, cache._lock_ttl_ms)
+                self._client.eval(_RENEW_LOCK, 1, self._lock_key, self._owner, cache._lock_ttl_ms)
             except cache._redis_errors as exc:
                 logger.debug("could not renew the token fetch lock on %s (%s)", cache._target, type(exc).__name__)
 

@@ -15,14 +15,15 @@ With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_p
 ``conftest.py``) and ask for the ``atomic_sandbox`` fixture.
 
 ``RedisServer`` starts a throwaway ``redis-server`` (installed separately) for tests of code that shares
-tokens between processes with ``RedisTokenCache``.
+tokens between processes with ``RedisTokenCache``; ``RedisClusterServers`` a Redis Cluster with replicas,
+``RedisSentinelServers`` a master with replicas and Sentinels.
 """
 
 from .._errors import MissingExtraError
 
 try:
     from ._formats import CHECKED_FORMATS, FormatDependencyError
-    from ._redis import RedisServer, RedisServerError
+    from ._redis import RedisClusterServers, RedisSentinelServers, RedisServer, RedisServerError
     from ._sandbox import TOKEN_PATH, Sandbox
     from ._spec import SpecError
 except ModuleNotFoundError as exc:
@@ -45,6 +46,8 @@ __all__ = [
     "CHECKED_FORMATS",
     "TOKEN_PATH",
     "FormatDependencyError",
+    "RedisClusterServers",
+    "RedisSentinelServers",
     "RedisServer",
     "RedisServerError",
     "Sandbox",
