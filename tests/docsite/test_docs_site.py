@@ -146,14 +146,19 @@ def test_a_docs_page_missing_from_the_navigation_stops_the_build(monkeypatch: py
     )
     monkeypatch.setattr(docs_site, "NAV", without_logging)
     with pytest.raises(docs_site.DocsError, match=r"logging\.md is in no navigation section$"):
-        docs_site.guide_pages()
+        docs_site.guide_pages(["reference/index.md", "reference/models/index.md"])
     monkeypatch.setattr(docs_site, "NAV", (*without_logging, ("More", ("logging.md", "nowhere.md"))))
     with pytest.raises(docs_site.DocsError, match=r"nowhere\.md is in the navigation but has no file$"):
-        docs_site.guide_pages()
+        docs_site.guide_pages(["reference/index.md", "reference/models/index.md"])
 
 
 def test_links_are_rewritten_for_the_site() -> None:
-    pages = docs_site.guide_pages()
+    pages = docs_site.guide_pages(["reference/index.md", "reference/models/index.md"])
+    # A link to the published site's reference (which exists only in the build) becomes a link into the build.
+    assert "[API reference](reference/index.md)" in pages["index.md"][1]
+    assert "[API reference](../reference/index.md)" not in pages["index.md"][1]
+    # README.md is no page: a link to it points at the repository.
+    assert f"]({docs_site.REPO_URL}/blob/main/README.md#install)" in pages["index.md"][1]
     # docs/ pages link each other by file name; the anchors stay.
     assert "](many-processes.md#many-processes)" in pages["authentication.md"][1]
     assert "](reliability.md#tolerant-parsing)" in pages["errors.md"][1]
@@ -262,3 +267,15 @@ def test_the_card_action_400_text_only_where_multiple_applies(site: Path) -> Non
     assert sorted(shown) == ["cancelCards", "completeCards", "dismissCards"]
     users = text(site / "reference" / "users" / "index.html")
     assert "HTTP 400 BadRequestError The error body is undocumented." in users
+
+
+def test_the_readme_is_a_front_page() -> None:
+    readme = (ROOT / "README.md").read_bytes()
+    assert len(readme.decode("utf-8").splitlines()) <= 400
+    assert len(readme) <= 40 * 1024
+    text = readme.decode("utf-8")
+    # It starts with what the SDK is, then install and a first call; the newcomer commands are in it.
+    titles = [line for line in text.splitlines() if line.startswith("## ")]
+    assert titles[:2] == ["## Install", "## A first call"]
+    for command in ("scripts/demo", "scripts/test", '"./atomic-sdk-python[redis,testing]"'):
+        assert command in text

@@ -169,16 +169,40 @@ def site_pages() -> dict[Path, str]:
     return pages
 
 
-def rewrite_links(source: Path, page: str, pages: dict[Path, str]) -> str:
-    """The text of a published file with its links made right for the site (see the module docstring)."""
+def site_url() -> str:
+    """Where the site is published (mkdocs.yml `site_url`), ending in `/`."""
+    url = str(yaml.safe_load(MKDOCS_BASE.read_text(encoding="utf-8"))["site_url"])
+    return url if url.endswith("/") else url + "/"
+
+
+def rewrite_links(source: Path, page: str, pages: dict[Path, str], generated: Iterable[str] = ()) -> str:
+    """The text of a published file with its links made right for the site (see the module docstring).
+
+    A link to the published site (`site_url`, e.g. the API reference, which exists only in the built site)
+    becomes a link to that page of the build, so mkdocs checks it; it must name a page of the build
+    (`pages` or `generated`).
+    """
     problems = broken_links(source)
     if problems:
         raise DocsError("\n  ".join(["broken links:", *problems]))
     by_path = {path.resolve(): name for path, name in pages.items()}
     page_dir = Path(page).parent
+    built = {*pages.values(), *generated}
+    published = site_url()
+
+    def on_site(link: str) -> str:
+        address, _, fragment = link[len(published) :].partition("#")
+        address = address.rstrip("/")
+        candidates = [f"{address}.md", f"{address}/index.md"] if address else ["index.md"]
+        found = [name for name in candidates if name in built]
+        if not found:
+            raise DocsError(f"{source.relative_to(ROOT)}: link to {link}, which is no page of the site")
+        return Path(os.path.relpath(found[0], page_dir)).as_posix() + (f"#{fragment}" if fragment else "")
 
     def target(match: re.Match[str]) -> str:
         label, link = match.group(1), match.group(2)
+        if link.startswith(published):
+            return f"{label}({on_site(link)})"
         if re.match(r"[a-z][a-z0-9+.-]*:", link) or link.startswith("#"):
             return match.group(0)
         path, _, fragment = link.partition("#")
@@ -990,7 +1014,7 @@ def reference_pages(operations: list[ReferenceOperation], models: list[Reference
 # ------------------------------------------------------------------------------------------------- build
 
 
-def guide_pages() -> dict[str, tuple[str, str]]:
+def guide_pages(generated: Iterable[str] = ()) -> dict[str, tuple[str, str]]:
     """site page -> (nav title, Markdown) of every guide: docs/ and the published root files."""
     pages = site_pages()
     listed = [page for _, names in NAV for page in names]
@@ -1004,7 +1028,8 @@ def guide_pages() -> dict[str, tuple[str, str]]:
             + "".join(f"\n  {page} is in the navigation but has no file" for page in missing)
             + "".join(f"\n  {page} is in the navigation more than once" for page in duplicated)
         )
-    return {page: (page_title(source), rewrite_links(source, page, pages)) for source, page in pages.items()}
+    generated = list(generated)
+    return {page: (page_title(source), rewrite_links(source, page, pages, generated)) for source, page in pages.items()}
 
 
 def assemble(work_dir: Path, site_dir: Path) -> Path:
@@ -1013,7 +1038,11 @@ def assemble(work_dir: Path, site_dir: Path) -> Path:
     if work_dir.exists():
         shutil.rmtree(work_dir)
     docs_dir.mkdir(parents=True)
-    guides = guide_pages()
+    reference_dir = docs_dir / "reference"
+    (reference_dir / "models").mkdir(parents=True)
+    reference_nav: list[Any] = []
+    reference = reference_pages(reference_operations(), reference_models())
+    guides = guide_pages(f"reference/{page}" for page in reference)
     for page, (_, text) in guides.items():
         (docs_dir / page).parent.mkdir(parents=True, exist_ok=True)
         (docs_dir / page).write_text(text, encoding="utf-8")
@@ -1021,12 +1050,7 @@ def assemble(work_dir: Path, site_dir: Path) -> Path:
         {section: [{guides[page][0]: page} for page in pages]} if section else {guides[pages[0]][0]: pages[0]}
         for section, pages in NAV
     ]
-    reference_dir = docs_dir / "reference"
-    (reference_dir / "models").mkdir(parents=True)
-    reference_nav: list[Any] = []
-    operations = reference_operations()
-    models = reference_models()
-    for page, (title, text) in reference_pages(operations, models).items():
+    for page, (title, text) in reference.items():
         (reference_dir / page).write_text(text, encoding="utf-8")
         if page.startswith("models/"):
             if page == "models/index.md":

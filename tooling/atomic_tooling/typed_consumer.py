@@ -32,7 +32,7 @@ MARK = re.compile(r"#\s*error:")
 
 
 def readme_blocks(text: str) -> list[tuple[int, str]]:
-    """(first line number in README, code) of every ```python block."""
+    """(first line number in the file, code) of every ```python block."""
     return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in BLOCK.finditer(text)]
 
 
