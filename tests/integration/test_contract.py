@@ -105,6 +105,25 @@ async def run_resources_async(
     return exercised, failures
 
 
+@pytest.fixture
+def sandbox(sandbox: Sandbox, calls: list[Call]) -> Sandbox:
+    """The Sandbox holding the records the calls name by id (so fetching and deleting them succeeds)."""
+    args = {call.operation_id: call.kwargs for call in calls}
+    sandbox.seed(
+        users=[{"id": args["getUser"]["id"]}],
+        webhooks=[
+            {
+                "id": args["deleteWebhookSubscription"]["webhook_id"],
+                "types": ["card-published"],
+                "url": "https://example.com/h",
+            }
+        ],
+        notification_platforms=[{"id": args["deleteNotificationPlatform"]["platform_id"]}],
+    )
+    sandbox.add_credentials(args["revokeCredential"]["client_id"], "contract-secret", "events")
+    return sandbox
+
+
 def test_every_operation_through_the_resources_sync_against_sandbox(
     sandbox: Sandbox, calls: list[Call], spec_operation_ids: set[str]
 ) -> None:

@@ -1,4 +1,4 @@
-"""Test tools for code that uses atomic-sdk: a local Atomic ``Sandbox`` and a pytest fixture.
+"""Test tools for code that uses atomic-sdk: a local Atomic ``Sandbox`` with state, and pytest fixtures.
 
 Needs the ``testing`` extra (``pip install atomic-sdk[testing]``).
 
@@ -7,12 +7,15 @@ Example::
     from atomic_api.api.environments import list_environments
     from atomic_sdk.testing import Sandbox
 
-    with Sandbox() as sb, sb.client() as client:
+    with Sandbox() as sb, sb.client() as client:  # a server on 127.0.0.1
         environments = list_environments.sync(client=client)
         assert sb.token_requests_by_role() == {"events": 1}
 
+    sb = Sandbox()  # not started: sb.client() answers in-process through sb.transport(), no port
+    sb.seed(users=[{"id": "u1"}])
+
 With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]`` in your top-level
-``conftest.py``) and ask for the ``atomic_sandbox`` fixture.
+``conftest.py``) and ask for the ``atomic_sandbox`` (served) or ``atomic_sandbox_in_process`` fixture.
 
 ``RedisServer`` starts a throwaway ``redis-server`` (installed separately) for tests of code that shares
 tokens between processes with ``RedisTokenCache``.
@@ -23,8 +26,9 @@ from .._errors import MissingExtraError
 try:
     from ._formats import CHECKED_FORMATS, FormatDependencyError
     from ._redis import RedisServer, RedisServerError
-    from ._sandbox import TOKEN_PATH, Sandbox
+    from ._sandbox import IN_PROCESS_URL, TOKEN_PATH, Sandbox, SandboxTransport
     from ._spec import SpecError
+    from ._state import EnvironmentData
 except ModuleNotFoundError as exc:
     # Only a third-party module is the extra's business; a missing part of the SDK itself is a real bug,
     # and an error that already names the extra stays as it is.
@@ -43,10 +47,13 @@ except ModuleNotFoundError as exc:
 
 __all__ = [
     "CHECKED_FORMATS",
+    "IN_PROCESS_URL",
     "TOKEN_PATH",
+    "EnvironmentData",
     "FormatDependencyError",
     "RedisServer",
     "RedisServerError",
     "Sandbox",
+    "SandboxTransport",
     "SpecError",
 ]
