@@ -665,13 +665,13 @@ def test_a_large_upload_reads_its_413_instead_of_a_reset(chunked: bool) -> None:
 
 
 def test_a_failure_while_reading_the_request_is_a_json_500_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    from atomic_sdk.testing._server import SocketServer
+    from atomic_sdk.testing import _server
 
     def broken(*args: object) -> bytes:
         raise ValueError("reader broke")
 
     with Sandbox() as sb:
-        monkeypatch.setattr(SocketServer, "_body", broken)
+        monkeypatch.setattr(_server._Connection, "_body", broken)
         response = httpx.get(f"{sb.base_url}/v1/environments", headers={"User-Agent": UA})
         assert response.status_code == 500
         assert response.json()["error"] == "internal_error"

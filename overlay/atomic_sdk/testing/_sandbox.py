@@ -42,6 +42,8 @@ _log = logging.getLogger("atomic_sdk.testing")
 #: How the Sandbox counts the webhook test call, which has no operation of its own in the spec.
 WEBHOOK_TEST_OPERATION = "testWebhookSubscription"
 Answer = tuple[int, Any, dict[str, str]]
+_BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="atomic-sandbox"'}
+_BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 @frozen
@@ -73,62 +75,28 @@ def _check_role(role: Role | str) -> str:
 
 
 class Sandbox:
-    """A local stand-in for Atomic: a token endpoint plus every operation of the spec, with state.
+    """A local Atomic: a token endpoint and every operation of the spec, as strict as the real service, with state.
 
-    Serve it on 127.0.0.1 (``with Sandbox() as sb``: a real HTTP/1.1 server, for other processes and
-    languages) or in-process (``sb.transport()``, ``sb.client(in_process=True)``: an httpx transport, no port
-    and no thread). Both run the same code: ``respond`` takes a request and gives the answer.
+    One core (``respond``: a request in, an answer out) served two ways: on 127.0.0.1 (``with Sandbox() as sb``,
+    a real HTTP/1.1 server for other processes and languages) or in-process (``sb.client(in_process=True)``,
+    ``sb.transport()``: an httpx transport, no port, no thread). The full rules are in the guide ("Testing
+    your code with the Sandbox"); in short:
 
-    It is as strict as the real service where a client can get something wrong, and counts what it saw:
-
-    * ``POST /oauth2/token``: OAuth2 client credentials (HTTP Basic, ``grant_type=client_credentials``)
-      checked against the registered keys; answers ``access_token`` + ``expires_in``; 400/401 with an
-      OAuth error body (``{"error": "invalid_client"}`` ...) otherwise, 429 + ``Retry-After`` when more
-      than ``token_rate_limit`` requests arrive within ``token_rate_window`` seconds.
-    * every operation, in this order: a ``User-Agent`` (403 without); a live bearer token (401); a known
-      environment (the ``environmentId`` path parameter must be one of ``environments``, 404 otherwise);
-      a token role the operation accepts per the generated role map (403, naming the needed and the used
-      role); a request that conforms to the spec (400 with the validation messages): parameters parsed as
-      JSON defines numbers and booleans, the formats in ``CHECKED_FORMATS`` always checked, JSON bodies in
-      UTF-8 without ``NaN``/``Infinity`` and at most ``max_json_depth`` levels deep.
-    * then the answer, from the environment's state (see below) or, for operations without state (card
-      configuration, legacy events, CSV tasks, analytics, the public key), the spec's example response.
-    * the webhook test call, ``POST /v1/{env}/webhook?type=<event>`` (same method and path as the subscribe
-      operation, so not an operation of the spec): the subscribe operation's checks, exactly one non-empty
-      ``type`` and no body (400 otherwise), then ``{}``; counted in ``api_requests`` as
-      ``testWebhookSubscription``; ``webhook_tests`` lists the ``(environment id, event type)`` pairs.
-    * HTTP itself (on the socket): a method the spec does not list for a path gets 405 with ``Allow``;
-      bodies may be sent with ``Content-Length`` or chunked; a body over ``max_body_bytes`` gets 413;
-      malformed requests (bad framing, chunk or header syntax, both ``Content-Length`` and
-      ``Transfer-Encoding``, a missing or repeated ``Host``) get 400 and a closed connection; more than one
-      ``Authorization`` or ``Content-Type`` header gets 400. Every answer is JSON; error bodies take the
-      shape the spec documents. A failure inside the Sandbox is a JSON 500, logged to
-      ``atomic_sdk.testing`` and listed in ``internal_errors``.
-
-    State, per environment (``seed()`` sets it, ``data()`` shows it, ``reset()`` empties it):
-
-    * webhooks: create, list, delete (unknown id: 404); at most 100 per environment (400 beyond).
-    * notification platforms: create, list, delete; the uploaded credential is not kept.
-    * credentials: createCredential makes a working key (its token requests succeed), revokeCredential
-      removes it and its tokens; revoking a key the API did not create is a 404.
-    * users: upsertUsers and updateUserPreferences create or update, deleteUsers removes, getUser (404
-      when unknown) and listUsers (``limit``, ``segmentId``) read. Action Flows create the users they target.
-    * cards: startActionFlow gives every targeted user one active card per flow object (testActionFlow only
-      users whose profile has ``user_type`` ``test``); dismissCards, completeCards and cancelCards move the
-      selected open cards to dismissed, completed or cancelled (more than one match needs ``multiple=1``,
-      400 otherwise; ``limit`` caps them, 500 by default for cancel); listCards filters and pages with
-      ``limit`` (default 100) and ``offset``.
-    * audit log: every admitted request except the audit-log reads, in pages of 50
-      with a ``cursor`` to the next page.
-
-    Tokens are random and never logged.
+    * the token endpoint checks client credentials, issues expiring tokens and rate-limits (429 + Retry-After);
+    * every API call needs a User-Agent (403), a live token (401), a known environment (404), a role the
+      operation accepts (403) and a request that conforms to the spec (400 with the reasons); every answer
+      is JSON, 405 names the allowed methods, bodies over ``max_body_bytes`` get 413;
+    * state per environment: webhooks, credentials, users, notification platforms, cards (Action Flow start
+      and test create them; dismiss, complete and cancel close them) and the audit log. What one call
+      creates, the others list, fetch, change and delete; ``seed()`` adds records, ``data()`` shows them,
+      ``reset()`` forgets them. Lists page as Atomic pages: cards by ``limit``/``offset``, users by
+      ``limit``, the audit log by ``cursor``. Operations without documented state answer the spec's example;
+    * it counts what it saw (``api_requests``, ``token_requests``) and never logs a token or secret.
 
     Example::
 
-        from atomic_sdk.testing import Sandbox
-
         with Sandbox() as sb, sb.client() as client:
-            client.webhooks.create_webhook_subscription(body=...)
+            client.webhooks.create_webhook_subscription(body=WebhookSubscriptionRequest(types=[...], url=...))
             assert len(client.webhooks.list_webhook_subscriptions().data) == 1
             assert sb.token_requests_by_role() == {"workbench": 1}
 
@@ -169,49 +137,35 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.expires_in = expires_in
-        self.token_rate_limit = token_rate_limit
-        self.token_rate_window = token_rate_window
-        self.retry_after = retry_after
-        self.token_delay = token_delay
-        self._token_gate = threading.Event()
-        self._token_gate.set()
-        self._clock = clock
-        self._host = host
-        self._port = port
-        self._description: ApiDescription = load_description(spec)
         if max_body_bytes < 0 or max_json_depth < 1:
             raise ConfigurationError("max_body_bytes must be >= 0 and max_json_depth >= 1")
-        self.max_body_bytes = max_body_bytes
-        self.max_json_depth = max_json_depth
+        self.expires_in, self.token_rate_limit, self.token_rate_window = expires_in, token_rate_limit, token_rate_window
+        self.retry_after, self.token_delay = retry_after, token_delay
+        self.max_body_bytes, self.max_json_depth = max_body_bytes, max_json_depth
+        self._clock, self._host, self._port = clock, host, port
+        self._token_gate = threading.Event()
+        self._token_gate.set()
+        self._description: ApiDescription = load_description(spec)
         self._environments, self._environment_list = _environments(self._description, environments)
         self._lock = threading.RLock()
-        self._internal_errors: list[str] = []
         self._keys: dict[str, _Registered] = {}
-        self._tokens: dict[str, _Token] = {}
-        self._token_times: collections.deque[float] = collections.deque()
-        self._token_requests: collections.Counter[str] = collections.Counter()
-        self._api_requests: collections.Counter[str] = collections.Counter()
-        self._webhook_tests: list[tuple[str, str]] = []
-        self._last_headers: dict[str, str] | None = None
         self._by_role: dict[str, Credentials] = {}
-        self._state = {environment: EnvironmentState() for environment in self._environments}
+        self._internal_errors: list[str] = []
         self._server: SocketServer | None = None
+        self.reset()  # counters, tokens and state start empty
+        for role_key, creds in (credentials or {}).items():
+            self.add_credentials(creds.client_id, creds.client_secret, role_key)
         if credentials is None:
             for role in Role:
                 self.add_credentials(f"sandbox-{role.value}", secrets.token_urlsafe(16), role)
-        else:
-            for role_key, creds in credentials.items():
-                self.add_credentials(creds.client_id, creds.client_secret, role_key)
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> Self:
         """Serve on ``host``:``port`` (idempotent); ``with Sandbox() as sb`` does this for you."""
         if self._server is None:
-            self._server = SocketServer(
-                self._host, self._port, self._answer_blocking, lambda: self.max_body_bytes, self._failed
-            )
+            limit = lambda: self.max_body_bytes  # read per request: it may change while the Sandbox serves
+            self._server = SocketServer((self._host, self._port), self._answer_blocking, limit, self._failed)
         return self
 
     def stop(self) -> None:
@@ -240,8 +194,8 @@ class Sandbox:
         """The API base URL, e.g. ``http://127.0.0.1:54321`` (the Sandbox must be started)."""
         if self._server is None:
             raise RuntimeError("the Sandbox is not serving; use `with Sandbox() as sb:` or sb.start()")
-        host, port = self._server.address
-        return f"http://{host}:{port}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     @property
     def token_url(self) -> str:
@@ -457,12 +411,12 @@ class Sandbox:
         """
         with self._lock:
             self._state = {environment: EnvironmentState() for environment in self._environments}
-            self._token_requests.clear()
-            self._api_requests.clear()
-            self._last_headers = None
-            self._token_times.clear()
-            self._tokens.clear()
-            self._webhook_tests.clear()
+            self._tokens: dict[str, _Token] = {}
+            self._token_times: collections.deque[float] = collections.deque()
+            self._token_requests: collections.Counter[str] = collections.Counter()
+            self._api_requests: collections.Counter[str] = collections.Counter()
+            self._webhook_tests: list[tuple[str, str]] = []
+            self._last_headers: dict[str, str] | None = None
 
     # ---- answering: one core for the socket server and the in-process transport --------------------
 
@@ -537,12 +491,12 @@ class Sandbox:
             if grant != "client_credentials":
                 return 400, _oauth("unsupported_grant_type", "only client_credentials is supported"), {}
             if basic_id is None or basic_secret is None:
-                return 401, _oauth("invalid_client", "HTTP Basic client authentication is required"), _basic_challenge()
+                return 401, _oauth("invalid_client", "HTTP Basic client authentication is required"), _BASIC_CHALLENGE
             if query_id is not None and query_id != basic_id:
                 return 400, _oauth("invalid_request", "client_id does not match the authenticated client"), {}
             key = self._key(basic_id)
             if key is None or not secrets.compare_digest(key.secret.encode(), basic_secret.encode()):
-                return 401, _oauth("invalid_client", "unknown client or wrong secret"), _basic_challenge()
+                return 401, _oauth("invalid_client", "unknown client or wrong secret"), _BASIC_CHALLENGE
             token = secrets.token_urlsafe(32)
             with self._lock:
                 self._tokens[token] = _Token(basic_id, key.role, now + self.expires_in)
@@ -571,50 +525,44 @@ class Sandbox:
                 message = f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}"
                 return 405, error_body(405, message), {"Allow": ", ".join(allowed)}
             return 404, error_body(404, f"no operation matches {method} {path}"), {}
-        webhook_test = _is_webhook_test(operation, path, query)
         with self._lock:
-            self._api_requests[WEBHOOK_TEST_OPERATION if webhook_test else operation.operation_id] += 1
+            self._api_requests[
+                WEBHOOK_TEST_OPERATION if _is_webhook_test(operation, query) else operation.operation_id
+            ] += 1
             self._last_headers = dict(headers)
-        answer = self._handle_webhook_test if webhook_test else self._answer
-        status, payload, extra = answer(operation, path_params, query, headers, body)
+        status, payload, extra = self._answer(operation, path_params, query, headers, body)
         if status >= 400 and isinstance(payload, Mapping):
             payload = operation.error_body(status, payload)
         return status, payload, extra
 
     def _answer(
-        self,
-        operation: SpecOperation,
-        path_params: Mapping[str, str],
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
+        self, operation: SpecOperation, path: Mapping[str, str], query: str, headers: Mapping[str, str], body: bytes
     ) -> Answer:
-        token = self._admit(operation, path_params, headers)
+        token = self._admit(operation, path, headers)
         if not isinstance(token, _Token):
             return token
-        problems = operation.validate(path_params, query, headers, body, max_json_depth=self.max_json_depth)
+        if _is_webhook_test(operation, query):
+            return self._webhook_test(path, query, body)
+        problems = operation.validate(path, query, headers, body, max_json_depth=self.max_json_depth)
         if problems:
-            return 400, {"error": "bad_request", "message": "; ".join(problems), "errors": problems}, {}
+            return 400, {**error_body(400, "; ".join(problems)), "errors": problems}, {}
         if operation.operation_id == LIST_ENVIRONMENTS and self._environment_list is not None:
-            return operation.status, copy.deepcopy(self._environment_list), {}
-        environment = path_params.get(ENVIRONMENT_PARAMETER)
-        handler = HANDLERS.get(operation.operation_id)
+            return operation.status, self._environment_list, {}
+        environment, handler = path.get(ENVIRONMENT_PARAMETER), HANDLERS.get(operation.operation_id)
         if environment is None or handler is None:
             return operation.status, operation.example if operation.has_body else None, {}
         parsed = {name: values[-1] for name, values in parse_qs(query, keep_blank_values=True).items()}
         is_json = headers.get("content-type", "").split(";", 1)[0].strip().lower().endswith("json")
         with self._lock:
             keys = {client_id: key.role for client_id, key in self._keys.items()}
-            call = Call(
-                path_params, parsed, json.loads(body) if body and is_json else None, operation.operation_id, keys
-            )
+            call = Call(path, parsed, json.loads(body) if body and is_json else None, operation.operation_id, keys)
             state = self._state[environment]
             status, payload = handler(state, call)
+            payload = copy.deepcopy(payload)  # answered outside the lock, while other requests change the state
             if operation.operation_id == "revokeCredential" and status < 400:
-                self._tokens = {key: t for key, t in self._tokens.items() if t.client_id != path_params["clientId"]}
+                self._tokens = {key: t for key, t in self._tokens.items() if t.client_id != path["clientId"]}
             if operation.operation_id != "listAuditLogEntries":
-                url = operation.path_template.format_map(path_params)
-                agent = headers.get("user-agent", "")
+                url, agent = operation.path_template.format_map(path), headers.get("user-agent", "")
                 state.audit_log.append(
                     audit_entry(environment, operation.method, url, status, token.client_id, agent, call)
                 )
@@ -622,9 +570,7 @@ class Sandbox:
             status, payload = operation.status, payload if operation.has_body else None
         return status, payload, {}
 
-    def _admit(
-        self, operation: SpecOperation, path_params: Mapping[str, str], headers: Mapping[str, str]
-    ) -> _Token | Answer:
+    def _admit(self, operation: SpecOperation, path: Mapping[str, str], headers: Mapping[str, str]) -> _Token | Answer:
         """The caller's token, or the refusal a request gets before its content is looked at."""
         # The order a gateway works in: client identity, credentials, the resource, permission.
         if not headers.get("user-agent", "").strip():
@@ -632,56 +578,49 @@ class Sandbox:
         token = self._authenticate(headers.get("authorization", ""))
         if not isinstance(token, _Token):
             return token
-        environment = path_params.get(ENVIRONMENT_PARAMETER)
+        environment = path.get(ENVIRONMENT_PARAMETER)
         if environment is not None and environment not in self._environments:
             known = ", ".join(self._environments)
             return 404, error_body(404, f"unknown environment {environment!r}; this Sandbox knows {known}"), {}
         if token.role != ALL_ROLES and token.role not in operation.roles:
             needed = " or ".join(operation.roles)
             message = f"{operation.operation_id} needs a token with role {needed}; this token has role {token.role}"
-            refusal = {**error_body(403, message), "requiredRoles": list(operation.roles), "tokenRole": token.role}
-            return 403, refusal, {}
+            return (
+                403,
+                {**error_body(403, message), "requiredRoles": list(operation.roles), "tokenRole": token.role},
+                {},
+            )
         return token
 
-    def _handle_webhook_test(
-        self,
-        operation: SpecOperation,
-        path_params: Mapping[str, str],
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> Answer:
-        """``POST /v1/{env}/webhook?type=<event>``: the subscribe route's admission, no body, one event type."""
-        token = self._admit(operation, path_params, headers)
-        if not isinstance(token, _Token):
-            return token
+    def _webhook_test(self, path: Mapping[str, str], query: str, body: bytes) -> Answer:
+        """``POST /v1/{env}/webhook?type=<event>`` (admitted as the subscribe call): one event type, no body."""
         try:
             types = parse_qs(query, keep_blank_values=True, errors="strict").get("type", [])
         except UnicodeDecodeError:
             return 400, error_body(400, "the query string is not valid UTF-8 once percent-decoded"), {}
-        problems = []
-        if len(types) != 1 or not types[0].strip():
-            problems.append(f"the webhook test call takes exactly one non-empty type parameter, got {types!r}")
-        if body:
-            problems.append("the webhook test call takes no request body")
+        problems = (
+            []
+            if len(types) == 1 and types[0].strip()
+            else [f"the webhook test call takes exactly one non-empty type parameter, got {types!r}"]
+        )
+        problems += ["the webhook test call takes no request body"] if body else []
         if problems:
-            return 400, {"error": "bad_request", "message": "; ".join(problems), "errors": problems}, {}
+            return 400, {**error_body(400, "; ".join(problems)), "errors": problems}, {}
         with self._lock:
-            self._webhook_tests.append((path_params.get(ENVIRONMENT_PARAMETER, ""), types[0]))
-        # The real response is undocumented; an empty object is what the spec uses for such bodies.
-        return 200, {}, {}
+            self._webhook_tests.append((path.get(ENVIRONMENT_PARAMETER, ""), types[0]))
+        return 200, {}, {}  # the real body is undocumented; {} is what the spec uses for such bodies
 
     def _authenticate(self, authorization: str) -> _Token | Answer:
         """The live token the header carries, or the 401 answer."""
         scheme, _, value = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            return 401, {"error": "unauthorized", "message": "a Bearer access token is required"}, _bearer_challenge()
         with self._lock:
-            token = self._tokens.get(value.strip())
+            token = self._tokens.get(value.strip()) if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer" or not value.strip():
+            return 401, error_body(401, "a Bearer access token is required"), _BEARER_CHALLENGE
         if token is None:
-            return 401, {"error": "unauthorized", "message": "unknown access token"}, _bearer_challenge()
+            return 401, error_body(401, "unknown access token"), _BEARER_CHALLENGE
         if self._clock() >= token.expires_at:
-            return 401, {"error": "unauthorized", "message": "the access token has expired"}, _bearer_challenge()
+            return 401, error_body(401, "the access token has expired"), _BEARER_CHALLENGE
         return token
 
 
@@ -727,17 +666,11 @@ def _response(request: httpx.Request, answer: Answer) -> httpx.Response:
     return httpx.Response(status, headers={**headers, **extra}, content=data, request=request)
 
 
-def _is_webhook_test(operation: SpecOperation, path: str, query: str) -> bool:
-    # A spec that models `type` on the subscribe operation (merged into one) is served by that operation.
+def _is_webhook_test(operation: SpecOperation, query: str) -> bool:
+    # Same method and path as the subscribe operation; a spec that declares `type` on it serves both itself.
     declared = any(p.get("in") == "query" and p.get("name") == "type" for p in operation.parameters)
-    return (
-        operation.method == "POST"
-        and path.startswith("/v1/")
-        and path.endswith("/webhook")
-        and path.count("/") == 3
-        and "type" in parse_qs(query, keep_blank_values=True)
-        and not declared
-    )
+    subscribe = operation.method == "POST" and operation.path_template == "/v1/{environmentId}/webhook"
+    return subscribe and not declared and "type" in parse_qs(query, keep_blank_values=True)
 
 
 def _environments(description: ApiDescription, configured: Iterable[str] | None) -> tuple[tuple[str, ...], Any | None]:
@@ -746,14 +679,11 @@ def _environments(description: ApiDescription, configured: Iterable[str] | None)
     The answer is the spec's example with its list of ``{"id": ...}`` entries rewritten: entry *i* of the
     example (or its last entry) with ``id`` replaced, so every other field keeps the spec's shape.
     """
-    try:
-        example = description.get(LIST_ENVIRONMENTS).example
-    except KeyError:
-        example = None
-    listed = _id_list(example)
-    spec_ids = tuple(str(entry["id"]) for entry in listed[1]) if listed is not None else ()
+    example = next((op.example for op in description.operations if op.operation_id == LIST_ENVIRONMENTS), None)
+    candidates = [(None, example), *(example.items() if isinstance(example, Mapping) else ())]
+    key, entries = next(((k, v) for k, v in candidates if _is_id_list(v)), (None, None))
     if configured is None:
-        ids = spec_ids or (DEFAULT_ENVIRONMENT_ID,)
+        ids = tuple(str(entry["id"]) for entry in entries or ()) or (DEFAULT_ENVIRONMENT_ID,)
     else:
         if isinstance(configured, str):
             raise ConfigurationError("environments must be a list of environment ids, not a single string")
@@ -763,36 +693,18 @@ def _environments(description: ApiDescription, configured: Iterable[str] | None)
                 raise ConfigurationError(f"an environment id must be a non-empty string without '/', got {value!r}")
         if not ids:
             raise ConfigurationError("environments must name at least one environment")
-    if listed is None:
+    if entries is None:
         return ids, None
-    key, entries = listed
-    rewritten = [dict(copy.deepcopy(entries[min(i, len(entries) - 1)]), id=value) for i, value in enumerate(ids)]
-    answer = copy.deepcopy(example)
-    if key is None:
-        return ids, rewritten
-    answer[key] = rewritten
-    return ids, answer
+    listed = [{**entries[min(i, len(entries) - 1)], "id": value} for i, value in enumerate(ids)]
+    return ids, copy.deepcopy(listed if key is None else {**(example or {}), key: listed})
 
 
-def _id_list(example: Any) -> tuple[str | None, list[Mapping[str, Any]]] | None:
-    """Where the example lists environments: (its key, or None for a bare list; the entries), if anywhere."""
-
-    def entries(value: Any) -> list[Mapping[str, Any]] | None:
-        if (
-            isinstance(value, list)
-            and value
-            and all(isinstance(e, Mapping) and isinstance(e.get("id"), str) for e in value)
-        ):
-            return value
-        return None
-
-    if (found := entries(example)) is not None:
-        return None, found
-    if isinstance(example, Mapping):
-        for key, value in example.items():
-            if (found := entries(value)) is not None:
-                return str(key), found
-    return None
+def _is_id_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(e, Mapping) and isinstance(e.get("id"), str) for e in value)
+    )
 
 
 def _last(params: Mapping[str, list[str]], name: str) -> str | None:
@@ -802,14 +714,6 @@ def _last(params: Mapping[str, list[str]], name: str) -> str | None:
 
 def _oauth(error: str, description: str) -> dict[str, Any]:
     return {"error": error, "error_description": description}
-
-
-def _basic_challenge() -> dict[str, str]:
-    return {"WWW-Authenticate": 'Basic realm="atomic-sandbox"'}
-
-
-def _bearer_challenge() -> dict[str, str]:
-    return {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 def _basic(header: str) -> tuple[str | None, str | None]:
