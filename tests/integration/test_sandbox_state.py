@@ -55,10 +55,10 @@ def test_webhooks_created_are_listed_and_deleted_ones_are_gone(sandbox: Sandbox)
         listed = client.webhooks.list_webhook_subscriptions().data
         assert [w.id for w in listed] == [w.id for w in created]  # type: ignore[union-attr]
         assert [w.url for w in listed] == ["https://example.com/0", "https://example.com/1", "https://example.com/2"]  # type: ignore[union-attr]
-        client.webhooks.delete_webhook_subscription(created[1].id)
+        client.webhooks.delete_webhook_subscription(created[1].id)  # type: ignore[arg-type]
         assert [w.id for w in client.webhooks.list_webhook_subscriptions().data] == [created[0].id, created[2].id]  # type: ignore[union-attr]
         with pytest.raises(NotFoundError, match="no webhook subscription"):
-            client.webhooks.delete_webhook_subscription(created[1].id)
+            client.webhooks.delete_webhook_subscription(created[1].id)  # type: ignore[arg-type]
     assert len(sandbox.data()["webhooks"]) == 2
 
 
@@ -67,7 +67,7 @@ def test_a_created_webhook_shows_its_secret_once(sandbox: Sandbox) -> None:
         created = client.webhooks.create_webhook_subscription(body=hook()).data
         listed = client.webhooks.list_webhook_subscriptions().data
     assert isinstance(created.secret, str) and len(created.secret) == 36
-    assert listed[0].to_dict() == {k: v for k, v in created.to_dict().items() if k != "secret"}
+    assert listed[0].to_dict() == {k: v for k, v in created.to_dict().items() if k != "secret"}  # type: ignore[index]
 
 
 def test_the_101st_webhook_is_refused(sandbox: Sandbox) -> None:
@@ -109,7 +109,7 @@ def test_a_created_credential_works_until_revoked(sandbox: Sandbox) -> None:
         pair = client.credentials.create_credential(
             body=CreateCredentialRequest(role=CreateCredentialRequestRole.EVENTS)
         ).data
-    new_key = Credentials(pair.client_id, pair.client_secret)
+    new_key = Credentials(pair.client_id, pair.client_secret)  # type: ignore[arg-type]
     assert new_key.client_secret in sandbox.sensitive_values()
     with sandbox.client(credentials={Role.EVENTS: new_key}) as other:
         assert other.cards.list_cards().data == []
