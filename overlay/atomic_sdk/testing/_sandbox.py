@@ -26,7 +26,7 @@ from .._errors import ConfigurationError
 from .._roles import Role
 from ._server import SocketServer, error_body
 from ._spec import DEFAULT_MAX_JSON_DEPTH, ApiDescription, SpecOperation, load_description
-from ._state import HANDLERS, Call, EnvironmentData, EnvironmentState, audit_entry, seed_items
+from ._state import HANDLERS, Call, EnvironmentData, EnvironmentState, seed_items
 
 TOKEN_PATH = "/oauth2/token"
 ALL_ROLES = "all"
@@ -57,14 +57,6 @@ class _Token:
     client_id: str
     role: str
     expires_at: float
-
-
-@frozen
-class _Held:
-    """A token answer that waits first (``token_delay``, ``pause_token_endpoint``): each driver waits its way."""
-
-    delay: float
-    finish: Callable[[], Answer]
 
 
 def _check_role(role: Role | str) -> str:
@@ -165,7 +157,7 @@ class Sandbox:
         """Serve on ``host``:``port`` (idempotent); ``with Sandbox() as sb`` does this for you."""
         if self._server is None:
             limit = lambda: self.max_body_bytes  # read per request: it may change while the Sandbox serves
-            self._server = SocketServer((self._host, self._port), self._answer_blocking, limit, self._failed)
+            self._server = SocketServer((self._host, self._port), self.respond, limit, self._failed)
         return self
 
     def stop(self) -> None:
@@ -420,8 +412,11 @@ class Sandbox:
 
     # ---- answering: one core for the socket server and the in-process transport --------------------
 
-    def respond(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Answer | _Held:
-        """The answer to one request (status, JSON payload or None, extra headers), or a held token answer."""
+    def respond(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Answer:
+        """The answer to one request: status, JSON payload (None for no body), extra headers.
+
+        Blocks only while the token endpoint is slowed (``token_delay``) or paused.
+        """
         pairs = [(name.lower(), value) for name, value in headers]
         if len(body) > self.max_body_bytes:
             return 413, error_body(413, f"the body is larger than {self.max_body_bytes} bytes"), {}
@@ -436,31 +431,13 @@ class Sandbox:
             return self._handle_token(query, lowered, body)
         return self._handle_api(method, path, query, lowered, body)
 
-    def _answer_blocking(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
-        answer = self.respond(method, target, headers, body)
-        if not isinstance(answer, _Held):
-            return answer
-        if answer.delay > 0:
-            time.sleep(answer.delay)
-        self._token_gate.wait()
-        return answer.finish()
-
-    async def _answer_async(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Answer:
-        answer = self.respond(method, target, headers, body)
-        if not isinstance(answer, _Held):
-            return answer
-        await asyncio.sleep(answer.delay)
-        while not self._token_gate.is_set():  # no thread to block: look again every few milliseconds
-            await asyncio.sleep(0.005)
-        return answer.finish()
-
     def _failed(self, exc: BaseException, method: str, target: str) -> None:
         where = target.partition("?")[0]  # no query string: it may carry a client id or worse
         _log.error("atomic_sdk.testing.Sandbox failed on %s %s", method, where, exc_info=exc)
         with self._lock:
             self._internal_errors.append(f"{method} {where}: {type(exc).__name__}: {exc}")
 
-    def _handle_token(self, query: str, headers: Mapping[str, str], body: bytes) -> Answer | _Held:
+    def _handle_token(self, query: str, headers: Mapping[str, str], body: bytes) -> Answer:
         params = parse_qs(query)
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type == "application/x-www-form-urlencoded":
@@ -481,29 +458,28 @@ class Sandbox:
                     if wait is None:
                         wait = max(1, math.ceil(self._token_times[0] + self.token_rate_window - now))
                     return 429, {"error": "too_many_requests"}, {"Retry-After": str(wait)}
-
-        def finish() -> Answer:
-            if content_type != "application/x-www-form-urlencoded":
-                return 400, _oauth("invalid_request", "Content-Type must be application/x-www-form-urlencoded"), {}
-            grant = _last(params, "grant_type")
-            if grant is None:
-                return 400, _oauth("invalid_request", "grant_type is required"), {}
-            if grant != "client_credentials":
-                return 400, _oauth("unsupported_grant_type", "only client_credentials is supported"), {}
-            if basic_id is None or basic_secret is None:
-                return 401, _oauth("invalid_client", "HTTP Basic client authentication is required"), _BASIC_CHALLENGE
-            if query_id is not None and query_id != basic_id:
-                return 400, _oauth("invalid_request", "client_id does not match the authenticated client"), {}
-            key = self._key(basic_id)
-            if key is None or not secrets.compare_digest(key.secret.encode(), basic_secret.encode()):
-                return 401, _oauth("invalid_client", "unknown client or wrong secret"), _BASIC_CHALLENGE
-            token = secrets.token_urlsafe(32)
-            with self._lock:
-                self._tokens[token] = _Token(basic_id, key.role, now + self.expires_in)
-            body = {"access_token": token, "expires_in": self.expires_in, "token_type": "Bearer"}
-            return 200, body, {"Cache-Control": "no-store"}
-
-        return _Held(self.token_delay, finish)
+        if self.token_delay > 0:
+            time.sleep(self.token_delay)
+        self._token_gate.wait()
+        if content_type != "application/x-www-form-urlencoded":
+            return 400, _oauth("invalid_request", "Content-Type must be application/x-www-form-urlencoded"), {}
+        grant = _last(params, "grant_type")
+        if grant is None:
+            return 400, _oauth("invalid_request", "grant_type is required"), {}
+        if grant != "client_credentials":
+            return 400, _oauth("unsupported_grant_type", "only client_credentials is supported"), {}
+        if basic_id is None or basic_secret is None:
+            return 401, _oauth("invalid_client", "HTTP Basic client authentication is required"), _BASIC_CHALLENGE
+        if query_id is not None and query_id != basic_id:
+            return 400, _oauth("invalid_request", "client_id does not match the authenticated client"), {}
+        key = self._key(basic_id)
+        if key is None or not secrets.compare_digest(key.secret.encode(), basic_secret.encode()):
+            return 401, _oauth("invalid_client", "unknown client or wrong secret"), _BASIC_CHALLENGE
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = _Token(basic_id, key.role, now + self.expires_in)
+        issued = {"access_token": token, "expires_in": self.expires_in, "token_type": "Bearer"}
+        return 200, issued, {"Cache-Control": "no-store"}
 
     def _key(self, client_id: str) -> _Registered | None:
         """A registered key that no environment revoked, or one created through createCredential."""
@@ -563,9 +539,7 @@ class Sandbox:
                 self._tokens = {key: t for key, t in self._tokens.items() if t.client_id != path["clientId"]}
             if operation.operation_id != "listAuditLogEntries":
                 url, agent = operation.path_template.format_map(path), headers.get("user-agent", "")
-                state.audit_log.append(
-                    audit_entry(environment, operation.method, url, status, token.client_id, agent, call)
-                )
+                state.record(operation.method, url, status, token.client_id, agent)
         if status < 400:  # the success status and body presence the spec documents
             status, payload = operation.status, payload if operation.has_body else None
         return status, payload, {}
@@ -637,14 +611,18 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         args = _request_parts(request, request.read())
         try:
-            return _response(request, self._sandbox._answer_blocking(*args))
+            return _response(request, self._sandbox.respond(*args))
         except Exception as exc:  # noqa: BLE001 - a Sandbox bug: a recorded JSON 500, as on the socket
             return self._failure(request, exc)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        args = _request_parts(request, await request.aread())
+        args, sandbox = _request_parts(request, await request.aread()), self._sandbox
+        # A slowed or paused token endpoint would block the event loop: only its answer waits in a worker thread.
+        held = args[1].startswith(TOKEN_PATH) and (sandbox.token_delay > 0 or not sandbox._token_gate.is_set())
         try:
-            return _response(request, await self._sandbox._answer_async(*args))
+            return _response(
+                request, await asyncio.to_thread(sandbox.respond, *args) if held else sandbox.respond(*args)
+            )
         except Exception as exc:  # noqa: BLE001
             return self._failure(request, exc)
 

@@ -61,12 +61,25 @@ def _with(record: Mapping[str, Any], **defaults: Any) -> dict[str, Any]:
     return {**copy.deepcopy(dict(record)), **{key: value for key, value in defaults.items() if key not in record}}
 
 
+def _card(fields: Mapping[str, Any]) -> dict[str, Any]:
+    now = timestamp()
+    return _with(
+        fields, cardInstanceId=_new_id(), eventName="", eventSource="live", status="active", created=now, updated=now
+    )
+
+
 def _missing(what: str, value: str) -> Result:
     return 404, {"error": "not_found", "message": f"no {what} {value!r} in this environment"}
 
 
+def _bad(message: str) -> Result:
+    return 400, {"error": "bad_request", "message": message}
+
+
 @define
 class EnvironmentState:
+    """One environment's records; each public method answers one operation (see ``HANDLERS``)."""
+
     cards: list[dict[str, Any]] = field(factory=list)
     users: dict[str, dict[str, Any]] = field(factory=dict)
     webhooks: dict[str, dict[str, Any]] = field(factory=dict)
@@ -78,9 +91,8 @@ class EnvironmentState:
     revoked: set[str] = field(factory=set)
 
     def seed(self, data: EnvironmentData) -> None:
-        for user in data.get("users", ()):
-            if not isinstance(user.get("id"), str) or not user["id"]:
-                raise ConfigurationError(f"a seeded user needs a non-empty string 'id', got {user!r}")
+        if any(not isinstance(user.get("id"), str) or not user["id"] for user in data.get("users", ())):
+            raise ConfigurationError("every seeded user needs a non-empty string 'id'")
         self.cards += [_card(card) for card in data.get("cards", ())]
         for user in data.get("users", ()):
             self.users[user["id"]] = _with(user, created=timestamp(), preferences={}, profile={})
@@ -109,231 +121,170 @@ class EnvironmentState:
         """The customer with this id; Atomic creates a profile the first time it sees an id."""
         return self.users.setdefault(user_id, {"id": user_id, "created": timestamp(), "preferences": {}, "profile": {}})
 
+    def is_test_user(self, user_id: str) -> bool:
+        return bool(self.users.get(user_id, {}).get("profile", {}).get("user_type") == "test")
 
-def _card(fields: Mapping[str, Any]) -> dict[str, Any]:
-    stamp = timestamp()
-    return _with(
-        fields,
-        cardInstanceId=_new_id(),
-        eventName="",
-        eventSource="live",
-        status="active",
-        created=stamp,
-        updated=stamp,
-    )
+    # ---- cards and Action Flows: flows create cards; dismiss, complete and cancel close them ----------
 
+    def _selected(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        wanted = {name: query[name] for name in _SELECTION if name in query}
+        return [card for card in self.cards if all(card.get(name) == value for name, value in wanted.items())]
 
-# ---- cards and Action Flows ------------------------------------------------------------------------
+    def list_cards(self, call: Call) -> Result:
+        offset, limit = int(call.query.get("offset", 0)), int(call.query.get("limit", 100))
+        return 200, {"data": self._selected(call.query)[offset : offset + limit]}
 
+    def act_on_cards(self, call: Call) -> Result:
+        """The selected open cards move to the action's final state, at most ``limit`` of them."""
+        matches = [card for card in self._selected(call.query) if card["status"] in _OPEN]
+        if len(matches) > 1 and call.query.get("multiple") != "1":
+            return _bad(f"the selection matches {len(matches)} cards; add multiple=1 to act on more than one")
+        limit, now = call.query.get("limit", _DEFAULT_ACTION_LIMIT.get(call.operation_id)), timestamp()
+        for card in matches if limit is None else matches[: int(limit)]:
+            card.update(status=_ACTIONS[call.operation_id], updated=now)
+        return 200, {}
 
-def _selected(state: EnvironmentState, query: Mapping[str, str]) -> list[dict[str, Any]]:
-    wanted = {name: query[name] for name in _SELECTION if name in query}
-    return [card for card in state.cards if all(card.get(name) == value for name, value in wanted.items())]
+    def _targets(self, target: Mapping[str, Any], test: bool) -> list[str]:
+        if target.get("type") == "user":
+            ids = target.get("targetUserIds", [])
+        elif target.get("type") == "allTestUsers":
+            ids = [user_id for user_id in self.users if self.is_test_user(user_id)]
+        else:  # usersById (legacy, a list or one string); bulk targets (tags, segments, filters) reach no one
+            ids = target.get("usersById", [])
+        ids = [ids] if isinstance(ids, str) else ids if isinstance(ids, list) else []
+        ids = list(dict.fromkeys(user_id for user_id in ids if isinstance(user_id, str)))
+        return [user_id for user_id in ids if self.is_test_user(user_id)] if test else ids  # test: others ignored
 
+    def start_flow(self, call: Call) -> Result:
+        """One Action Flow instance and one active card per targeted user, for each flow object."""
+        test, invocations = call.operation_id == "testActionFlow", []
+        for flow in call.body["flows"]:
+            invocations.append(flow.get("flowInvocationId") or str(uuid.uuid4()))
+            given = flow.get("payload") or {}
+            for user_id in self._targets(flow["target"], test):
+                self.user(user_id)
+                payload = {"detail": given.get("variables", {}), "target": {"usersById": [user_id]}}
+                payload.update(cardOptions=given.get("cardOptions", {}), metadata=given.get("metadata", {}))
+                card = {"cardTemplateId": f"{call.path['flowConfigId']}-card", "lifecycleId": _new_id()}
+                card.update(flowInstanceId=_new_id(), flowInvocationId=invocations[-1], userId=user_id)
+                self.cards.append(_card({**card, "eventSource": "test" if test else "live", "payload": payload}))
+        return 200, {"flowInvocationId": invocations[0]}
 
-def list_cards(state: EnvironmentState, call: Call) -> Result:
-    offset, limit = int(call.query.get("offset", 0)), int(call.query.get("limit", 100))
-    return 200, {"data": _selected(state, call.query)[offset : offset + limit]}
+    # ---- users --------------------------------------------------------------------------------------
 
+    def list_users(self, call: Call) -> Result:
+        users = list(self.users.values())
+        if "segmentId" in call.query:
+            users = [user for user in users if call.query["segmentId"] in (user.get("segments") or {})]
+        users = users[: int(call.query["limit"])] if "limit" in call.query else users
+        return 200, {"data": {"users": [{k: v for k, v in user.items() if k != "segments"} for user in users]}}
 
-def act_on_cards(state: EnvironmentState, call: Call) -> Result:
-    """dismiss / complete / cancel: the selected open cards move to the final state, ``limit`` at a time."""
-    matches = [card for card in _selected(state, call.query) if card["status"] in _OPEN]
-    if len(matches) > 1 and call.query.get("multiple") != "1":
-        message = f"the selection matches {len(matches)} cards; add multiple=1 to act on more than one"
-        return 400, {"error": "bad_request", "message": message}
-    limit = call.query.get("limit", _DEFAULT_ACTION_LIMIT.get(call.operation_id))
-    stamp = timestamp()
-    for card in matches if limit is None else matches[: int(limit)]:
-        card.update(status=_ACTIONS[call.operation_id], updated=stamp)
-    return 200, {}
+    def get_user(self, call: Call) -> Result:
+        user = self.users.get(call.query["id"])
+        return _missing("user", call.query["id"]) if user is None else (200, {"data": {"segments": {}, **user}})
 
+    def upsert_users(self, call: Call) -> Result:
+        for item in call.body:
+            self.user(item["id"])["profile"].update({key: value for key, value in item.items() if key != "id"})
+        return 200, {}
 
-def _is_test_user(state: EnvironmentState, user_id: str) -> bool:
-    return bool(state.users.get(user_id, {}).get("profile", {}).get("user_type") == "test")
+    def update_preferences(self, call: Call) -> Result:
+        for user_id, preferences in call.body["data"].items():
+            user = self.user(user_id)
+            user.update(preferences={**user.get("preferences", {}), **preferences}, preferencesUpdated=timestamp())
+        return 200, {}
 
+    def delete_users(self, call: Call) -> Result:
+        for user_id in call.body:
+            self.users.pop(user_id, None)
+        return 200, {}
 
-def _target_users(state: EnvironmentState, target: Mapping[str, Any], test: bool) -> list[str]:
-    if target.get("type") == "user":
-        ids = target.get("targetUserIds", [])
-    elif target.get("type") == "allTestUsers":
-        ids = [user_id for user_id in state.users if _is_test_user(state, user_id)]
-    else:  # usersById (legacy, a list or one string); bulk targets (tags, segments, filters) reach no one here
-        ids = target.get("usersById", [])
-    ids = [ids] if isinstance(ids, str) else ids if isinstance(ids, list) else []
-    ids = list(dict.fromkeys(user_id for user_id in ids if isinstance(user_id, str)))
-    # A test start reaches only test users; other ids are ignored.
-    return [user_id for user_id in ids if _is_test_user(state, user_id)] if test else ids
+    def update_profile_fields(self, call: Call) -> Result:
+        self.profile_fields[:] = call.body
+        return 200, {}
 
+    # ---- webhooks, notification platforms, credentials, audit log ------------------------------------
 
-def start_flow(state: EnvironmentState, call: Call) -> Result:
-    """One Action Flow instance and one active card per targeted user, for each flow object."""
-    test = call.operation_id == "testActionFlow"
-    invocations = []
-    for flow in call.body["flows"]:
-        invocations.append(flow.get("flowInvocationId") or str(uuid.uuid4()))
-        payload = flow.get("payload") or {}
-        for user_id in _target_users(state, flow["target"], test):
-            state.user(user_id)
-            card_payload = {
-                "detail": payload.get("variables", {}),
-                "target": {"usersById": [user_id]},
-                "cardOptions": payload.get("cardOptions", {}),
-                "metadata": payload.get("metadata", {}),
+    def create_webhook(self, call: Call) -> Result:
+        if len(self.webhooks) >= MAX_WEBHOOKS:
+            return _bad(f"an environment has at most {MAX_WEBHOOKS} webhooks")
+        record = {"id": _new_id(), "headers": {}, **call.body, "created": timestamp(), "updated": timestamp()}
+        self.webhooks[record["id"]] = record
+        return 200, {"data": {**record, "secret": str(uuid.uuid4())}}  # the secret is shown once
+
+    def delete_webhook(self, call: Call) -> Result:
+        found = self.webhooks.pop(call.path["webhookId"], None)
+        return (200, {}) if found else _missing("webhook subscription", call.path["webhookId"])
+
+    def create_platform(self, call: Call) -> Result:
+        # Uploaded credentials go to AWS SNS and cannot be read back: only the platform's kind is kept.
+        record = {"id": _new_id(), "type": "sns-notification-platform", "platform": call.body["platform"]}
+        self.platforms[record["id"]] = record
+        return 200, {}
+
+    def delete_platform(self, call: Call) -> Result:
+        found = self.platforms.pop(call.path["platformId"], None)
+        return (200, {}) if found else _missing("notification platform", call.path["platformId"])
+
+    def create_credential(self, call: Call) -> Result:
+        client_id, secret = f"sandbox-{secrets.token_hex(6)}", secrets.token_urlsafe(24)
+        self.credentials[client_id] = (secret, call.body["role"])
+        return 200, {"data": {"clientId": client_id, "clientSecret": secret}}
+
+    def revoke_credential(self, call: Call) -> Result:
+        """A key made by createCredential, or a registered workbench or events key (``reset()`` restores it)."""
+        client_id = call.path["clientId"]
+        if call.keys.get(client_id) in ("auth", "all"):
+            return 403, {
+                "error": "forbidden",
+                "message": "auth keys cannot be revoked through the API (use the Workbench)",
             }
-            card = {"cardTemplateId": f"{call.path['flowConfigId']}-card", "lifecycleId": _new_id()}
-            card.update(
-                flowInstanceId=_new_id(), flowInvocationId=invocations[-1], eventSource="test" if test else "live"
-            )
-            state.cards.append(_card({**card, "userId": user_id, "definition": {}, "payload": card_payload}))
-    return 200, {"flowInvocationId": invocations[0]}
+        if self.credentials.pop(client_id, None) is None:
+            if client_id not in call.keys or client_id in self.revoked:
+                return _missing("key with client id", client_id)
+            self.revoked.add(client_id)
+        return 200, {"data": {"clientId": client_id}}
 
-
-# ---- users ------------------------------------------------------------------------------------------
-
-
-def list_users(state: EnvironmentState, call: Call) -> Result:
-    users = list(state.users.values())
-    if "segmentId" in call.query:
-        users = [user for user in users if call.query["segmentId"] in (user.get("segments") or {})]
-    limit = int(call.query["limit"]) if "limit" in call.query else None
-    return 200, {"data": {"users": [{k: v for k, v in user.items() if k != "segments"} for user in users[:limit]]}}
-
-
-def get_user(state: EnvironmentState, call: Call) -> Result:
-    user = state.users.get(call.query["id"])
-    return _missing("user", call.query["id"]) if user is None else (200, {"data": {"segments": {}, **user}})
-
-
-def upsert_users(state: EnvironmentState, call: Call) -> Result:
-    for item in call.body:
-        state.user(item["id"])["profile"].update({key: value for key, value in item.items() if key != "id"})
-    return 200, {}
-
-
-def update_preferences(state: EnvironmentState, call: Call) -> Result:
-    for user_id, preferences in call.body["data"].items():
-        user = state.user(user_id)
-        user.update(preferences={**user.get("preferences", {}), **preferences}, preferencesUpdated=timestamp())
-    return 200, {}
-
-
-def delete_users(state: EnvironmentState, call: Call) -> Result:
-    for user_id in call.body:
-        state.users.pop(user_id, None)
-    return 200, {}
-
-
-def update_profile_fields(state: EnvironmentState, call: Call) -> Result:
-    state.profile_fields[:] = call.body
-    return 200, {}
-
-
-# ---- webhooks, notification platforms, credentials --------------------------------------------------
-
-
-def create_webhook(state: EnvironmentState, call: Call) -> Result:
-    if len(state.webhooks) >= MAX_WEBHOOKS:
-        return 400, {"error": "bad_request", "message": f"an environment has at most {MAX_WEBHOOKS} webhooks"}
-    stamp = timestamp()
-    record = {"id": _new_id(), "headers": {}, **call.body, "created": stamp, "updated": stamp}
-    state.webhooks[record["id"]] = record
-    return 200, {"data": {**record, "secret": str(uuid.uuid4())}}  # the secret is shown once
-
-
-def create_platform(state: EnvironmentState, call: Call) -> Result:
-    # Uploaded credentials go to AWS SNS and cannot be read back: only the platform's kind is kept.
-    record = {"id": _new_id(), "type": "sns-notification-platform", "platform": call.body["platform"]}
-    state.platforms[record["id"]] = record
-    return 200, {}
-
-
-def _deleting(records: Callable[[EnvironmentState], dict[str, Any]], parameter: str, what: str) -> Any:
-    def delete(state: EnvironmentState, call: Call) -> Result:
-        found = records(state).pop(call.path[parameter], None)
-        return (200, {}) if found is not None else _missing(what, call.path[parameter])
-
-    return delete
-
-
-def create_credential(state: EnvironmentState, call: Call) -> Result:
-    client_id, secret = f"sandbox-{secrets.token_hex(6)}", secrets.token_urlsafe(24)
-    state.credentials[client_id] = (secret, call.body["role"])
-    return 200, {"data": {"clientId": client_id, "clientSecret": secret}}
-
-
-def revoke_credential(state: EnvironmentState, call: Call) -> Result:
-    """A key made by createCredential, or a registered workbench or events key (``reset()`` restores those)."""
-    client_id = call.path["clientId"]
-    if call.keys.get(client_id) in ("auth", "all"):
-        return 403, {"error": "forbidden", "message": "auth keys cannot be revoked through the API (use the Workbench)"}
-    if state.credentials.pop(client_id, None) is None:
-        if client_id not in call.keys or client_id in state.revoked:
-            return _missing("key with client id", client_id)
-        state.revoked.add(client_id)
-    return 200, {"data": {"clientId": client_id}}
-
-
-# ---- audit log ------------------------------------------------------------------------------------------
-
-
-def list_audit_log(state: EnvironmentState, call: Call) -> Result:
-    """A page of entries; ``cursor`` names the next page. A cursor the Sandbox never gave reads as the end."""
-    start = 0
-    if "cursor" in call.query:
+    def list_audit_log(self, call: Call) -> Result:
+        """A page of entries and the ``cursor`` of the next; a cursor the Sandbox never gave reads as the end."""
         try:
-            start = int(json.loads(base64.urlsafe_b64decode(call.query["cursor"].encode("ascii")))["offset"])
-        except (ValueError, TypeError, KeyError, UnicodeEncodeError):
-            start = len(state.audit_log)
-    end = start + AUDIT_LOG_PAGE_SIZE
-    page: dict[str, Any] = {"data": state.audit_log[start:end]}
-    if end < len(state.audit_log):
-        page["cursor"] = base64.urlsafe_b64encode(json.dumps({"offset": end}).encode()).decode("ascii")
-    return 200, page
+            # No cursor decodes as "{}" ("e30="): the first page.
+            start = max(0, int(json.loads(base64.urlsafe_b64decode(call.query.get("cursor", "e30="))).get("offset", 0)))
+        except (ValueError, TypeError, AttributeError):
+            start = len(self.audit_log)
+        end = start + AUDIT_LOG_PAGE_SIZE
+        page: dict[str, Any] = {"data": self.audit_log[start:end]}
+        if end < len(self.audit_log):
+            page["cursor"] = base64.urlsafe_b64encode(json.dumps({"offset": end}).encode()).decode("ascii")
+        return 200, page
 
-
-def audit_entry(environment: str, method: str, url: str, status: int, client_id: str, agent: str, call: Call) -> Any:
-    body = copy.deepcopy(call.body)
-    if isinstance(body, dict) and "platformCredential" in body:
-        body["platformCredential"] = "<redacted>"  # a push credential is no business of a log
-    return {
-        "url": url,
-        "method": method,
-        "status": status,
-        "auth": {"type": "clientCredentials", "clientId": client_id},
-        "ip": "127.0.0.1",
-        "userAgent": agent,
-        "query": dict(call.query),
-        "payload": "" if body is None else json.dumps(body),
-        "source": "customer-api",
-        "environmentId": environment,
-        "time": 0.0,
-        "resource": {"type": url.split("/")[3].replace("-", "_") if url.count("/") >= 3 else "environment"},
-        "action": {"type": {"POST": "create", "PUT": "update", "DELETE": "delete"}.get(method, "read")},
-        "created": timestamp(),
-    }
+    def record(self, method: str, url: str, status: int, client_id: str, user_agent: str) -> None:
+        """An audit-log entry for one API request (what Atomic's audit log documents, without the payload)."""
+        auth = {"type": "clientCredentials", "clientId": client_id}
+        entry = {"url": url, "method": method, "status": status, "auth": auth, "userAgent": user_agent}
+        self.audit_log.append({**entry, "source": "customer-api", "created": timestamp()})
 
 
 HANDLERS: dict[str, Callable[[EnvironmentState, Call], Result]] = {
-    "listCards": list_cards,
-    **dict.fromkeys(_ACTIONS, act_on_cards),
-    "startActionFlow": start_flow,
-    "testActionFlow": start_flow,
-    "listUsers": list_users,
-    "getUser": get_user,
-    "upsertUsers": upsert_users,
-    "updateUserPreferences": update_preferences,
-    "deleteUsers": delete_users,
-    "updateCustomProfileFields": update_profile_fields,
-    "createWebhookSubscription": create_webhook,
+    "listCards": EnvironmentState.list_cards,
+    **dict.fromkeys(_ACTIONS, EnvironmentState.act_on_cards),
+    "startActionFlow": EnvironmentState.start_flow,
+    "testActionFlow": EnvironmentState.start_flow,
+    "listUsers": EnvironmentState.list_users,
+    "getUser": EnvironmentState.get_user,
+    "upsertUsers": EnvironmentState.upsert_users,
+    "updateUserPreferences": EnvironmentState.update_preferences,
+    "deleteUsers": EnvironmentState.delete_users,
+    "updateCustomProfileFields": EnvironmentState.update_profile_fields,
+    "createWebhookSubscription": EnvironmentState.create_webhook,
     "listWebhookSubscriptions": lambda state, call: (200, {"data": list(state.webhooks.values())}),
-    "deleteWebhookSubscription": _deleting(lambda state: state.webhooks, "webhookId", "webhook subscription"),
-    "createNotificationPlatform": create_platform,
+    "deleteWebhookSubscription": EnvironmentState.delete_webhook,
+    "createNotificationPlatform": EnvironmentState.create_platform,
     "listNotificationPlatforms": lambda state, call: (200, {"data": list(state.platforms.values())}),
-    "deleteNotificationPlatform": _deleting(lambda state: state.platforms, "platformId", "notification platform"),
-    "createCredential": create_credential,
-    "revokeCredential": revoke_credential,
-    "listAuditLogEntries": list_audit_log,
+    "deleteNotificationPlatform": EnvironmentState.delete_platform,
+    "createCredential": EnvironmentState.create_credential,
+    "revokeCredential": EnvironmentState.revoke_credential,
+    "listAuditLogEntries": EnvironmentState.list_audit_log,
 }
 
 
