@@ -24,7 +24,7 @@ from .._client import AsyncAtomicClient, AtomicClient
 from .._credentials import Credentials
 from .._errors import ConfigurationError
 from .._roles import Role
-from ._server import SocketServer, error_body
+from ._server import FAILED, SocketServer, error_body
 from ._spec import DEFAULT_MAX_JSON_DEPTH, ApiDescription, SpecOperation, load_description
 from ._state import HANDLERS, Call, EnvironmentData, EnvironmentState, seed_items
 
@@ -44,12 +44,6 @@ WEBHOOK_TEST_OPERATION = "testWebhookSubscription"
 Answer = tuple[int, Any, dict[str, str]]
 _BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="atomic-sandbox"'}
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-
-
-@frozen
-class _Registered:
-    secret: str
-    role: str
 
 
 @frozen
@@ -140,7 +134,7 @@ class Sandbox:
         self._description: ApiDescription = load_description(spec)
         self._environments, self._environment_list = _environments(self._description, environments)
         self._lock = threading.RLock()
-        self._keys: dict[str, _Registered] = {}
+        self._keys: dict[str, tuple[str, str]] = {}  # client id -> (secret, role)
         self._by_role: dict[str, Credentials] = {}
         self._internal_errors: list[str] = []
         self._server: SocketServer | None = None
@@ -150,8 +144,6 @@ class Sandbox:
         if credentials is None:
             for role in Role:
                 self.add_credentials(f"sandbox-{role.value}", secrets.token_urlsafe(16), role)
-
-    # ---- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> Self:
         """Serve on ``host``:``port`` (idempotent); ``with Sandbox() as sb`` does this for you."""
@@ -178,8 +170,6 @@ class Sandbox:
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "not serving"
         return f"Sandbox({where}, keys={sorted(self._keys)})"
-
-    # ---- where and how to connect -----------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
@@ -220,7 +210,7 @@ class Sandbox:
         value = _check_role(role)
         creds = Credentials(client_id, client_secret)
         with self._lock:
-            self._keys[client_id] = _Registered(client_secret, value)
+            self._keys[client_id] = (client_secret, value)
             self._by_role.setdefault(value, creds)
         return creds
 
@@ -243,16 +233,11 @@ class Sandbox:
         return AsyncAtomicClient(**self._client_kwargs(in_process, kwargs))
 
     def _client_kwargs(self, in_process: bool | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if "credentials" not in kwargs:
-            by_role = self.credentials
-            kwargs["credentials"] = (
-                by_role[ALL_ROLES]
-                if set(by_role) == {ALL_ROLES}
-                else {Role(role): creds for role, creds in by_role.items() if role != ALL_ROLES}
-            )
+        by_role = self.credentials
+        keys = by_role.get(ALL_ROLES) if set(by_role) == {ALL_ROLES} else None  # a single key serves every role
+        kwargs.setdefault("credentials", keys or {Role(r): c for r, c in by_role.items() if r != ALL_ROLES})
         if in_process if in_process is not None else self._server is None:
-            transport = {"transport": self.transport()}
-            kwargs["httpx_args"] = {**transport, **(kwargs.get("httpx_args") or {})}
+            kwargs["httpx_args"] = {"transport": self.transport(), **(kwargs.get("httpx_args") or {})}
             kwargs.setdefault("base_url", IN_PROCESS_URL)
             kwargs.setdefault("token_url", IN_PROCESS_URL + TOKEN_PATH)
         else:
@@ -275,8 +260,6 @@ class Sandbox:
             values[f"{prefix}_CLIENT_ID"] = creds.client_id
             values[f"{prefix}_CLIENT_SECRET"] = creds.client_secret
         return values
-
-    # ---- state -----------------------------------------------------------------------------------
 
     def seed(
         self,
@@ -329,8 +312,6 @@ class Sandbox:
             self._tokens[token] = _Token(client_id, value, self._clock() + lifetime)
         return token
 
-    # ---- what the Sandbox saw ---------------------------------------------------------------------
-
     @property
     def token_requests(self) -> dict[str, int]:
         """Token requests received per client id (every attempt, answered or refused)."""
@@ -342,9 +323,8 @@ class Sandbox:
         counts: collections.Counter[str] = collections.Counter()
         with self._lock:
             for client_id, count in self._token_requests.items():
-                key = self._keys.get(client_id)
-                if key is not None:
-                    counts[key.role] += count
+                if client_id in self._keys:
+                    counts[self._keys[client_id][1]] += count
         return dict(counts)
 
     def sensitive_values(self) -> list[str]:
@@ -355,7 +335,7 @@ class Sandbox:
         """
         with self._lock:
             created = [secret for state in self._state.values() for secret, _ in state.credentials.values()]
-            return [key.secret for key in self._keys.values()] + created + list(self._tokens)
+            return [secret for secret, _ in self._keys.values()] + created + list(self._tokens)
 
     @property
     def api_requests(self) -> dict[str, int]:
@@ -409,8 +389,6 @@ class Sandbox:
             self._api_requests: collections.Counter[str] = collections.Counter()
             self._webhook_tests: list[tuple[str, str]] = []
             self._last_headers: dict[str, str] | None = None
-
-    # ---- answering: one core for the socket server and the in-process transport --------------------
 
     def respond(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Answer:
         """The answer to one request: status, JSON payload (None for no body), extra headers.
@@ -473,23 +451,21 @@ class Sandbox:
         if query_id is not None and query_id != basic_id:
             return 400, _oauth("invalid_request", "client_id does not match the authenticated client"), {}
         key = self._key(basic_id)
-        if key is None or not secrets.compare_digest(key.secret.encode(), basic_secret.encode()):
+        if key is None or not secrets.compare_digest(key[0].encode(), basic_secret.encode()):
             return 401, _oauth("invalid_client", "unknown client or wrong secret"), _BASIC_CHALLENGE
         token = secrets.token_urlsafe(32)
         with self._lock:
-            self._tokens[token] = _Token(basic_id, key.role, now + self.expires_in)
+            self._tokens[token] = _Token(basic_id, key[1], now + self.expires_in)
         issued = {"access_token": token, "expires_in": self.expires_in, "token_type": "Bearer"}
         return 200, issued, {"Cache-Control": "no-store"}
 
-    def _key(self, client_id: str) -> _Registered | None:
-        """A registered key that no environment revoked, or one created through createCredential."""
+    def _key(self, client_id: str) -> tuple[str, str] | None:
+        """(secret, role) of a registered key no environment revoked, or of one createCredential made."""
         with self._lock:
-            for state in self._state.values():
-                if client_id in state.credentials:
-                    return _Registered(*state.credentials[client_id])
-                if client_id in state.revoked:
-                    return None
-            return self._keys.get(client_id)
+            if any(client_id in state.revoked for state in self._state.values()):
+                return None
+            made = [state.credentials[client_id] for state in self._state.values() if client_id in state.credentials]
+            return made[0] if made else self._keys.get(client_id)
 
     def _handle_api(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Answer:
         try:
@@ -530,7 +506,7 @@ class Sandbox:
         parsed = {name: values[-1] for name, values in parse_qs(query, keep_blank_values=True).items()}
         is_json = headers.get("content-type", "").split(";", 1)[0].strip().lower().endswith("json")
         with self._lock:
-            keys = {client_id: key.role for client_id, key in self._keys.items()}
+            keys = {client_id: role for client_id, (_, role) in self._keys.items()}
             call = Call(path, parsed, json.loads(body) if body and is_json else None, operation.operation_id, keys)
             state = self._state[environment]
             status, payload = handler(state, call)
@@ -609,39 +585,28 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self._sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        args = _request_parts(request, request.read())
-        try:
-            return _response(request, self._sandbox.respond(*args))
-        except Exception as exc:  # noqa: BLE001 - a Sandbox bug: a recorded JSON 500, as on the socket
-            return self._failure(request, exc)
+        request.read()
+        return self._answer(request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        args, sandbox = _request_parts(request, await request.aread()), self._sandbox
+        await request.aread()
+        sandbox = self._sandbox
         # A slowed or paused token endpoint would block the event loop: only its answer waits in a worker thread.
-        held = args[1].startswith(TOKEN_PATH) and (sandbox.token_delay > 0 or not sandbox._token_gate.is_set())
+        if request.url.path == TOKEN_PATH and (sandbox.token_delay > 0 or not sandbox._token_gate.is_set()):
+            return await asyncio.to_thread(self._answer, request)
+        return self._answer(request)
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
+        target = request.url.raw_path.decode("ascii")
         try:
-            return _response(
-                request, await asyncio.to_thread(sandbox.respond, *args) if held else sandbox.respond(*args)
-            )
-        except Exception as exc:  # noqa: BLE001
-            return self._failure(request, exc)
-
-    def _failure(self, request: httpx.Request, exc: Exception) -> httpx.Response:
-        self._sandbox._failed(exc, request.method, request.url.raw_path.decode("ascii"))
-        message = "the Sandbox failed; see the atomic_sdk.testing log"
-        return _response(request, (500, {"error": "internal_error", "message": message}, {}))
-
-
-def _request_parts(request: httpx.Request, body: bytes) -> tuple[str, str, list[tuple[str, str]], bytes]:
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
-    return request.method, request.url.raw_path.decode("ascii"), headers, body
-
-
-def _response(request: httpx.Request, answer: Answer) -> httpx.Response:
-    status, payload, extra = answer
-    data = b"" if payload is None or request.method == "HEAD" else json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json"} if payload is not None else {}
-    return httpx.Response(status, headers={**headers, **extra}, content=data, request=request)
+            status, payload, extra = self._sandbox.respond(request.method, target, headers, request.content)
+        except Exception as exc:  # noqa: BLE001 - a Sandbox bug: a recorded JSON 500, as on the socket
+            self._sandbox._failed(exc, request.method, target)
+            status, payload, extra = 500, FAILED, {}
+        data = b"" if payload is None or request.method == "HEAD" else json.dumps(payload).encode()
+        content_type = {"Content-Type": "application/json"} if payload is not None else {}
+        return httpx.Response(status, headers={**content_type, **extra}, content=data, request=request)
 
 
 def _is_webhook_test(operation: SpecOperation, query: str) -> bool:

@@ -24,7 +24,7 @@ import h11
 # head, which grows by one read before it is looked at: the two add up to the limit.
 MAX_HEAD_BYTES, _READ_BYTES = 64 * 1024, 8 * 1024
 Answer = tuple[int, Any, dict[str, str]]
-_FAILED = {"error": "internal_error", "message": "the Sandbox failed; see the atomic_sdk.testing log"}
+FAILED = {"error": "internal_error", "message": "the Sandbox failed; see the atomic_sdk.testing log"}
 _CLOSE = {"Connection": "close"}
 
 
@@ -80,7 +80,7 @@ class _Connection(socketserver.BaseRequestHandler):
             return
         except Exception as exc:  # noqa: BLE001 - no request may go unanswered; the Sandbox records it
             self.server.on_failure(exc, "-", "")
-            self._send("GET", (500, _FAILED, _CLOSE))
+            self._send("GET", (500, FAILED, _CLOSE))
 
     def _one_request(self) -> bool:
         """Answer one request; True when the connection can take the next one."""
@@ -106,7 +106,7 @@ class _Connection(socketserver.BaseRequestHandler):
             answer = self.server.respond(method, target, headers, body)
         except Exception as exc:  # noqa: BLE001 - a Sandbox bug: answered as a logged, recorded JSON 500
             self.server.on_failure(exc, method, target)
-            answer = (500, _FAILED, _CLOSE)
+            answer = (500, FAILED, _CLOSE)
         self._send(method, answer)
         return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
 
