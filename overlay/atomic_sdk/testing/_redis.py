@@ -57,12 +57,8 @@ class RedisServer:
     def __init__(
         self, executable: str | None = None, *, port: int | None = None, extra_args: Sequence[str] = ()
     ) -> None:
-        found = executable or shutil.which("redis-server")
-        if found is None:
-            for candidate in ("/usr/bin/redis-server", "/usr/local/bin/redis-server"):
-                if os.access(candidate, os.X_OK):
-                    found = candidate
-                    break
+        places = ("/usr/bin/redis-server", "/usr/local/bin/redis-server")
+        found = executable or shutil.which("redis-server") or next((p for p in places if os.access(p, os.X_OK)), None)
         if found is None:
             raise RedisServerError(
                 "redis-server not found; install it (Debian/Ubuntu: apt-get install redis-server; "
@@ -94,28 +90,10 @@ class RedisServer:
         if self._dir is None:
             self._dir = tempfile.TemporaryDirectory(prefix="atomic-redis-")
         log = Path(self._dir.name) / "redis.log"
+        options = f"--bind 127.0.0.1 --port {self.port} --appendonly no --daemonize no".split()
+        options += ["--save", "", "--dir", self._dir.name, "--logfile", str(log), *self.extra_args]
         self._process = subprocess.Popen(
-            [
-                self.executable,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self._dir.name,
-                "--logfile",
-                str(log),
-                "--daemonize",
-                "no",
-                *self.extra_args,
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            [self.executable, *options], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         deadline = time.monotonic() + START_TIMEOUT
         while not _answers_ping(self.port):

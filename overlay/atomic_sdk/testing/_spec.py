@@ -192,9 +192,6 @@ class SpecOperation:
 
     responses: Mapping[str, Mapping[str, Any]]
 
-    def example_body(self) -> bytes:
-        return json.dumps(self.example).encode() if self.has_body else b""
-
     def error_body(self, status: int, body: Mapping[str, Any]) -> Any:
         """``body`` if it fits the schema the spec documents for ``status`` here, else that response's example.
 
@@ -318,14 +315,8 @@ class SpecOperation:
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    last = 0
-    for match in _PARAM.finditer(template):
-        parts.append(re.escape(template[last : match.start()]))
-        parts.append(f"(?P<{_group(match.group(1))}>[^/]+)")
-        last = match.end()
-    parts.append(re.escape(template[last:]))
-    return re.compile("".join(parts))
+    pieces = _PARAM.split(template)  # literal, parameter name, literal, ..., literal
+    return re.compile("".join(f"(?P<{_group(p)}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(pieces)))
 
 
 def _group(name: str) -> str:
