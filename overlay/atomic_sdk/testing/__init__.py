@@ -4,15 +4,11 @@ Needs the ``testing`` extra (``pip install atomic-sdk[testing]``).
 
 Example::
 
-    from atomic_api.api.environments import list_environments
-    from atomic_sdk.testing import Sandbox
-
     with Sandbox() as sb, sb.client() as client:  # a server on 127.0.0.1
-        environments = list_environments.sync(client=client)
+        client.environments.list_environments()
         assert sb.token_requests_by_role() == {"events": 1}
 
     sb = Sandbox()  # not started: sb.client() answers in-process through sb.transport(), no port
-    sb.seed(users=[{"id": "u1"}])
 
 With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]`` in your top-level
 ``conftest.py``) and ask for the ``atomic_sandbox`` (served) or ``atomic_sandbox_in_process`` fixture.
@@ -32,11 +28,10 @@ try:
 except ModuleNotFoundError as exc:
     # Only a third-party module is the extra's business; a missing part of the SDK itself is a real bug,
     # and an error that already names the extra stays as it is.
-    if (
-        isinstance(exc, MissingExtraError)
-        or exc.name is None
-        or exc.name.partition(".")[0] in {"atomic_sdk", "atomic_api"}
-    ):
+    if isinstance(exc, MissingExtraError) or (exc.name or "atomic_sdk").partition(".")[0] in {
+        "atomic_sdk",
+        "atomic_api",
+    }:
         raise
     raise MissingExtraError(
         f"atomic_sdk.testing needs the 'testing' extra (no module named {exc.name!r}):"

@@ -20,18 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m atomic_sdk.testing", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    roles = [role.value for role in Role]
     parser.add_argument(
-        "--role",
-        action="append",
-        choices=[role.value for role in Role],
-        help="register a key for this role (repeatable; default: one per role)",
+        "--role", action="append", choices=roles, help="a key for this role (repeatable; default: each)"
     )
     parser.add_argument("--expires-in", type=int, default=3600, help="token lifetime in seconds")
-    parser.add_argument(
-        "--environment",
-        action="append",
-        help="an environment id the Sandbox knows (repeatable; default: the spec's listEnvironments example)",
-    )
+    parser.add_argument("--environment", action="append", help="an environment id it knows (repeatable)")
     args = parser.parse_args(argv)
     credentials: dict[Role, Credentials] | None = None
     if args.role:

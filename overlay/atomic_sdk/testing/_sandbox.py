@@ -64,20 +64,10 @@ class Sandbox:
     """A local Atomic: a token endpoint and every operation of the spec, as strict as the real service, with state.
 
     One core (``respond``: a request in, an answer out) served two ways: on 127.0.0.1 (``with Sandbox() as sb``,
-    a real HTTP/1.1 server for other processes and languages) or in-process (``sb.client(in_process=True)``,
-    ``sb.transport()``: an httpx transport, no port, no thread). The full rules are in the guide ("Testing
-    your code with the Sandbox"); in short:
-
-    * the token endpoint checks client credentials, issues expiring tokens and rate-limits (429 + Retry-After);
-    * every API call needs a User-Agent (403), a live token (401), a known environment (404), a role the
-      operation accepts (403) and a request that conforms to the spec (400 with the reasons); every answer
-      is JSON, 405 names the allowed methods, bodies over ``max_body_bytes`` get 413;
-    * state per environment: webhooks, credentials, users, notification platforms, cards (Action Flow start
-      and test create them; dismiss, complete and cancel close them) and the audit log. What one call
-      creates, the others list, fetch, change and delete; ``seed()`` adds records, ``data()`` shows them,
-      ``reset()`` forgets them. Lists page as Atomic pages: cards by ``limit``/``offset``, users by
-      ``limit``, the audit log by ``cursor``. Operations without documented state answer the spec's example;
-    * it counts what it saw (``api_requests``, ``token_requests``) and never logs a token or secret.
+    an HTTP/1.1 server for other processes and languages) or in-process (``sb.client(in_process=True)``,
+    ``sb.transport()``: an httpx transport, no port, no thread). Its rules, its state per environment (``seed``,
+    ``data``, ``reset``) and its paging are described in the guide, "Testing your code with the Sandbox".
+    It counts what it saw (``api_requests``, ``token_requests``) and never logs a token or secret.
 
     Example::
 
@@ -495,7 +485,7 @@ class Sandbox:
             return token
         if _is_webhook_test(operation, query):
             return self._webhook_test(path, query, body)
-        problems = operation.validate(path, query, headers, body, max_json_depth=self.max_json_depth)
+        problems = operation.validate(path, query, headers, body, self.max_json_depth)
         if problems:
             return 400, {**error_body(400, "; ".join(problems)), "errors": problems}, {}
         if operation.operation_id == LIST_ENVIRONMENTS and self._environment_list is not None:

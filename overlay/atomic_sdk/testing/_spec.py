@@ -41,11 +41,7 @@ _BUNDLED_NAMES = ("openapi.json", "openapi.yaml")
 def bundled_spec_path() -> Path:
     """The spec the installed ``atomic_api`` package was generated from (kept in its own format)."""
     package = resources.files("atomic_api")
-    for name in _BUNDLED_NAMES:
-        candidate = package / name
-        if candidate.is_file():
-            return Path(str(candidate))
-    return Path(str(package / _BUNDLED_NAMES[-1]))
+    return Path(str(next((package / n for n in _BUNDLED_NAMES if (package / n).is_file()), package / "openapi.yaml")))
 
 
 def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) -> Any:
@@ -209,13 +205,7 @@ class SpecOperation:
         return example if has_example else dict(body)
 
     def validate(
-        self,
-        path_params: Mapping[str, str],
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+        self, path: Mapping[str, str], query: str, headers: Mapping[str, str], body: bytes, max_depth: int = 64
     ) -> list[str]:
         """Every way the request breaks the spec, as messages (empty when it conforms)."""
         problems: list[str] = []
@@ -228,7 +218,7 @@ class SpecOperation:
             schema = param.get("schema", {})
             raw: str | None
             if where == "path":
-                raw = path_params.get(name)
+                raw = path.get(name)
             elif where == "query":
                 values = query_values.get(name)
                 if values is not None and len(values) > 1 and schema.get("type") != "array":
@@ -252,7 +242,7 @@ class SpecOperation:
                 continue
             if (error := _first_error(schema, value)) is not None:
                 problems.append(f"{where} parameter {name!r}: {error}")
-        problems.extend(self._validate_body(headers.get("content-type", ""), body, max_json_depth))
+        problems.extend(self._validate_body(headers.get("content-type", ""), body, max_depth))
         return problems
 
     def _validate_body(self, content_type: str, body: bytes, max_json_depth: int) -> list[str]:
@@ -353,13 +343,10 @@ class ApiDescription:
             )
         self.operations: tuple[SpecOperation, ...] = tuple(operations)
         self._by_id = {op.operation_id: op for op in operations}
-        self._routes = sorted(
-            (
-                (_rank(op.path_template, index), _template_regex(op.path_template), op)
-                for index, op in enumerate(operations)
-            ),
-            key=lambda entry: entry[0],
-        )
+        ranked = [
+            (_rank(op.path_template, i), _template_regex(op.path_template), op) for i, op in enumerate(operations)
+        ]
+        self._routes = sorted(ranked, key=lambda entry: entry[0])
 
     @staticmethod
     def _operation(
@@ -393,18 +380,9 @@ class ApiDescription:
             for code, value in responses.items()
             if isinstance(value, Mapping)
         }
-        return SpecOperation(
-            operation_id=operation_id,
-            method=method.upper(),
-            path_template=template,
-            roles=tuple(roles),
-            parameters=tuple(params.values()),
-            request_body=body,
-            status=int(success[0]),
-            example=example,
-            has_body=has_body,
-            responses=resolved_responses,
-        )
+        parameters, status = tuple(params.values()), int(success[0])
+        fields = (operation_id, method.upper(), template, tuple(roles), parameters, body, status, example, has_body)
+        return SpecOperation(*fields, responses=resolved_responses)
 
     def get(self, operation_id: str) -> SpecOperation:
         return self._by_id[operation_id]

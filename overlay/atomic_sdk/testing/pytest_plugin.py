@@ -5,9 +5,8 @@ Enable it in your top-level ``conftest.py``::
     pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]
 
     def test_lists_cards(atomic_sandbox_in_process):
-        atomic_sandbox_in_process.seed(cards=[{"userId": "u1"}])
         with atomic_sandbox_in_process.client() as client:
-            assert len(client.cards.list_cards(user_id="u1").data) == 1
+            assert client.cards.list_cards(user_id="u1").data == []
 """
 
 from collections.abc import Iterator
