@@ -26,7 +26,7 @@ from .._errors import ConfigurationError
 from .._roles import Role
 from ._server import FAILED, SocketServer, error_body
 from ._spec import DEFAULT_MAX_JSON_DEPTH, ApiDescription, SpecOperation, load_description
-from ._state import HANDLERS, Call, EnvironmentData, EnvironmentState, seed_items
+from ._state import Call, EnvironmentData, EnvironmentState, handler, seed_items
 
 TOKEN_PATH = "/oauth2/token"
 ALL_ROLES = "all"
@@ -239,12 +239,8 @@ class Sandbox:
 
     def env(self) -> dict[str, str]:
         """``ATOMIC_*`` variables that make ``AtomicClient.from_env()`` use this (running) Sandbox and its keys."""
-        values = {
-            "ATOMIC_ORG_ID": DEFAULT_ORG_ID,
-            "ATOMIC_ENVIRONMENT_ID": self.environment_id,
-            "ATOMIC_BASE_URL": self.base_url,
-            "ATOMIC_TOKEN_URL": self.token_url,
-        }
+        values = {"ATOMIC_ORG_ID": DEFAULT_ORG_ID, "ATOMIC_ENVIRONMENT_ID": self.environment_id}
+        values.update(ATOMIC_BASE_URL=self.base_url, ATOMIC_TOKEN_URL=self.token_url)
         for role, creds in self.credentials.items():
             prefix = "ATOMIC" if role == ALL_ROLES else f"ATOMIC_{role.upper()}"
             values[f"{prefix}_CLIENT_ID"] = creds.client_id
@@ -490,16 +486,16 @@ class Sandbox:
             return 400, {**error_body(400, "; ".join(problems)), "errors": problems}, {}
         if operation.operation_id == LIST_ENVIRONMENTS and self._environment_list is not None:
             return operation.status, self._environment_list, {}
-        environment, handler = path.get(ENVIRONMENT_PARAMETER), HANDLERS.get(operation.operation_id)
-        if environment is None or handler is None:
+        environment = path.get(ENVIRONMENT_PARAMETER, "")
+        state = self._state.get(environment)
+        answer = None if state is None else handler(state, operation.operation_id)
+        if state is None or answer is None:
             return operation.status, operation.example if operation.has_body else None, {}
         parsed = {name: values[-1] for name, values in parse_qs(query, keep_blank_values=True).items()}
         is_json = headers.get("content-type", "").split(";", 1)[0].strip().lower().endswith("json")
         with self._lock:
             keys = {client_id: role for client_id, (_, role) in self._keys.items()}
-            call = Call(path, parsed, json.loads(body) if body and is_json else None, operation.operation_id, keys)
-            state = self._state[environment]
-            status, payload = handler(state, call)
+            status, payload = answer(Call(path, parsed, json.loads(body) if body and is_json else None, keys))
             payload = copy.deepcopy(payload)  # answered outside the lock, while other requests change the state
             if operation.operation_id == "revokeCredential" and status < 400:
                 self._tokens = {key: t for key, t in self._tokens.items() if t.client_id != path["clientId"]}

@@ -24,6 +24,7 @@ import h11
 # head, which grows by one read before it is looked at: the two add up to the limit.
 MAX_HEAD_BYTES, _READ_BYTES = 64 * 1024, 8 * 1024
 Answer = tuple[int, Any, dict[str, str]]
+Respond = Callable[[str, str, list[tuple[str, str]], bytes], Answer]  # (method, target, headers, body) -> answer
 FAILED = {"error": "internal_error", "message": "the Sandbox failed; see the atomic_sdk.testing log"}
 _CLOSE = {"Connection": "close"}
 
@@ -47,13 +48,10 @@ class SocketServer(socketserver.ThreadingTCPServer):
     request_queue_size = 128  # the default 5 resets connections when a pool of 64 threads connects at once
 
     def __init__(
-        self,
-        address: tuple[str, int],
-        respond: Callable[[str, str, list[tuple[str, str]], bytes], Answer],
-        max_body_bytes: Callable[[], int],
-        on_failure: Callable[[BaseException, str, str], None],
+        self, address: tuple[str, int], respond: Respond, max_body: Callable[[], int], on_failure: Any
     ) -> None:
-        self.respond, self.max_body_bytes, self.on_failure = respond, max_body_bytes, on_failure
+        self.respond, self.max_body_bytes = respond, max_body
+        self.on_failure: Callable[[BaseException, str, str], None] = on_failure
         super().__init__(address, _Connection)
         self._thread = threading.Thread(target=self.serve_forever, name="atomic-sandbox", daemon=True)
         self._thread.start()
@@ -145,11 +143,8 @@ class _Connection(socketserver.BaseRequestHandler):
         self.request.sendall((out or b"") + (self.conn.send(h11.EndOfMessage()) or b""))
 
     def _linger(self) -> None:
-        """Drop what the client still sends (at most 2 s or 64 MiB) so that closing does not reset the refusal.
-
-        Closing a socket with unread input makes the kernel answer with a reset, which can destroy the answer
-        before the client reads it (a 413 for a large upload would surface as a connection error).
-        """
+        """Drop what the client still sends (at most 2 s or 64 MiB) before closing: closing with unread input
+        makes the kernel send a reset, which can destroy the refusal before the client reads it."""
         try:
             self.request.shutdown(socket.SHUT_WR)
             self.request.settimeout(0.2)

@@ -194,9 +194,7 @@ class SpecOperation:
         Keeps the Sandbox's error answers in the spec's error shape whatever the spec declares.
         """
         response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX")
-        if response is None:
-            response = self.responses.get("default")
-        media = (response or {}).get("content", {}).get("application/json")
+        media = (response or self.responses.get("default") or {}).get("content", {}).get("application/json")
         if not isinstance(media, Mapping) or not isinstance(media.get("schema"), Mapping):
             return dict(body)
         if _first_error(media["schema"], dict(body)) is None:
@@ -278,26 +276,21 @@ class SpecOperation:
 
     @staticmethod
     def _validate_multipart(content_type: str, body: bytes, schema: Mapping[str, Any]) -> list[str]:
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-        )
+        head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+        message = BytesParser(policy=HTTP).parsebytes(head + body)
         if not message.is_multipart():
             return ["request body is not a valid multipart/form-data body (check the boundary)"]
         fields: dict[str, Any] = {}
-        properties: Mapping[str, Any] = schema.get("properties", {})
         for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
+            name, data = part.get_param("name", header="content-disposition"), part.get_payload(decode=True)
             if not isinstance(name, str):
                 return ["a multipart part has no name in its Content-Disposition"]
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else b""
-            prop = properties.get(name, {})
             # Binary parts are opaque; other parts are UTF-8 text validated against their property schema.
-            if prop.get("format") == "binary":
+            if schema.get("properties", {}).get(name, {}).get("format") == "binary":
                 fields[name] = "<binary>"
                 continue
             try:
-                fields[name] = data.decode("utf-8")
+                fields[name] = (data if isinstance(data, bytes) else b"").decode("utf-8")
             except UnicodeDecodeError:
                 return [f"multipart part {name!r} is not valid UTF-8 text"]
         error = _first_error(schema, fields)
@@ -419,13 +412,9 @@ def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> ApiDescription:
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    document: Any
-    if path.endswith(".json") or raw.lstrip()[:1] == b"{":
-        document = json.loads(raw)
-    else:
-        document = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = Path(path).read_bytes()
+    is_json = path.endswith(".json") or raw.lstrip()[:1] == b"{"
+    document = json.loads(raw) if is_json else yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return ApiDescription(document, OPERATIONS, _skipped_operations())
 
 

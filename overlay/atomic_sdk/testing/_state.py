@@ -1,12 +1,14 @@
 """What the Sandbox remembers per environment, and the operations that read and change it.
 
-Records are kept in the API's own JSON shapes. An operation in ``HANDLERS`` is answered from the environment's
-records (the caller copies the answer); any other operation gets its spec example (the docs give it no state).
+Records are kept in the API's own JSON shapes. An operation is answered from the records by the method named
+``on_`` + its id in snake case (``listCards``: ``on_list_cards``; the caller copies the answer); an operation
+without one gets its spec example (the docs give it no state).
 """
 
 import base64
 import copy
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -20,9 +22,8 @@ from .._errors import ConfigurationError
 AUDIT_LOG_PAGE_SIZE = 50
 MAX_WEBHOOKS = 100  # per environment, as the webhook docs say
 _SELECTION = ("eventName", "lifecycleId", "cardTemplateId", "flowInstanceId", "flowInvocationId", "userId", "status")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # where camelCase words meet
 _OPEN = frozenset({"active", "embargoed", "snoozed"})  # the closed states are final
-_ACTIONS = {"dismissCards": "dismissed", "completeCards": "completed", "cancelCards": "cancelled"}
-_DEFAULT_ACTION_LIMIT = {"cancelCards": 500}  # dismiss and complete document no default
 Result = tuple[int, Any]
 
 
@@ -44,7 +45,6 @@ class Call:
     path: Mapping[str, str]
     query: Mapping[str, str]  # the last value of each parameter
     body: Any  # the parsed JSON body, or None
-    operation_id: str
     keys: Mapping[str, str] = {}  # the Sandbox's registered keys: client id -> role
 
 
@@ -78,7 +78,7 @@ def _bad(message: str) -> Result:
 
 @define
 class EnvironmentState:
-    """One environment's records; each public method answers one operation (see ``HANDLERS``)."""
+    """One environment's records; each ``on_<operation>`` method answers that operation."""
 
     cards: list[dict[str, Any]] = field(factory=list)
     users: dict[str, dict[str, Any]] = field(factory=dict)
@@ -130,19 +130,28 @@ class EnvironmentState:
         wanted = {name: query[name] for name in _SELECTION if name in query}
         return [card for card in self.cards if all(card.get(name) == value for name, value in wanted.items())]
 
-    def list_cards(self, call: Call) -> Result:
+    def on_list_cards(self, call: Call) -> Result:
         offset, limit = int(call.query.get("offset", 0)), int(call.query.get("limit", 100))
         return 200, {"data": self._selected(call.query)[offset : offset + limit]}
 
-    def act_on_cards(self, call: Call) -> Result:
-        """The selected open cards move to the action's final state, at most ``limit`` of them."""
+    def _close_cards(self, call: Call, status: str, default_limit: int | None = None) -> Result:
+        """The selected open cards move to ``status`` (final), at most ``limit`` of them."""
         matches = [card for card in self._selected(call.query) if card["status"] in _OPEN]
         if len(matches) > 1 and call.query.get("multiple") != "1":
             return _bad(f"the selection matches {len(matches)} cards; add multiple=1 to act on more than one")
-        limit, now = call.query.get("limit", _DEFAULT_ACTION_LIMIT.get(call.operation_id)), timestamp()
+        limit, now = call.query.get("limit", default_limit), timestamp()
         for card in matches if limit is None else matches[: int(limit)]:
-            card.update(status=_ACTIONS[call.operation_id], updated=now)
+            card.update(status=status, updated=now)
         return 200, {}
+
+    def on_dismiss_cards(self, call: Call) -> Result:
+        return self._close_cards(call, "dismissed")  # dismiss and complete document no default limit
+
+    def on_complete_cards(self, call: Call) -> Result:
+        return self._close_cards(call, "completed")
+
+    def on_cancel_cards(self, call: Call) -> Result:
+        return self._close_cards(call, "cancelled", 500)
 
     def _targets(self, target: Mapping[str, Any], test: bool) -> list[str]:
         if target.get("type") == "user":
@@ -155,9 +164,9 @@ class EnvironmentState:
         ids = list(dict.fromkeys(user_id for user_id in ids if isinstance(user_id, str)))
         return [user_id for user_id in ids if self.is_test_user(user_id)] if test else ids  # test: others ignored
 
-    def start_flow(self, call: Call) -> Result:
+    def on_start_action_flow(self, call: Call, test: bool = False) -> Result:
         """One Action Flow instance and one active card per targeted user, for each flow object."""
-        test, invocations = call.operation_id == "testActionFlow", []
+        invocations = []
         for flow in call.body["flows"]:
             invocations.append(flow.get("flowInvocationId") or str(uuid.uuid4()))
             given = flow.get("payload") or {}
@@ -170,68 +179,77 @@ class EnvironmentState:
                 self.cards.append(_card({**card, "eventSource": "test" if test else "live", "payload": payload}))
         return 200, {"flowInvocationId": invocations[0]}
 
+    def on_test_action_flow(self, call: Call) -> Result:
+        return self.on_start_action_flow(call, test=True)
+
     # ---- users --------------------------------------------------------------------------------------
 
-    def list_users(self, call: Call) -> Result:
+    def on_list_users(self, call: Call) -> Result:
         users = list(self.users.values())
         if "segmentId" in call.query:
             users = [user for user in users if call.query["segmentId"] in (user.get("segments") or {})]
         users = users[: int(call.query["limit"])] if "limit" in call.query else users
         return 200, {"data": {"users": [{k: v for k, v in user.items() if k != "segments"} for user in users]}}
 
-    def get_user(self, call: Call) -> Result:
+    def on_get_user(self, call: Call) -> Result:
         user = self.users.get(call.query["id"])
         return _missing("user", call.query["id"]) if user is None else (200, {"data": {"segments": {}, **user}})
 
-    def upsert_users(self, call: Call) -> Result:
+    def on_upsert_users(self, call: Call) -> Result:
         for item in call.body:
             self.user(item["id"])["profile"].update({key: value for key, value in item.items() if key != "id"})
         return 200, {}
 
-    def update_preferences(self, call: Call) -> Result:
+    def on_update_user_preferences(self, call: Call) -> Result:
         for user_id, preferences in call.body["data"].items():
             user = self.user(user_id)
             user.update(preferences={**user.get("preferences", {}), **preferences}, preferencesUpdated=timestamp())
         return 200, {}
 
-    def delete_users(self, call: Call) -> Result:
+    def on_delete_users(self, call: Call) -> Result:
         for user_id in call.body:
             self.users.pop(user_id, None)
         return 200, {}
 
-    def update_profile_fields(self, call: Call) -> Result:
+    def on_update_custom_profile_fields(self, call: Call) -> Result:
         self.profile_fields[:] = call.body
         return 200, {}
 
     # ---- webhooks, notification platforms, credentials, audit log ------------------------------------
 
-    def create_webhook(self, call: Call) -> Result:
+    def on_create_webhook_subscription(self, call: Call) -> Result:
         if len(self.webhooks) >= MAX_WEBHOOKS:
             return _bad(f"an environment has at most {MAX_WEBHOOKS} webhooks")
         record = {"id": _new_id(), "headers": {}, **call.body, "created": timestamp(), "updated": timestamp()}
         self.webhooks[record["id"]] = record
         return 200, {"data": {**record, "secret": str(uuid.uuid4())}}  # the secret is shown once
 
-    def delete_webhook(self, call: Call) -> Result:
+    def on_list_webhook_subscriptions(self, call: Call) -> Result:
+        return 200, {"data": list(self.webhooks.values())}
+
+    def on_delete_webhook_subscription(self, call: Call) -> Result:
         found = self.webhooks.pop(call.path["webhookId"], None)
         return (200, {}) if found else _missing("webhook subscription", call.path["webhookId"])
 
-    def create_platform(self, call: Call) -> Result:
+    def on_create_notification_platform(self, call: Call) -> Result:
         # Uploaded credentials go to AWS SNS and cannot be read back: only the platform's kind is kept.
         record = {"id": _new_id(), "type": "sns-notification-platform", "platform": call.body["platform"]}
         self.platforms[record["id"]] = record
         return 200, {}
 
-    def delete_platform(self, call: Call) -> Result:
+    def on_list_notification_platforms(self, call: Call) -> Result:
+        return 200, {"data": list(self.platforms.values())}
+
+    def on_delete_notification_platform(self, call: Call) -> Result:
         found = self.platforms.pop(call.path["platformId"], None)
         return (200, {}) if found else _missing("notification platform", call.path["platformId"])
 
-    def create_credential(self, call: Call) -> Result:
+    def on_create_credential(self, call: Call) -> Result:
         client_id, secret = f"sandbox-{secrets.token_hex(6)}", secrets.token_urlsafe(24)
         self.credentials[client_id] = (secret, call.body["role"])
         return 200, {"data": {"clientId": client_id, "clientSecret": secret}}
 
-    def revoke_credential(self, call: Call) -> Result:
+    def on_revoke_credential(self, call: Call) -> Result:
         """A key made by createCredential, or a registered workbench or events key (``reset()`` restores it)."""
         client_id = call.path["clientId"]
         if call.keys.get(client_id) in ("auth", "all"):
@@ -245,7 +263,7 @@ class EnvironmentState:
             self.revoked.add(client_id)
         return 200, {"data": {"clientId": client_id}}
 
-    def list_audit_log(self, call: Call) -> Result:
+    def on_list_audit_log_entries(self, call: Call) -> Result:
         """A page of entries and the ``cursor`` of the next; a cursor the Sandbox never gave reads as the end."""
         try:
             # No cursor decodes as "{}" ("e30="): the first page.
@@ -265,27 +283,10 @@ class EnvironmentState:
         self.audit_log.append({**entry, "source": "customer-api", "created": timestamp()})
 
 
-HANDLERS: dict[str, Callable[[EnvironmentState, Call], Result]] = {
-    "listCards": EnvironmentState.list_cards,
-    **dict.fromkeys(_ACTIONS, EnvironmentState.act_on_cards),
-    "startActionFlow": EnvironmentState.start_flow,
-    "testActionFlow": EnvironmentState.start_flow,
-    "listUsers": EnvironmentState.list_users,
-    "getUser": EnvironmentState.get_user,
-    "upsertUsers": EnvironmentState.upsert_users,
-    "updateUserPreferences": EnvironmentState.update_preferences,
-    "deleteUsers": EnvironmentState.delete_users,
-    "updateCustomProfileFields": EnvironmentState.update_profile_fields,
-    "createWebhookSubscription": EnvironmentState.create_webhook,
-    "listWebhookSubscriptions": lambda state, call: (200, {"data": list(state.webhooks.values())}),
-    "deleteWebhookSubscription": EnvironmentState.delete_webhook,
-    "createNotificationPlatform": EnvironmentState.create_platform,
-    "listNotificationPlatforms": lambda state, call: (200, {"data": list(state.platforms.values())}),
-    "deleteNotificationPlatform": EnvironmentState.delete_platform,
-    "createCredential": EnvironmentState.create_credential,
-    "revokeCredential": EnvironmentState.revoke_credential,
-    "listAuditLogEntries": EnvironmentState.list_audit_log,
-}
+def handler(state: EnvironmentState, operation_id: str) -> Callable[[Call], Result] | None:
+    """The method that answers ``operation_id`` from ``state``, if the operation has state."""
+    method: Callable[[Call], Result] | None = getattr(state, "on_" + _CAMEL.sub("_", operation_id).lower(), None)
+    return method
 
 
 def seed_items(items: Iterable[Any]) -> list[dict[str, Any]]:
