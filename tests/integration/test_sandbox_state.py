@@ -326,7 +326,6 @@ def test_reset_forgets_every_record(sandbox: Sandbox) -> None:
         "users": [],
         "webhooks": [],
         "notification_platforms": [],
-        "custom_profile_fields": [],
         "audit_log": [],
     }
     assert sandbox.api_requests == {} and sandbox.token_requests == {}

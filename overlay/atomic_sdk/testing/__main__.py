@@ -9,7 +9,6 @@ import secrets
 import shlex
 import signal
 import sys
-import threading
 
 from .._credentials import Credentials
 from .._roles import Role
@@ -40,11 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"export {name}={shlex.quote(value)}")
         print(f"# Atomic Sandbox listening on {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr, flush=True)
         sys.stdout.flush()
-        stop = threading.Event()
         # SIGTERM (and SIGINT where a shell left it ignored) end the server cleanly; the port is released.
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        stop.wait()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
     return 0
 
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import base64
-import binascii
 import collections
 import copy
 import json
@@ -255,7 +254,6 @@ class Sandbox:
         users: Iterable[Any] = (),
         webhooks: Iterable[Any] = (),
         notification_platforms: Iterable[Any] = (),
-        custom_profile_fields: Iterable[Any] = (),
         audit_log: Iterable[Any] = (),
     ) -> None:
         """Add records to an environment (``environment_id`` by default), in the API's JSON shapes.
@@ -272,7 +270,6 @@ class Sandbox:
             users=seed_items(users),
             webhooks=seed_items(webhooks),
             notification_platforms=seed_items(notification_platforms),
-            custom_profile_fields=seed_items(custom_profile_fields),
             audit_log=seed_items(audit_log),
         )
         with self._lock:
@@ -337,11 +334,7 @@ class Sandbox:
 
     @property
     def internal_errors(self) -> list[str]:
-        """Failures inside the Sandbox itself (each answered with a JSON 500 and logged); empty if all is well.
-
-        A Sandbox bug, never your code's fault: assert it stays empty in tests that throw odd requests at it.
-        ``reset()`` keeps them.
-        """
+        """The Sandbox's own failures (each a logged JSON 500; ``reset()`` keeps them): assert none in your tests."""
         with self._lock:
             return list(self._internal_errors)
 
@@ -352,10 +345,7 @@ class Sandbox:
             return None if self._last_headers is None else dict(self._last_headers)
 
     def pause_token_endpoint(self) -> None:
-        """Hold every token request (counted on arrival) until ``resume_token_endpoint()``.
-
-        Lets a test kill a client while its token request is in flight.
-        """
+        """Hold every token request (counted on arrival) until ``resume_token_endpoint()``."""
         self._token_gate.clear()
 
     def resume_token_endpoint(self) -> None:
@@ -408,7 +398,7 @@ class Sandbox:
             for name, values in parse_qs(body.decode("latin-1")).items():
                 params.setdefault(name, values)
         basic_id, basic_secret = _basic(headers.get("authorization", ""))
-        query_id = _last(params, "client_id")
+        query_id = params.get("client_id", [None])[-1]
         client_id = basic_id if basic_id is not None else (query_id or "")
         now = self._clock()
         with self._lock:
@@ -427,7 +417,7 @@ class Sandbox:
         self._token_gate.wait()
         if content_type != "application/x-www-form-urlencoded":
             return 400, _oauth("invalid_request", "Content-Type must be application/x-www-form-urlencoded"), {}
-        grant = _last(params, "grant_type")
+        grant = params.get("grant_type", [None])[-1]
         if grant is None:
             return 400, _oauth("invalid_request", "grant_type is required"), {}
         if grant != "client_credentials":
@@ -636,22 +626,15 @@ def _is_id_list(value: Any) -> bool:
     )
 
 
-def _last(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
-    return values[-1] if values else None
-
-
 def _oauth(error: str, description: str) -> dict[str, Any]:
     return {"error": error, "error_description": description}
 
 
 def _basic(header: str) -> tuple[str | None, str | None]:
+    """(client id, secret) of an HTTP Basic ``Authorization`` header, or (None, None)."""
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None, None
     try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        client_id, sep, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except ValueError:  # binascii.Error and UnicodeDecodeError
         return None, None
-    client_id, sep, secret = decoded.partition(":")
-    return (client_id, secret) if sep else (None, None)
+    return (client_id, secret) if scheme.lower() == "basic" and value and sep else (None, None)

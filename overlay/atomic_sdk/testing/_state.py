@@ -34,7 +34,6 @@ class EnvironmentData(TypedDict, total=False):
     users: list[dict[str, Any]]
     webhooks: list[dict[str, Any]]
     notification_platforms: list[dict[str, Any]]
-    custom_profile_fields: list[dict[str, Any]]
     audit_log: list[dict[str, Any]]
 
 
@@ -84,7 +83,6 @@ class EnvironmentState:
     users: dict[str, dict[str, Any]] = field(factory=dict)
     webhooks: dict[str, dict[str, Any]] = field(factory=dict)
     platforms: dict[str, dict[str, Any]] = field(factory=dict)
-    profile_fields: list[dict[str, Any]] = field(factory=list)
     audit_log: list[dict[str, Any]] = field(factory=list)
     # Keys created through createCredential: client id -> (secret, role); registered keys revoked here.
     credentials: dict[str, tuple[str, str]] = field(factory=dict)
@@ -102,7 +100,6 @@ class EnvironmentState:
         for platform in data.get("notification_platforms", ()):
             record = _with(platform, id=_new_id(), type="sns-notification-platform")
             self.platforms[record["id"]] = record
-        self.profile_fields += copy.deepcopy(data.get("custom_profile_fields", []))
         self.audit_log += copy.deepcopy(data.get("audit_log", []))
 
     def data(self) -> EnvironmentData:
@@ -112,7 +109,6 @@ class EnvironmentState:
                 users=list(self.users.values()),
                 webhooks=list(self.webhooks.values()),
                 notification_platforms=list(self.platforms.values()),
-                custom_profile_fields=self.profile_fields,
                 audit_log=self.audit_log,
             )
         )
@@ -156,8 +152,6 @@ class EnvironmentState:
     def _targets(self, target: Mapping[str, Any], test: bool) -> list[str]:
         if target.get("type") == "user":
             ids = target.get("targetUserIds", [])
-        elif target.get("type") == "allTestUsers":
-            ids = [user_id for user_id in self.users if self.is_test_user(user_id)]
         else:  # usersById (legacy, a list or one string); bulk targets (tags, segments, filters) reach no one
             ids = target.get("usersById", [])
         ids = [ids] if isinstance(ids, str) else ids if isinstance(ids, list) else []
@@ -209,10 +203,6 @@ class EnvironmentState:
     def on_delete_users(self, call: Call) -> Result:
         for user_id in call.body:
             self.users.pop(user_id, None)
-        return 200, {}
-
-    def on_update_custom_profile_fields(self, call: Call) -> Result:
-        self.profile_fields[:] = call.body
         return 200, {}
 
     # ---- webhooks, notification platforms, credentials, audit log ------------------------------------
