@@ -4,6 +4,7 @@ Sandbox and against Prism (an independent validator of our requests)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -106,22 +107,15 @@ async def run_resources_async(
 
 
 @pytest.fixture
-def sandbox(sandbox: Sandbox, calls: list[Call]) -> Sandbox:
-    """The Sandbox holding the records the calls name by id (so fetching and deleting them succeeds)."""
+def sandbox(calls: list[Call]) -> Iterator[Sandbox]:
+    """A Sandbox of its own holding the records the calls name by id (so fetching and deleting them succeeds)."""
     args = {call.operation_id: call.kwargs for call in calls}
-    sandbox.seed(
-        users=[{"id": args["getUser"]["id"]}],
-        webhooks=[
-            {
-                "id": args["deleteWebhookSubscription"]["webhook_id"],
-                "types": ["card-published"],
-                "url": "https://example.com/h",
-            }
-        ],
-        notification_platforms=[{"id": args["deleteNotificationPlatform"]["platform_id"]}],
-    )
-    sandbox.add_credentials(args["revokeCredential"]["client_id"], "contract-secret", "events")
-    return sandbox
+    with Sandbox() as sb:
+        hook = {"id": args["deleteWebhookSubscription"]["webhook_id"], "types": [], "url": "https://example.com/h"}
+        platform = {"id": args["deleteNotificationPlatform"]["platform_id"]}
+        sb.seed(users=[{"id": args["getUser"]["id"]}], webhooks=[hook], notification_platforms=[platform])
+        sb.add_credentials(args["revokeCredential"]["client_id"], "contract-secret", "events")
+        yield sb
 
 
 def test_every_operation_through_the_resources_sync_against_sandbox(

@@ -1,6 +1,4 @@
-"""Test tools for code that uses atomic-sdk: a local Atomic ``Sandbox`` with state, and pytest fixtures.
-
-Needs the ``testing`` extra (``pip install atomic-sdk[testing]``).
+"""Test tools for code that uses atomic-sdk (the ``testing`` extra): a local Atomic ``Sandbox`` with state.
 
 Example::
 
@@ -13,8 +11,7 @@ Example::
 With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]`` in your top-level
 ``conftest.py``) and ask for the ``atomic_sandbox`` (served) or ``atomic_sandbox_in_process`` fixture.
 
-``RedisServer`` starts a throwaway ``redis-server`` (installed separately) for tests of code that shares
-tokens between processes with ``RedisTokenCache``.
+``RedisServer`` starts a throwaway ``redis-server`` (installed separately) for tests of ``RedisTokenCache``.
 """
 
 from .._errors import MissingExtraError

@@ -26,14 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expires-in", type=int, default=3600, help="token lifetime in seconds")
     parser.add_argument("--environment", action="append", help="an environment id it knows (repeatable)")
     args = parser.parse_args(argv)
-    credentials: dict[Role, Credentials] | None = None
-    if args.role:
-        credentials = {
-            Role(role): Credentials(f"sandbox-{role}", secrets.token_urlsafe(16)) for role in dict.fromkeys(args.role)
-        }
-    sandbox = Sandbox(
-        credentials, expires_in=args.expires_in, environments=args.environment, host=args.host, port=args.port
-    )
+    wanted = dict.fromkeys(args.role or ())
+    keys = {Role(role): Credentials(f"sandbox-{role}", secrets.token_urlsafe(16)) for role in wanted} or None
+    sandbox = Sandbox(keys, expires_in=args.expires_in, environments=args.environment, host=args.host, port=args.port)
     with sandbox:
         for name, value in sandbox.env().items():
             print(f"export {name}={shlex.quote(value)}")

@@ -1,10 +1,8 @@
 """The ``format`` checks the Sandbox applies, the same on every machine.
 
-jsonschema registers a format check only when an optional package happens to be importable (and picks
-``rfc3987`` over ``rfc3986-validator`` for ``uri`` when both are), so its default checker is as strict as
-the user's environment. Here every known format has exactly one check, backed by a dependency of the
-``testing`` extra; a missing dependency is an error, never a silently skipped check. Formats not listed in
-``CHECKED_FORMATS`` are annotations only, as JSON Schema defines unknown formats.
+jsonschema's default checker is as strict as the packages that happen to be importable. Here each known format
+has exactly one check, backed by a dependency of the ``testing`` extra (missing: an error, never a skipped
+check); formats not in ``CHECKED_FORMATS`` are annotations only, as JSON Schema defines unknown formats.
 """
 
 import base64
@@ -49,21 +47,12 @@ def _module(name: str) -> Any:
 
 def _strings_only(check: Callable[[str], bool]) -> Callable[[object], bool]:
     # A format constrains strings only; other types are the `type` keyword's business.
-    def wrapped(instance: object) -> bool:
-        return not isinstance(instance, str) or check(instance)
-
-    return wrapped
+    return lambda instance: not isinstance(instance, str) or check(instance)
 
 
 def _integers_within(bits: int) -> Callable[[object], bool]:
     low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-
-    def check(instance: object) -> bool:
-        if isinstance(instance, bool) or not isinstance(instance, int):
-            return True
-        return low <= instance <= high
-
-    return check
+    return lambda value: isinstance(value, bool) or not isinstance(value, int) or low <= value <= high
 
 
 def _parses(

@@ -12,12 +12,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs
 
 import httpx
-from attrs import frozen
 
 from .._client import AsyncAtomicClient, AtomicClient
 from .._credentials import Credentials
@@ -45,8 +43,7 @@ _BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="atomic-sandbox"'}
 _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
-@frozen
-class _Token:
+class _Token(NamedTuple):
     client_id: str
     role: str
     expires_at: float
@@ -151,9 +148,7 @@ class Sandbox:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -208,12 +203,10 @@ class Sandbox:
         return SandboxTransport(self)
 
     def client(self, *, in_process: bool | None = None, **kwargs: Any) -> AtomicClient:
-        """An ``AtomicClient`` for this Sandbox, holding its keys unless ``credentials=`` is given.
+        """An ``AtomicClient`` for this Sandbox with its keys and ``environment_id`` (other arguments: AtomicClient's).
 
         ``in_process=True`` answers through ``transport()`` (no socket); ``False`` uses the running server;
-        the default is the server when the Sandbox is started, in-process otherwise. Its default environment
-        is ``environment_id``. Other keyword arguments go to ``AtomicClient`` (e.g. ``user_agent``, or
-        ``environment_id`` to try one the Sandbox does not know).
+        the default is the server when the Sandbox is started, in-process otherwise.
         """
         return AtomicClient(**self._client_kwargs(in_process, kwargs))
 
@@ -261,9 +254,7 @@ class Sandbox:
         Each item is a mapping (``{"userId": "u1"}``) or a generated model (``atomic_api.models.Card``).
         Missing ids, timestamps and a card's ``status`` (``active``) are filled in; a user needs its ``id``.
 
-        Example::
-
-            sb.seed(users=[{"id": "u1", "profile": {"user_type": "test"}}], cards=[{"userId": "u1"}] * 3)
+        Example: ``sb.seed(users=[{"id": "u1", "profile": {"user_type": "test"}}], cards=[{"userId": "u1"}] * 3)``.
         """
         data = EnvironmentData(
             cards=seed_items(cards),
@@ -303,19 +294,13 @@ class Sandbox:
 
     def token_requests_by_role(self) -> dict[str, int]:
         """Token requests received per role of the registered key (unknown ids are left out)."""
-        counts: collections.Counter[str] = collections.Counter()
         with self._lock:
-            for client_id, count in self._token_requests.items():
-                if client_id in self._keys:
-                    counts[self._keys[client_id][1]] += count
-        return dict(counts)
+            pairs = [(self._keys[key][1], n) for key, n in self._token_requests.items() if key in self._keys]
+        return dict(sum((collections.Counter({role: n}) for role, n in pairs), collections.Counter[str]()))
 
     def sensitive_values(self) -> list[str]:
-        """Every client secret registered and every access token issued so far.
-
-        For leak checks in your tests: none of them should appear in your logs, errors or output.
-        ``reset()`` forgets issued tokens, so take this before resetting.
-        """
+        """Every client secret known and access token issued so far (``reset()`` forgets the tokens), for leak
+        checks: none of them should appear in your logs, errors or output."""
         with self._lock:
             created = [secret for state in self._state.values() for secret, _ in state.credentials.values()]
             return [secret for secret, _ in self._keys.values()] + created + list(self._tokens)
@@ -353,10 +338,7 @@ class Sandbox:
         self._token_gate.set()
 
     def reset(self) -> None:
-        """Forget every environment's state, counts, last headers, the rate-limit window and issued tokens.
-
-        Registered keys stay (keys made through createCredential are state, and go).
-        """
+        """Forget every environment's records, the counts, the rate-limit window and issued tokens (keys stay)."""
         with self._lock:
             self._state = {environment: EnvironmentState() for environment in self._environments}
             self._tokens: dict[str, _Token] = {}
@@ -367,10 +349,8 @@ class Sandbox:
             self._last_headers: dict[str, str] | None = None
 
     def respond(self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes) -> Answer:
-        """The answer to one request: status, JSON payload (None for no body), extra headers.
-
-        Blocks only while the token endpoint is slowed (``token_delay``) or paused.
-        """
+        """(status, JSON payload or None, extra headers) for one request; waits only on a slow or paused token
+        endpoint."""
         pairs = [(name.lower(), value) for name, value in headers]
         if len(body) > self.max_body_bytes:
             return 413, error_body(413, f"the body is larger than {self.max_body_bytes} bytes"), {}
@@ -593,11 +573,8 @@ def _is_webhook_test(operation: SpecOperation, query: str) -> bool:
 
 
 def _environments(description: ApiDescription, configured: Iterable[str] | None) -> tuple[tuple[str, ...], Any | None]:
-    """The environment ids the Sandbox knows, and the listEnvironments answer that lists exactly them.
-
-    The answer is the spec's example with its list of ``{"id": ...}`` entries rewritten: entry *i* of the
-    example (or its last entry) with ``id`` replaced, so every other field keeps the spec's shape.
-    """
+    """The environment ids the Sandbox knows, and the listEnvironments answer listing them: the spec's example
+    with its ``{"id": ...}`` entries rewritten (entry *i*, or the last, with ``id`` replaced)."""
     example = next((op.example for op in description.operations if op.operation_id == LIST_ENVIRONMENTS), None)
     candidates = [(None, example), *(example.items() if isinstance(example, Mapping) else ())]
     key, entries = next(((k, v) for k, v in candidates if _is_id_list(v)), (None, None))

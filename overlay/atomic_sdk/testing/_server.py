@@ -1,12 +1,10 @@
 """The Sandbox on a socket: h11 parses and writes HTTP/1.1; a thread per connection asks the Sandbox for answers.
 
-Why h11 (python-hyper's sans-I/O HTTP/1.1, already installed with httpx through httpcore): it does the framing,
-chunked decoding and the request-smuggling checks (conflicting lengths, bad chunk lines, obsolete folding,
-illegal bytes, a missing or repeated Host) and reports a malformed request as an exception with a status hint,
-so every refusal still goes out as JSON. uvicorn and hypercorn (both on h11) answer such a request with their
-own text/plain or empty 400, aiohttp with text/plain, werkzeug's server is http.server's parser with HTML error
-pages: none keeps "every answer is JSON" through its public API. Threads serve sync and async callers alike
-and start in about a millisecond, with no event loop to own.
+Why h11 (python-hyper's sans-I/O HTTP/1.1, installed with httpx anyway): it does the framing, chunked decoding
+and request-smuggling checks, and reports a malformed request as an exception with a status hint, so every
+refusal is still JSON. uvicorn and hypercorn (on h11) answer those with their own text/plain or empty 400,
+aiohttp with text/plain, werkzeug with http.server's HTML pages. Threads serve sync and async callers alike and
+start in a millisecond (the comparison is in the guide, "Testing your code with the Sandbox").
 """
 
 import json

@@ -35,13 +35,17 @@ class SpecError(AtomicError):
     """The spec cannot be served: a construct the Sandbox does not support, or a role map that disagrees."""
 
 
-_BUNDLED_NAMES = ("openapi.json", "openapi.yaml")
-
-
 def bundled_spec_path() -> Path:
     """The spec the installed ``atomic_api`` package was generated from (kept in its own format)."""
     package = resources.files("atomic_api")
-    return Path(str(next((package / n for n in _BUNDLED_NAMES if (package / n).is_file()), package / "openapi.yaml")))
+    return Path(
+        str(
+            next(
+                (package / n for n in ("openapi.json", "openapi.yaml") if (package / n).is_file()),
+                package / "openapi.yaml",
+            )
+        )
+    )
 
 
 def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) -> Any:
@@ -65,9 +69,8 @@ def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) ->
 
 def _first_error(schema: Mapping[str, Any], value: Any) -> str | None:
     validator = OAS30Validator(dict(schema), format_checker=_FORMATS)
-    # jsonschema (under openapi-schema-validator) ships no type information; errors are read duck-typed.
-    # The first error in jsonschema's (deterministic) order: collecting them all would let a body of a
-    # million bad items cost seconds.
+    # jsonschema ships no types (errors are read duck-typed). Only the first error: all of a million bad items
+    # would cost seconds.
     error: Any = next(iter(validator.iter_errors(value)), None)
     if error is None:
         return None
@@ -130,11 +133,8 @@ def parse_json(body: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> Any:
 
 
 def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
-    """A query/path/header string as the JSON value its schema describes (simple/form style, no explode).
-
-    Numbers follow JSON's grammar exactly (ASCII digits, optional leading minus, no leading zeros, no
-    ``+``, no ``_``, no spaces); an integer has no fraction or exponent.
-    """
+    """A query/path/header string as the JSON value its schema describes (simple/form style, no explode);
+    numbers in JSON's grammar exactly (see ``_INTEGER``), an integer without fraction or exponent."""
     kind = schema.get("type")
     if kind == "integer":
         if _INTEGER.fullmatch(raw) is None:
@@ -185,14 +185,10 @@ class SpecOperation:
     status: int
     example: Any
     has_body: bool
-
     responses: Mapping[str, Mapping[str, Any]]
 
     def error_body(self, status: int, body: Mapping[str, Any]) -> Any:
-        """``body`` if it fits the schema the spec documents for ``status`` here, else that response's example.
-
-        Keeps the Sandbox's error answers in the spec's error shape whatever the spec declares.
-        """
+        """``body`` if it fits the schema the spec documents for ``status``, else that response's example."""
         response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX")
         media = (response or self.responses.get("default") or {}).get("content", {}).get("application/json")
         if not isinstance(media, Mapping) or not isinstance(media.get("schema"), Mapping):

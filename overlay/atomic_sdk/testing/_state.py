@@ -1,8 +1,7 @@
-"""What the Sandbox remembers per environment, and the operations that read and change it.
+"""What the Sandbox remembers per environment, in the API's JSON shapes, and the operations that use it.
 
-Records are kept in the API's own JSON shapes. An operation is answered from the records by the method named
-``on_`` + its id in snake case (``listCards``: ``on_list_cards``; the caller copies the answer); an operation
-without one gets its spec example (the docs give it no state).
+Method ``on_<operation id in snake case>`` answers that operation (``listCards``: ``on_list_cards``; the caller
+copies the answer); an operation without one gets its spec example (the docs give it no state).
 """
 
 import base64
@@ -44,7 +43,7 @@ class Call:
     path: Mapping[str, str]
     query: Mapping[str, str]  # the last value of each parameter
     body: Any  # the parsed JSON body, or None
-    keys: Mapping[str, str] = {}  # the Sandbox's registered keys: client id -> role
+    keys: Mapping[str, str]  # the Sandbox's registered keys: client id -> role
 
 
 def timestamp() -> str:

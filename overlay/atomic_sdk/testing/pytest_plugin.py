@@ -1,12 +1,6 @@
 """pytest plugin: ``atomic_sandbox`` (a Sandbox serving on 127.0.0.1) and ``atomic_sandbox_in_process``.
 
-Enable it in your top-level ``conftest.py``::
-
-    pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]
-
-    def test_lists_cards(atomic_sandbox_in_process):
-        with atomic_sandbox_in_process.client() as client:
-            assert client.cards.list_cards(user_id="u1").data == []
+Enable it in your top-level ``conftest.py``: ``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]``.
 """
 
 from collections.abc import Iterator
