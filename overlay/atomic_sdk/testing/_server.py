@@ -51,7 +51,7 @@ class SocketServer(socketserver.ThreadingTCPServer):
         self.respond, self.max_body_bytes = respond, max_body
         self.on_failure: Callable[[BaseException, str, str], None] = on_failure
         super().__init__(address, _Connection)
-        self._thread = threading.Thread(target=self.serve_forever, name="atomic-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="atomic-sandbox", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
