@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
+from http.client import responses
 from typing import Any
 
 import h11
@@ -135,7 +136,7 @@ class _Connection(socketserver.BaseRequestHandler):
         data = b"" if payload is None else json.dumps(payload).encode()
         headers = [("Content-Type", "application/json")] if payload is not None else []
         headers += [("Content-Length", str(len(data))), *extra.items()]
-        out = self.conn.send(h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase))
+        out = self.conn.send(h11.Response(status_code=status, headers=headers, reason=responses.get(status, "")))
         if method != "HEAD" and data:
             out = (out or b"") + (self.conn.send(h11.Data(data=data)) or b"")
         self.request.sendall((out or b"") + (self.conn.send(h11.EndOfMessage()) or b""))

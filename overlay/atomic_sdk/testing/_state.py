@@ -116,9 +116,6 @@ class EnvironmentState:
         """The customer with this id; Atomic creates a profile the first time it sees an id."""
         return self.users.setdefault(user_id, {"id": user_id, "created": timestamp(), "preferences": {}, "profile": {}})
 
-    def is_test_user(self, user_id: str) -> bool:
-        return bool(self.users.get(user_id, {}).get("profile", {}).get("user_type") == "test")
-
     # ---- cards and Action Flows: flows create cards; dismiss, complete and cancel close them ----------
 
     def _selected(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -149,13 +146,12 @@ class EnvironmentState:
         return self._close_cards(call, "cancelled", 500)
 
     def _targets(self, target: Mapping[str, Any], test: bool) -> list[str]:
-        if target.get("type") == "user":
-            ids = target.get("targetUserIds", [])
-        else:  # usersById (legacy, a list or one string); bulk targets (tags, segments, filters) reach no one
-            ids = target.get("usersById", [])
+        # "user" targets; legacy usersById (a list or one string); bulk targets (tags, segments...) reach no one.
+        ids = target.get("targetUserIds", []) if target.get("type") == "user" else target.get("usersById", [])
         ids = [ids] if isinstance(ids, str) else ids if isinstance(ids, list) else []
         ids = list(dict.fromkeys(user_id for user_id in ids if isinstance(user_id, str)))
-        return [user_id for user_id in ids if self.is_test_user(user_id)] if test else ids  # test: others ignored
+        tester = {uid for uid, user in self.users.items() if user.get("profile", {}).get("user_type") == "test"}
+        return [user_id for user_id in ids if user_id in tester] if test else ids  # test: others ignored
 
     def on_start_action_flow(self, call: Call, test: bool = False) -> Result:
         """One Action Flow instance and one active card per targeted user, for each flow object."""
