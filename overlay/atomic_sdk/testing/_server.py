@@ -91,10 +91,11 @@ class _Connection(socketserver.BaseRequestHandler):
             body = self._body(event.http_version, headers)
         except (_Refused, h11.RemoteProtocolError) as exc:
             # Of h11's message only the words before a colon: after it come the offending bytes (maybe a secret).
+            status = exc.answer[0] if isinstance(exc, _Refused) else exc.error_status_hint
+            if status == 431 and b"\n" not in self.conn.trailing_data[0]:  # still in the request line
+                status, exc = 414, _Refused(414, "the request line is longer than 64 KiB")
             refused = (
-                exc
-                if isinstance(exc, _Refused)
-                else _Refused(exc.error_status_hint, "malformed request: " + str(exc).split(":")[0])
+                exc if isinstance(exc, _Refused) else _Refused(status, "malformed request: " + str(exc).split(":")[0])
             )
             self._send(method, refused.answer)
             self._linger()
