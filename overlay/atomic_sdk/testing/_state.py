@@ -262,9 +262,10 @@ class EnvironmentState:
         return 200, page
 
     def record(self, method: str, url: str, status: int, client_id: str, user_agent: str) -> None:
-        """An audit-log entry for one API request (what Atomic's audit log documents, without the payload)."""
+        """An audit-log entry for one API request (Atomic's fields, without the payload; the newest 10,000 kept)."""
         auth = {"type": "clientCredentials", "clientId": client_id}
         entry = {"url": url, "method": method, "status": status, "auth": auth, "userAgent": user_agent}
+        del self.audit_log[:-9_999]  # a long run must not grow without bound
         self.audit_log.append({**entry, "source": "customer-api", "created": timestamp()})
 
 
