@@ -25,7 +25,6 @@ def test_requires_dist_are_ranges_without_a_dev_extra(built: Built) -> None:
         "httpx",
         "jsonschema",
         "openapi-schema-validator",
-        "python-dateutil",
         "pyyaml",
         "pyyaml",
         "redis",
