@@ -20,15 +20,23 @@ def _example(operation_id: str) -> object:
     return load_description().get(operation_id).example
 
 
+def _seed_example_card(sandbox: Sandbox) -> dict[str, object]:
+    """The spec's listCards example, with the card's user being u1, as the Sandbox's only card."""
+    card = {**_example("listCards")["data"][0], "userId": "u1"}  # type: ignore[index]
+    sandbox.seed(cards=[card])
+    return {"data": [card]}
+
+
 def _request_example(path: str, method: str) -> object:
     return SPEC["paths"][path][method]["requestBody"]["content"]["application/json"]["example"]
 
 
-def test_list_cards_prints_the_sandbox_example(sandbox: Sandbox, cli: RunScript) -> None:
+def test_list_cards_prints_the_sandbox_cards(sandbox: Sandbox, cli: RunScript) -> None:
+    expected = _seed_example_card(sandbox)
     result = cli(["call", "listCards", "--param", "user_id=u1"], env=sandbox.env())
     assert result.code == 0, result.stderr
     assert result.stderr == ""
-    assert json.loads(result.stdout) == _example("listCards")
+    assert json.loads(result.stdout) == expected
     assert result.stdout.startswith("{\n  ")  # pretty by default
     assert sandbox.api_requests == {"listCards": 1}
     assert sandbox.token_requests_by_role() == {"events": 1}
@@ -40,6 +48,7 @@ def test_list_cards_prints_the_sandbox_example(sandbox: Sandbox, cli: RunScript)
 def test_spec_names_explicit_environment_and_compact_output(
     sandbox: Sandbox, run_main: RunMain, caplog: pytest.LogCaptureFixture
 ) -> None:
+    expected = _seed_example_card(sandbox)
     env = sandbox.env()
     del env["ATOMIC_ENVIRONMENT_ID"]
     args = [
@@ -57,17 +66,20 @@ def test_spec_names_explicit_environment_and_compact_output(
     ]
     result = run_main(args, env=env)
     assert result.code == 0, result.stderr
-    assert result.stdout == json.dumps(_example("listCards"), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert result.stdout == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
     assert sandbox.api_requests == {"listCards": 1}
     assert_no_secrets(sandbox, [result.output, caplog.text])
 
 
 def test_body_from_a_file_goes_through_the_generated_model(sandbox: Sandbox, cli: RunScript, tmp_path: Path) -> None:
     body = tmp_path / "webhook.json"
-    body.write_text(json.dumps(_request_example("/v1/{environmentId}/webhook", "post")))
+    request = _request_example("/v1/{environmentId}/webhook", "post")
+    body.write_text(json.dumps(request))
     result = cli(["call", "createWebhookSubscription", "--body", str(body)], env=sandbox.env())
     assert result.code == 0, result.stderr
-    assert json.loads(result.stdout) == _example("createWebhookSubscription")
+    created = json.loads(result.stdout)["data"]
+    assert {key: created[key] for key in request} == request  # type: ignore[union-attr]
+    assert sandbox.data()["webhooks"] == [{key: value for key, value in created.items() if key != "secret"}]
     assert sandbox.api_requests == {"createWebhookSubscription": 1}
     assert sandbox.token_requests_by_role() == {"workbench": 1}
 
@@ -193,6 +205,7 @@ def test_an_undeclared_204_fails_in_one_line(tmp_path: Path, run_main: RunMain) 
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
     with Sandbox(spec=path) as sb:
+        sb.seed(webhooks=[{"id": "w1", "types": ["card-published"], "url": "https://example.com/h"}])
         result = run_main(["call", "deleteWebhookSubscription", "-p", "webhookId=w1"], env=sb.env())
         assert (result.code, result.stdout) == (1, "")
         assert result.stderr.count("\n") == 1

@@ -16,7 +16,7 @@ import pytest
 
 # The plugin's fixture, imported rather than enabled with pytest_plugins (only the top-level conftest may).
 from atomic_sdk.testing import Sandbox
-from atomic_sdk.testing.pytest_plugin import atomic_sandbox  # noqa: F401
+from atomic_sdk.testing.pytest_plugin import atomic_sandbox, atomic_sandbox_in_process  # noqa: F401
 from contract_calls import Call, build_calls, load_spec, spec_path
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,6 +4,7 @@ Sandbox and against Prism (an independent validator of our requests)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -103,6 +104,18 @@ async def run_resources_async(
             _check_result(call, result, failures, raw)
         exercised.add(call.operation_id)
     return exercised, failures
+
+
+@pytest.fixture
+def sandbox(calls: list[Call]) -> Iterator[Sandbox]:
+    """A Sandbox of its own holding the records the calls name by id (so fetching and deleting them succeeds)."""
+    args = {call.operation_id: call.kwargs for call in calls}
+    with Sandbox() as sb:
+        hook = {"id": args["deleteWebhookSubscription"]["webhook_id"], "types": [], "url": "https://example.com/h"}
+        platform = {"id": args["deleteNotificationPlatform"]["platform_id"]}
+        sb.seed(users=[{"id": args["getUser"]["id"]}], webhooks=[hook], notification_platforms=[platform])
+        sb.add_credentials(args["revokeCredential"]["client_id"], "contract-secret", "events")
+        yield sb
 
 
 def test_every_operation_through_the_resources_sync_against_sandbox(

@@ -137,6 +137,7 @@ def test_wrong_role_token_gets_403_naming_both_roles(sandbox: Sandbox) -> None:
 
 
 def test_right_role_token_passes(sandbox: Sandbox) -> None:
+    sandbox.seed(cards=[{"userId": "u1"}])
     token = fetch_token(sandbox, "events")
     response = httpx.get(
         f"{sandbox.base_url}/v1/{sandbox.environment_id}/cards", headers={"Authorization": f"Bearer {token}", **UA}

@@ -37,10 +37,11 @@ def test_role_map_lists_events_first_then_workbench() -> None:
 
 
 def test_workbench_only_key_lists_users_with_one_workbench_token(keys_sandbox: Sandbox) -> None:
+    keys_sandbox.seed(users=[{"id": "123"}])
     with keys_sandbox.client(credentials={Role.WORKBENCH: WORKBENCH}) as client:
         users = list_users.sync(keys_sandbox.environment_id, client=client, limit=50)
     assert isinstance(users, UserList)
-    assert users.data.users[0].id == "123"  # the spec's example, served after the Sandbox's role check
+    assert users.data.users[0].id == "123"  # the seeded user, served after the Sandbox's role check
     assert keys_sandbox.api_requests == {"listUsers": 1}
     assert keys_sandbox.token_requests == {"wb-only-id": 1}
     assert keys_sandbox.token_requests_by_role() == {"workbench": 1}
@@ -53,13 +54,21 @@ def test_workbench_only_key_serves_every_users_api_call_with_the_same_token(keys
             list_users.sync_detailed(env, client=client),
             upsert_users.sync_detailed(env, client=client, body=[UpsertUser(id="123")]),
             update_custom_profile_fields.sync_detailed(
-                env, client=client,
-                body=[CustomProfileFieldDefinition(name="tier", label="Tier", type_=CustomProfileFieldDefinitionType.TEXT)],
+                env,
+                client=client,
+                body=[
+                    CustomProfileFieldDefinition(name="tier", label="Tier", type_=CustomProfileFieldDefinitionType.TEXT)
+                ],
             ),
             delete_users.sync_detailed(env, client=client, body=["123"]),
         ]
     assert [r.status_code for r in responses] == [200, 200, 200, 200]
-    assert keys_sandbox.api_requests == {"listUsers": 1, "upsertUsers": 1, "updateCustomProfileFields": 1, "deleteUsers": 1}
+    assert keys_sandbox.api_requests == {
+        "listUsers": 1,
+        "upsertUsers": 1,
+        "updateCustomProfileFields": 1,
+        "deleteUsers": 1,
+    }
     assert keys_sandbox.token_requests_by_role() == {"workbench": 1}
 
 

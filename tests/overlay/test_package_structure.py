@@ -183,3 +183,53 @@ def test_clock_and_sleep_types_are_defined_once() -> None:
         and any(isinstance(t, ast.Name) and t.id in ("Clock", "Sleep", "AsyncSleep") for t in node.targets)
     ]
     assert definitions == ["_options.py:15", "_options.py:17", "_options.py:18"]
+
+
+# The import name of each distribution the package declares (runtime dependencies and extras).
+IMPORT_NAMES = {
+    "httpx": "httpx",
+    "attrs": "attrs",
+    "redis": "redis",
+    "cryptography": "cryptography",
+    "pyyaml": "yaml",
+    "openapi-schema-validator": "openapi_schema_validator",
+    "jsonschema": "jsonschema",
+    "rfc3339-validator": "rfc3339_validator",
+    "rfc3986-validator": "rfc3986_validator",
+    "h11": "h11",
+}
+
+
+def _imported_top_level_names() -> set[str]:
+    """Modules imported by an import statement, or by name through importlib (``import_module("jsonschema")``,
+    or a constant the module passes to it, as ``_formats`` does)."""
+    names: set[str] = set()
+    for path in [*OVERLAY.rglob("*.py"), *GENERATED.rglob("*.py")]:
+        tree = ast.parse(path.read_text())
+        if "importlib" in ast.unparse(tree):
+            names.update(
+                node.value.split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier()
+            )
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_declared_dependency_is_imported_by_the_package() -> None:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        declared.extend(extra)
+    names = {re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0].lower() for requirement in declared}
+    assert names <= set(IMPORT_NAMES), f"add the import name of {sorted(names - set(IMPORT_NAMES))} above"
+    imported = _imported_top_level_names()
+    assert sorted(name for name in names if IMPORT_NAMES[name] not in imported) == []
+    assert "dateutil" not in imported  # python-dateutil is not a dependency: nothing may need it

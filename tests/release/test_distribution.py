@@ -21,10 +21,10 @@ def test_requires_dist_are_ranges_without_a_dev_extra(built: Built) -> None:
     assert sorted(r.name.lower() for r in requires) == [
         "attrs",
         "cryptography",
+        "h11",
         "httpx",
         "jsonschema",
         "openapi-schema-validator",
-        "python-dateutil",
         "pyyaml",
         "pyyaml",
         "redis",

@@ -14,6 +14,7 @@ import time
 
 import httpx
 from atomic_sdk import Credentials, RedisTokenCache
+from atomic_sdk._retries import RetryPolicy
 from atomic_sdk._tokens.provider import TokenProvider
 
 
@@ -25,6 +26,8 @@ def main() -> None:
         token_url=config["token_url"],
         user_agent="fleet-test",
         timeout=httpx.Timeout(config["timeout"]),
+        # 4 attempts in all (the windows below are sized for it): the client's max_retries=3.
+        policy=RetryPolicy(max_retries=int(config.get("max_retries", 3))),
         cache=cache,
     )
     credentials = Credentials(config["client_id"], config["client_secret"])

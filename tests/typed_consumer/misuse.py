@@ -6,6 +6,7 @@ Checked by tooling/atomic_tooling/typed_consumer.py (scripts/test), never run.
 
 from atomic_api.models.card_status import CardStatus
 from atomic_sdk import AsyncAtomicClient, AtomicClient
+from atomic_sdk.testing import Sandbox
 
 
 def sync_misuse(client: AtomicClient) -> None:
@@ -32,6 +33,8 @@ def construction_misuse() -> None:
     AtomicClient.from_env(enviroment_id="e1")  # error: a misspelt option of from_env
     AsyncAtomicClient.from_env(user_agnet="app/1")  # error: a misspelt option of from_env (async)
     AtomicClient.from_env(max_retries="2")  # error: an option of the wrong type
+    Sandbox().client(enviroment_id="e1")  # error: a misspelt option of Sandbox.client
+    Sandbox().async_client(user_agnet="app/1")  # error: a misspelt option of Sandbox.async_client
 
 
 async def async_misuse(client: AsyncAtomicClient) -> None:

@@ -1,18 +1,15 @@
-"""Test tools for code that uses atomic-sdk: a local Atomic ``Sandbox`` and a pytest fixture.
-
-Needs the ``testing`` extra (``pip install atomic-sdk[testing]``).
+"""Test tools for code that uses atomic-sdk (the ``testing`` extra): a local Atomic ``Sandbox`` with state.
 
 Example::
 
-    from atomic_api.api.environments import list_environments
-    from atomic_sdk.testing import Sandbox
-
-    with Sandbox() as sb, sb.client() as client:
-        environments = list_environments.sync(client=client)
+    with Sandbox() as sb, sb.client() as client:  # a server on 127.0.0.1
+        client.environments.list_environments()
         assert sb.token_requests_by_role() == {"events": 1}
 
+    sb = Sandbox()  # not started: sb.client() answers in-process through sb.transport(), no port
+
 With pytest, enable the plugin (``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]`` in your top-level
-``conftest.py``) and ask for the ``atomic_sandbox`` fixture.
+``conftest.py``) and ask for the ``atomic_sandbox`` (served) or ``atomic_sandbox_in_process`` fixture.
 
 ``RedisServer`` starts a throwaway ``redis-server`` (installed separately) for tests of code that shares
 tokens between processes with ``RedisTokenCache``; ``RedisClusterServers`` a Redis Cluster with replicas,
@@ -24,16 +21,16 @@ from .._errors import MissingExtraError
 try:
     from ._formats import CHECKED_FORMATS, FormatDependencyError
     from ._redis import RedisClusterServers, RedisSentinelServers, RedisServer, RedisServerError
-    from ._sandbox import TOKEN_PATH, Sandbox
+    from ._sandbox import IN_PROCESS_URL, TOKEN_PATH, Sandbox, SandboxTransport
     from ._spec import SpecError
+    from ._state import EnvironmentData
 except ModuleNotFoundError as exc:
     # Only a third-party module is the extra's business; a missing part of the SDK itself is a real bug,
     # and an error that already names the extra stays as it is.
-    if (
-        isinstance(exc, MissingExtraError)
-        or exc.name is None
-        or exc.name.partition(".")[0] in {"atomic_sdk", "atomic_api"}
-    ):
+    if isinstance(exc, MissingExtraError) or (exc.name or "atomic_sdk").partition(".")[0] in {
+        "atomic_sdk",
+        "atomic_api",
+    }:
         raise
     raise MissingExtraError(
         f"atomic_sdk.testing needs the 'testing' extra (no module named {exc.name!r}):"
@@ -44,12 +41,15 @@ except ModuleNotFoundError as exc:
 
 __all__ = [
     "CHECKED_FORMATS",
+    "IN_PROCESS_URL",
     "TOKEN_PATH",
+    "EnvironmentData",
     "FormatDependencyError",
     "RedisClusterServers",
     "RedisSentinelServers",
     "RedisServer",
     "RedisServerError",
     "Sandbox",
+    "SandboxTransport",
     "SpecError",
 ]

@@ -62,12 +62,8 @@ class RedisServer:
     def __init__(
         self, executable: str | None = None, *, port: int | None = None, extra_args: Sequence[str] = ()
     ) -> None:
-        found = executable or shutil.which("redis-server")
-        if found is None:
-            for candidate in ("/usr/bin/redis-server", "/usr/local/bin/redis-server"):
-                if os.access(candidate, os.X_OK):
-                    found = candidate
-                    break
+        places = ("/usr/bin/redis-server", "/usr/local/bin/redis-server")
+        found = executable or shutil.which("redis-server") or next((p for p in places if os.access(p, os.X_OK)), None)
         if found is None:
             raise RedisServerError(
                 "redis-server not found; install it (Debian/Ubuntu: apt-get install redis-server; "

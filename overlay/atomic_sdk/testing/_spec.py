@@ -35,17 +35,17 @@ class SpecError(AtomicError):
     """The spec cannot be served: a construct the Sandbox does not support, or a role map that disagrees."""
 
 
-_BUNDLED_NAMES = ("openapi.json", "openapi.yaml")
-
-
 def bundled_spec_path() -> Path:
     """The spec the installed ``atomic_api`` package was generated from (kept in its own format)."""
     package = resources.files("atomic_api")
-    for name in _BUNDLED_NAMES:
-        candidate = package / name
-        if candidate.is_file():
-            return Path(str(candidate))
-    return Path(str(package / _BUNDLED_NAMES[-1]))
+    return Path(
+        str(
+            next(
+                (package / n for n in ("openapi.json", "openapi.yaml") if (package / n).is_file()),
+                package / "openapi.yaml",
+            )
+        )
+    )
 
 
 def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) -> Any:
@@ -69,9 +69,8 @@ def _resolve(node: Any, root: Mapping[str, Any], stack: tuple[str, ...] = ()) ->
 
 def _first_error(schema: Mapping[str, Any], value: Any) -> str | None:
     validator = OAS30Validator(dict(schema), format_checker=_FORMATS)
-    # jsonschema (under openapi-schema-validator) ships no type information; errors are read duck-typed.
-    # The first error in jsonschema's (deterministic) order: collecting them all would let a body of a
-    # million bad items cost seconds.
+    # jsonschema ships no types (errors are read duck-typed). Only the first error: all of a million bad items
+    # would cost seconds.
     error: Any = next(iter(validator.iter_errors(value)), None)
     if error is None:
         return None
@@ -134,11 +133,8 @@ def parse_json(body: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> Any:
 
 
 def _coerce(raw: str, schema: Mapping[str, Any]) -> Any:
-    """A query/path/header string as the JSON value its schema describes (simple/form style, no explode).
-
-    Numbers follow JSON's grammar exactly (ASCII digits, optional leading minus, no leading zeros, no
-    ``+``, no ``_``, no spaces); an integer has no fraction or exponent.
-    """
+    """A query/path/header string as the JSON value its schema describes (simple/form style, no explode);
+    numbers in JSON's grammar exactly (see ``_INTEGER``), an integer without fraction or exponent."""
     kind = schema.get("type")
     if kind == "integer":
         if _INTEGER.fullmatch(raw) is None:
@@ -189,21 +185,12 @@ class SpecOperation:
     status: int
     example: Any
     has_body: bool
-
     responses: Mapping[str, Mapping[str, Any]]
 
-    def example_body(self) -> bytes:
-        return json.dumps(self.example).encode() if self.has_body else b""
-
     def error_body(self, status: int, body: Mapping[str, Any]) -> Any:
-        """``body`` if it fits the schema the spec documents for ``status`` here, else that response's example.
-
-        Keeps the Sandbox's error answers in the spec's error shape whatever the spec declares.
-        """
+        """``body`` if it fits the schema the spec documents for ``status``, else that response's example."""
         response = self.responses.get(str(status)) or self.responses.get(f"{str(status)[0]}XX")
-        if response is None:
-            response = self.responses.get("default")
-        media = (response or {}).get("content", {}).get("application/json")
+        media = (response or self.responses.get("default") or {}).get("content", {}).get("application/json")
         if not isinstance(media, Mapping) or not isinstance(media.get("schema"), Mapping):
             return dict(body)
         if _first_error(media["schema"], dict(body)) is None:
@@ -212,13 +199,7 @@ class SpecOperation:
         return example if has_example else dict(body)
 
     def validate(
-        self,
-        path_params: Mapping[str, str],
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+        self, path: Mapping[str, str], query: str, headers: Mapping[str, str], body: bytes, max_depth: int = 64
     ) -> list[str]:
         """Every way the request breaks the spec, as messages (empty when it conforms)."""
         problems: list[str] = []
@@ -231,7 +212,7 @@ class SpecOperation:
             schema = param.get("schema", {})
             raw: str | None
             if where == "path":
-                raw = path_params.get(name)
+                raw = path.get(name)
             elif where == "query":
                 values = query_values.get(name)
                 if values is not None and len(values) > 1 and schema.get("type") != "array":
@@ -255,7 +236,7 @@ class SpecOperation:
                 continue
             if (error := _first_error(schema, value)) is not None:
                 problems.append(f"{where} parameter {name!r}: {error}")
-        problems.extend(self._validate_body(headers.get("content-type", ""), body, max_json_depth))
+        problems.extend(self._validate_body(headers.get("content-type", ""), body, max_depth))
         return problems
 
     def _validate_body(self, content_type: str, body: bytes, max_json_depth: int) -> list[str]:
@@ -291,26 +272,21 @@ class SpecOperation:
 
     @staticmethod
     def _validate_multipart(content_type: str, body: bytes, schema: Mapping[str, Any]) -> list[str]:
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-        )
+        head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+        message = BytesParser(policy=HTTP).parsebytes(head + body)
         if not message.is_multipart():
             return ["request body is not a valid multipart/form-data body (check the boundary)"]
         fields: dict[str, Any] = {}
-        properties: Mapping[str, Any] = schema.get("properties", {})
         for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
+            name, data = part.get_param("name", header="content-disposition"), part.get_payload(decode=True)
             if not isinstance(name, str):
                 return ["a multipart part has no name in its Content-Disposition"]
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else b""
-            prop = properties.get(name, {})
             # Binary parts are opaque; other parts are UTF-8 text validated against their property schema.
-            if prop.get("format") == "binary":
+            if schema.get("properties", {}).get(name, {}).get("format") == "binary":
                 fields[name] = "<binary>"
                 continue
             try:
-                fields[name] = data.decode("utf-8")
+                fields[name] = (data if isinstance(data, bytes) else b"").decode("utf-8")
             except UnicodeDecodeError:
                 return [f"multipart part {name!r} is not valid UTF-8 text"]
         error = _first_error(schema, fields)
@@ -318,14 +294,8 @@ class SpecOperation:
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    last = 0
-    for match in _PARAM.finditer(template):
-        parts.append(re.escape(template[last : match.start()]))
-        parts.append(f"(?P<{_group(match.group(1))}>[^/]+)")
-        last = match.end()
-    parts.append(re.escape(template[last:]))
-    return re.compile("".join(parts))
+    pieces = _PARAM.split(template)  # literal, parameter name, literal, ..., literal
+    return re.compile("".join(f"(?P<{_group(p)}>[^/]+)" if i % 2 else re.escape(p) for i, p in enumerate(pieces)))
 
 
 def _group(name: str) -> str:
@@ -362,13 +332,10 @@ class ApiDescription:
             )
         self.operations: tuple[SpecOperation, ...] = tuple(operations)
         self._by_id = {op.operation_id: op for op in operations}
-        self._routes = sorted(
-            (
-                (_rank(op.path_template, index), _template_regex(op.path_template), op)
-                for index, op in enumerate(operations)
-            ),
-            key=lambda entry: entry[0],
-        )
+        ranked = [
+            (_rank(op.path_template, i), _template_regex(op.path_template), op) for i, op in enumerate(operations)
+        ]
+        self._routes = sorted(ranked, key=lambda entry: entry[0])
 
     @staticmethod
     def _operation(
@@ -402,18 +369,9 @@ class ApiDescription:
             for code, value in responses.items()
             if isinstance(value, Mapping)
         }
-        return SpecOperation(
-            operation_id=operation_id,
-            method=method.upper(),
-            path_template=template,
-            roles=tuple(roles),
-            parameters=tuple(params.values()),
-            request_body=body,
-            status=int(success[0]),
-            example=example,
-            has_body=has_body,
-            responses=resolved_responses,
-        )
+        parameters, status = tuple(params.values()), int(success[0])
+        fields = (operation_id, method.upper(), template, tuple(roles), parameters, body, status, example, has_body)
+        return SpecOperation(*fields, responses=resolved_responses)
 
     def get(self, operation_id: str) -> SpecOperation:
         return self._by_id[operation_id]
@@ -450,13 +408,9 @@ def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> ApiDescription:
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    document: Any
-    if path.endswith(".json") or raw.lstrip()[:1] == b"{":
-        document = json.loads(raw)
-    else:
-        document = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = Path(path).read_bytes()
+    is_json = path.endswith(".json") or raw.lstrip()[:1] == b"{"
+    document = json.loads(raw) if is_json else yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return ApiDescription(document, OPERATIONS, _skipped_operations())
 
 

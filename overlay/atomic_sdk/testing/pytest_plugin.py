@@ -1,13 +1,6 @@
-"""pytest plugin: the ``atomic_sandbox`` fixture, a running ``Sandbox`` per test.
+"""pytest plugin: ``atomic_sandbox`` (a Sandbox serving on 127.0.0.1) and ``atomic_sandbox_in_process``.
 
-Enable it in your top-level ``conftest.py``::
-
-    pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]
-
-    def test_lists_cards(atomic_sandbox):
-        with atomic_sandbox.client() as client:
-            list_cards.sync(client=client, environment_id=atomic_sandbox.environment_id)
-        assert atomic_sandbox.api_requests == {"listCards": 1}
+Enable it in your top-level ``conftest.py``: ``pytest_plugins = ["atomic_sdk.testing.pytest_plugin"]``.
 """
 
 from collections.abc import Iterator
@@ -19,6 +12,12 @@ from ._sandbox import Sandbox
 
 @pytest.fixture
 def atomic_sandbox() -> Iterator[Sandbox]:
-    """A started ``Sandbox`` with one random key per role; stopped after the test."""
+    """A Sandbox serving on a free port of 127.0.0.1, one random key per role; stopped after the test."""
     with Sandbox() as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def atomic_sandbox_in_process() -> Sandbox:
+    """A Sandbox that does not serve: its ``client()`` and ``async_client()`` answer in-process (no port)."""
+    return Sandbox()
