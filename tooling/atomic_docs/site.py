@@ -550,8 +550,9 @@ def model_page(model: ReferenceModel, models: dict[str, ReferenceModel], used_by
             *(f"| `{model.name}.{key}` | `{value!r}` |" for key, value in model.values.items()),
             "",
             (
-                "A value the spec does not list is still accepted: it becomes a member-like value whose `.value` is "
-                "the string received (see [tolerant parsing](../../reliability.md#tolerant-parsing))."
+                f"A value the spec does not list is still accepted: it becomes a `{model.name}` whose `.value` is the "
+                "string received, not listed by iterating the class (see "
+                "[tolerant parsing](../../reliability.md#tolerant-parsing))."
             ),
             "",
         ]
