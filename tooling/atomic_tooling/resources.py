@@ -11,7 +11,7 @@ the success statuses the spec declares; any other status goes to the client's ``
 which raises. The hooks are a Protocol declared in ``resources/_base.py``: the generated layer never
 imports the overlay.
 
-Naming rules (documented in docs/resources-and-pagination.md, "The resource layer"):
+Naming rules (documented in the README, "The resource layer"):
 - a spec parameter whose Python name is a per-call option (``timeout``, ``extra_headers``,
   ``max_retries``), ``self`` or ``page_size`` (iterators) gets a trailing ``_``;
 - ``with_raw_response`` and ``iter_<operation>`` are added unless an operation module already has that
