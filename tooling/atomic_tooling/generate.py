@@ -97,9 +97,11 @@ class LoadedSpec:
 
 
 def _yaml_loader() -> type[yaml.SafeLoader]:
-    # libyaml's loader is ~10x faster and much leaner on large specs; PyYAML without it still works.
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return loader
+    # libyaml's loader is ~10x faster and much leaner on large specs; PyYAML without it still works. Mapping
+    # keys are kept as written (`200:` is the status code "200", not the integer 200): see prepare.py.
+    from atomic_tooling.prepare import yaml_loader
+
+    return yaml_loader()
 
 
 def load_spec(path: Path) -> LoadedSpec:
@@ -122,6 +124,13 @@ def load_spec(path: Path) -> LoadedSpec:
             raise GenerationError(f"spec {path} is not valid YAML/JSON:\n{exc}", EXIT_SPEC) from exc
     if not isinstance(document, dict):
         raise GenerationError(f"spec {path} is not an OpenAPI document (top level is not a mapping)", EXIT_SPEC)
+    from atomic_tooling.prepare import normalize_keys, normalize_scalars, normalize_status_codes
+
+    # The first fixes of the prepare pass, before anything reads the document (the validator, the markers):
+    # keys and the values OpenAPI requires as strings, as the author wrote them (`200:`, `version: 1.10`).
+    normalize_keys(document)
+    normalize_scalars(document)
+    normalize_status_codes(document)
     check_version(path, document)
     info = document.get("info")
     info = info if isinstance(info, dict) else {}
@@ -131,7 +140,7 @@ def load_spec(path: Path) -> LoadedSpec:
         document=document,
         format=fmt,
         title=str(info.get("title", "")),
-        version=str(info.get("version", "")),
+        version=str(info.get("version", "")),  # a string by now (normalize_scalars)
     )
 
 
@@ -188,7 +197,7 @@ def validate_spec(spec: LoadedSpec) -> list[str]:
 
 
 class QuickValidation:
-    """What generation itself needs of a spec: every local `$ref` points somewhere (exit 2 otherwise)."""
+    """What generation itself needs of a spec: a warning for each local `$ref` that points nowhere."""
 
     def __init__(self, spec: LoadedSpec) -> None:
         dangling: list[str] = []
@@ -205,19 +214,16 @@ class QuickValidation:
                 stack.extend(value for value in node.values() if isinstance(value, dict | list))
             elif isinstance(node, list):
                 stack.extend(value for value in node if isinstance(value, dict | list))
-        self._error: GenerationError | None = None
         # The generator never reads examples or links; a dangling one is a fault of the spec, not of the client.
-        self._warnings = [f"$ref {ref!r} points nowhere (an example or link; the client does not use it)" for ref in sorted(dangling) if _harmless(ref)]
-        dangling = [ref for ref in dangling if not _harmless(ref)]
-        if dangling:
-            shown = "\n".join(f"  - $ref {ref!r} points nowhere in the document" for ref in sorted(dangling)[:20])
-            self._error = GenerationError(
-                f"spec {spec.path} is not a valid OpenAPI document ({len(dangling)} error(s)):\n{shown}", EXIT_SPEC
-            )
+        # Any other is set aside with the operations that use it (prepare.set_aside_dangling_refs).
+        self._warnings = [
+            f"$ref {ref!r} points nowhere (an example or link; the client does not use it)"
+            if _harmless(ref)
+            else f"$ref {ref!r} points nowhere in the document (the operations that use it are skipped)"
+            for ref in sorted(dangling)
+        ]
 
     def result(self) -> list[str]:
-        if self._error is not None:
-            raise self._error
         return list(self._warnings)
 
 
@@ -383,6 +389,8 @@ class GeneratorRun:
     general: list[str]
     seconds: float
     project: Any = None  # the generator's Project (its parse and Jinja environment), for our renderers
+    broken: dict[str, str] = field(default_factory=dict)
+    """Files that cannot run (do not parse, undefined names, ruff format failed), by path in the package."""
 
 
 _ENDPOINT_HEADER = re.compile(r"^WARNING parsing (?P<method>[A-Z]+) (?P<path>.*) within (?P<tags>.*?)\.(?P<skipped> Endpoint will not be generated\.)?$")
@@ -446,11 +454,16 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
 
     config_file = ConfigFile.load_from_path(CONFIG)
     config = Config.from_sources(config_file, MetaType.NONE, spec.path.resolve(), "utf-8", False, destination)
+    # ruff runs after the build (finish_modules), not as the generator's post-hooks: there, one module that
+    # does not parse fails the hook for the whole package.
+    config.post_hooks = []
     document = spec.document  # the working copy: build() no longer needs the original once markers are read
     preparation = prepare(document, config.field_prefix, dict(config.content_type_overrides))
     graph = SchemaGraph.of(document)
     config.content_type_overrides = preparation.content_type_overrides
     problems: dict[tuple[str, str], list[str]] = {}
+    for (method, path), reason in preparation.unusable.items():
+        problems.setdefault((method, _shape(path)), []).append(reason)
     general: list[str] = []
     started = time.perf_counter()
     console = io.StringIO()
@@ -471,7 +484,9 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
             # generator has it (its CLI lets the document go before it renders, too).
             document.clear()
             project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES if TEMPLATES.is_dir() else None)
+            project.env.template_class = _operation_template_class()
             errors = project.build()
+            broken = finish_modules(destination) if (destination / "__init__.py").is_file() else {}
     except GenerationError:
         raise
     except Exception as exc:  # a generator crash must become exit 4 with a readable message
@@ -510,7 +525,8 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
         if reason not in target.get(where, []):
             target.setdefault(where, []).append(reason)
     run = GeneratorRun(
-        endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds, project=project
+        endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds, project=project,
+        broken=broken,
     )
     return run, preparation
 
@@ -627,25 +643,94 @@ def _module_matches(source: str, method: str, path: str) -> bool:
     return False
 
 
-def broken_files(package: Path) -> dict[str, str]:
+def broken_files(package: Path, fix: bool = False) -> dict[str, str]:
     """Generated files that cannot run: syntax errors or undefined names (ruff F821), by relative path.
 
     openapi-python-client occasionally writes a module that does not import (0.29.1: a request body offered
-    in several media types annotates `Unset` without importing it); such a module is no function at all.
+    in several media types annotates `Unset` without importing it) or does not even parse; such a module is
+    no function at all. With `fix`, the same ruff run applies the lint fixes of the generator's post-hook
+    (LINT_FIXES) to every file that parses, so the package is read once.
     """
     ruff = str(Path(sys.executable).parent / "ruff")
+    rules = ["--fix", f"--select={LINT_FIXES},F821"] if fix else ["--select=F821"]
     result = subprocess.run(
-        [ruff, "check", "--isolated", "--no-cache", "--select", "F821", "--output-format", "json", "--exit-zero", str(package)],
+        [ruff, "check", "--isolated", "--no-cache", *rules, "--output-format", "json", "--exit-zero", str(package)],
         capture_output=True, text=True, env=_tool_env(), check=True,
     )
     broken: dict[str, str] = {}
     for finding in json.loads(result.stdout or "[]"):
+        if finding.get("code") not in ("F821", "invalid-syntax", None):
+            continue  # a lint finding without a fix (F401 in an __init__ re-export): harmless
         name = Path(finding["filename"]).resolve().relative_to(package.resolve()).as_posix()
         line = finding.get("location", {}).get("row", "?")
-        broken.setdefault(name, f"line {line}: {finding.get('message', finding.get('code'))}")
-    for name, problem in missing_models(package)[0].items():
-        broken.setdefault(name, problem)
+        what = "does not parse: " if finding.get("code") != "F821" else ""
+        broken.setdefault(name, f"line {line}: {what}{finding.get('message', finding.get('code'))}")
+    if not fix:
+        for name, problem in missing_models(package)[0].items():
+            broken.setdefault(name, problem)
     return broken
+
+
+# The generator's lint post-hook, as an explicit list (unused/redefined imports, import order, stale noqa)
+# rather than ruff's default set, which grows between ruff releases and, in 0.17, rewrites
+# `__exit__(*args: Any)` to `*args: object` (PYI036) — a change that breaks mypy --strict for every
+# consumer of atomic_api.
+LINT_FIXES = "F401,F811,I,RUF100"
+_FORMAT_FAILURE = re.compile(r"^error: Failed to (?:parse|format) (?P<path>.+?\.py)(?::\d+:\d+)?: (?P<why>.*)$")
+
+
+def finish_modules(package: Path) -> dict[str, str]:
+    """The generator's post-hooks (ruff's lint fixes, then ruff format), run so that a module that cannot
+    be read costs only its own operation; returns the files that cannot run, by path in the package.
+
+    Hermetic: --isolated ignores any ruff configuration around the scratch folder, --no-cache leaves no
+    .ruff_cache behind, so the output is byte-identical wherever it runs.
+    """
+    broken = broken_files(package, fix=True)
+    ruff = str(Path(sys.executable).parent / "ruff")
+    formatted = subprocess.run(
+        [ruff, "format", "--isolated", "--no-cache", "--quiet", str(package)],
+        capture_output=True, text=True, env=_tool_env(), check=False,
+    )
+    if formatted.returncode != 0:
+        for line in formatted.stderr.splitlines():
+            found = _FORMAT_FAILURE.match(line.strip())
+            if found is None:
+                continue
+            try:
+                name = Path(found["path"]).resolve().relative_to(package.resolve()).as_posix()
+            except ValueError:
+                continue
+            broken.setdefault(name, f"ruff format failed: {found['why']}")
+        if not broken:
+            raise GenerationError(f"ruff format failed on the generated package:\n{formatted.stderr.strip()}", EXIT_GENERATOR)
+    return broken
+
+
+RENDER_FAILED = "# atomic-tooling: this module could not be rendered: "
+
+
+def _operation_template_class() -> type[Any]:
+    import jinja2
+
+    class OperationTemplate(jinja2.Template):
+        """A template whose failure to render one operation's module costs that operation only.
+
+        The generator renders every endpoint module with `endpoint=`; should that raise, the module gets a
+        one-line marker instead (valid Python), and the accounting reports the operation as skipped with
+        the error. Any other template (models, client) still fails the run.
+        """
+
+        def render(self, *args: Any, **kwargs: Any) -> str:
+            if "endpoint" not in kwargs:
+                return super().render(*args, **kwargs)
+            try:
+                return super().render(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - whatever the template raises, it is this operation's
+                detail = " ".join(str(exc).split())[:300] or "no detail"
+                return f"{RENDER_FAILED}{type(exc).__name__}: {detail}\n"
+
+    return OperationTemplate
 
 
 _TOP_MODEL_IMPORT = re.compile(r"^from \.\.\.models\.(\w+) import", re.MULTILINE)
@@ -694,7 +779,9 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
         result.notes.append(f"{preparation.titles_dropped} component schema(s) whose class names collided got distinct names")
     if preparation.empty_enums:
         result.notes.append(f"{preparation.empty_enums} empty enum(s) read as no enum")
-    broken = broken_files(package)
+    broken = dict(run.broken)
+    for name, problem in missing_models(package)[0].items():
+        broken.setdefault(name, problem)
     degraded = missing_models(package)[1]
     elsewhere = {name: problem for name, problem in broken.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
     if elsewhere:
@@ -713,6 +800,12 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
         if not file.is_file():
             result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was not written"))
             continue
+        source = file.read_text(encoding="utf-8")
+        if source.startswith(RENDER_FAILED):
+            file.unlink()
+            reason = source[len(RENDER_FAILED) :].splitlines()[0]
+            result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py could not be rendered: {reason}"))
+            continue
         if f"api/{tag}/{module}.py" in broken:
             problem = broken[f"api/{tag}/{module}.py"]
             file.unlink()  # a module that fails on import must not ship (importing the tag would fail too)
@@ -720,7 +813,7 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
                 Skipped(op.key, op.method, op.path, f"openapi-python-client wrote code for it that cannot run (api/{tag}/{module}.py {problem})")
             )
             continue
-        if file in claimed or not _module_matches(file.read_text(encoding="utf-8"), op.method, op.path):
+        if file in claimed or not _module_matches(source, op.method, op.path):
             other = claimed.get(file, "another operation")
             result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was overwritten by {other}"))
             continue
