@@ -389,6 +389,8 @@ class GeneratorRun:
     general: list[str]
     seconds: float
     project: Any = None  # the generator's Project (its parse and Jinja environment), for our renderers
+    parameter_docs: dict[tuple[str, str], dict[tuple[str, str], str]] = field(default_factory=dict)
+    """(METHOD, path) -> parameter descriptions, read before the generator consumed the document."""
     broken: dict[str, str] = field(default_factory=dict)
     """Files that cannot run (do not parse, undefined names, ruff format failed), by path in the package."""
 
@@ -482,6 +484,7 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
                     raise GenerationError(f"openapi-python-client cannot read the spec: {openapi.header}\n{openapi.detail}", EXIT_GENERATOR)
             # The generator keeps what it needs; dropping the document now keeps the peak where the stock
             # generator has it (its CLI lets the document go before it renders, too).
+            parameter_docs = resources.parameter_docs(document)
             document.clear()
             project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES if TEMPLATES.is_dir() else None)
             project.env.template_class = _operation_template_class()
@@ -527,6 +530,7 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
     run = GeneratorRun(
         endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds, project=project,
         broken=broken,
+        parameter_docs=parameter_docs,
     )
     return run, preparation
 
@@ -780,9 +784,9 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
     if preparation.empty_enums:
         result.notes.append(f"{preparation.empty_enums} empty enum(s) read as no enum")
     broken = dict(run.broken)
-    for name, problem in missing_models(package)[0].items():
+    cannot_import, degraded = missing_models(package)
+    for name, problem in cannot_import.items():
         broken.setdefault(name, problem)
-    degraded = missing_models(package)[1]
     elsewhere = {name: problem for name, problem in broken.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
     if elsewhere:
         shown = "\n".join(f"  - {name} {problem}" for name, problem in sorted(elsewhere.items()))
@@ -887,11 +891,6 @@ def _tool_env() -> dict[str, str]:
     return env
 
 
-def _format(paths: list[Path]) -> None:
-    ruff = str(Path(sys.executable).parent / "ruff")
-    subprocess.run([ruff, "format", "--isolated", "--no-cache", "--quiet", *map(str, paths)], check=True, env=_tool_env())
-
-
 # Tool caches: never part of a generation, and (like git, see .gitignore) never compared.
 CACHE_DIRS = ("__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache")
 CACHE_DIRS_SET = frozenset(CACHE_DIRS)
@@ -935,7 +934,7 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
     write_package_files(spec, package, accounting)
     # The typed resource layer (atomic_api/resources/), from the generator's own parse, for what was generated.
     try:
-        resources.render(run.project, accounting.generated, package, spec.raw)
+        resources.render(run.project, accounting.generated, package, run.parameter_docs, format_too=(package / "_roles.py",))
     except resources.ResourceRenderError as exc:
         raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
     _remove_caches(scratch)
@@ -954,7 +953,7 @@ def write_package_files(spec: LoadedSpec, package: Path, accounting: Accounting)
     # and other tools; GENERATED.json names the file.
     (package / spec.packaged_name).write_bytes(spec.raw)
     (package / "GENERATED.json").write_text(render_provenance(spec, accounting), encoding="utf-8")
-    _format([package / "_roles.py"])
+    # _roles.py is formatted with the resource layer (resources.render), in one ruff run.
 
 
 def tree_files(root: Path) -> dict[str, bytes]:
@@ -1006,7 +1005,10 @@ def install(package: Path, output: Path) -> None:
     retired = output / f".{PACKAGE}.old"
     for leftover in (staged, retired):
         shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(package, staged)
+    try:
+        package.rename(staged)  # the scratch folder is usually on the same file system: no copy
+    except OSError:
+        shutil.copytree(package, staged)
     if target.exists():
         target.rename(retired)
     staged.rename(target)
