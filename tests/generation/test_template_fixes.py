@@ -82,3 +82,37 @@ print(json.dumps([type(ics).__name__, ics.payload.read().decode(), pdf.payload.r
 
 def test_the_package_type_checks_clean(package: Path) -> None:
     assert type_check(package) == {"mypy": [], "pyright": []}
+
+
+def test_a_model_the_generator_dropped_gets_a_stand_in_that_raises_type_error(tmp_path: Path) -> None:
+    # Box, Okta: openapi-python-client drops a schema it cannot build and still writes models importing it.
+    from atomic_tooling.generate import write_placeholder_models
+
+    package = tmp_path / "atomic_api"
+    (package / "models").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "models" / "__init__.py").write_text("")
+    (package / "models" / "item.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from ..models.file_full import (\n        FileFull,\n    )\n"
+        "    from ..models.folder import Folder\n\n\ndef load() -> None:\n    from ..models.gone import Gone, Lost\n"
+    )
+    (package / "models" / "folder.py").write_text("class Folder: ...\n")
+    written = write_placeholder_models(package)
+    assert [p.name for p in written] == ["file_full.py", "gone.py"]
+    probe = _probe(tmp_path, """
+import json
+from atomic_api.models.file_full import FileFull
+from atomic_api.models.gone import Gone, Lost
+errors = []
+for call in (lambda: FileFull.from_dict({}), lambda: Lost().to_dict(), lambda: Gone.from_dict({"a": 1})):
+    try:
+        call()
+    except TypeError as exc:
+        errors.append(str(exc))
+print(json.dumps(errors))
+""")
+    assert probe == [
+        "FileFull: openapi-python-client could not build this schema",
+        "Lost: openapi-python-client could not build this schema",
+        "Gone: openapi-python-client could not build this schema",
+    ]

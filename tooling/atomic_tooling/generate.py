@@ -774,6 +774,65 @@ def missing_models(package: Path) -> tuple[dict[str, str], dict[str, str]]:
     return broken, degraded
 
 
+_MODEL_IMPORT = re.compile(r"^\s*from \.{2,3}models\.(\w+) import (?:\(([^)]*)\)|(\w+(?:, \w+)*))", re.MULTILINE)
+
+
+def write_placeholder_models(package: Path) -> list[Path]:
+    """A stand-in module for each model the generator dropped but other models still refer to.
+
+    openapi-python-client 0.29.1 drops a schema it cannot build (a class name two inline schemas share) and
+    still writes models that import it: such a package does not type-check, and reading that part fails
+    with ImportError. The stand-in class has the model's interface and raises TypeError on use, so the
+    package type-checks, and a oneOf/anyOf that offers the dropped schema among others tries the others.
+    Which operations it affects is recorded (as partial) before this runs. Returns the files written.
+    """
+    models = package / "models"
+    if not models.is_dir():
+        return []
+    written = {p.stem for p in models.glob("*.py")}
+    wanted: dict[str, set[str]] = {}
+    for file in sorted(models.glob("*.py")):
+        for module, grouped, plain in _MODEL_IMPORT.findall(file.read_text(encoding="utf-8")):
+            if module not in written:
+                names = (grouped or plain).replace("\n", " ").split(",")
+                wanted.setdefault(module, set()).update(name.strip() for name in names if name.strip())
+    files = []
+    for module, names in sorted(wanted.items()):
+        parts = [
+            f'"""Stand-in for the schema behind `{module}`, which openapi-python-client could not build.',
+            "",
+            "Written by scripts/generate (see GENERATED.json, partial): the models referring to it still",
+            "type-check; reading or writing a value of it raises TypeError.",
+            '"""',
+            "",
+            "from collections.abc import Mapping",
+            "from typing import Any, TypeVar",
+            "",
+        ]
+        for name in sorted(names):
+            parts += [
+                f'_T{name} = TypeVar("_T{name}", bound="{name}")',
+                "",
+                "",
+                f"class {name}:",
+                '    """openapi-python-client could not build this schema; it has no fields."""',
+                "",
+                "    additional_properties: dict[str, Any]",
+                "",
+                "    def to_dict(self) -> dict[str, Any]:",
+                f'        raise TypeError("{name}: openapi-python-client could not build this schema")',
+                "",
+                "    @classmethod",
+                f"    def from_dict(cls: type[_T{name}], src_dict: Mapping[str, Any]) -> _T{name}:",
+                f'        raise TypeError("{name}: openapi-python-client could not build this schema")',
+                "",
+            ]
+        path = models / f"{module}.py"
+        path.write_text("\n".join(parts).rstrip("\n") + "\n", encoding="utf-8")
+        files.append(path)
+    return files
+
+
 def account(operations: list[Operation], run: GeneratorRun, package: Path, preparation: Any) -> Accounting:
     """Every spec operation is generated (a module with its method and path) or skipped with a reason."""
     result = Accounting(renamed=list(preparation.renamed), fallbacks=list(preparation.fallbacks))
@@ -932,9 +991,10 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
     accounting = account(operations, run, package, preparation)
     accounting.spec_warnings = sorted(set(spec_warnings) | set(preparation.defaults_dropped)) + run.general
     write_package_files(spec, package, accounting)
+    placeholders = tuple(write_placeholder_models(package))  # after the accounting: it reads what is missing
     # The typed resource layer (atomic_api/resources/), from the generator's own parse, for what was generated.
     try:
-        resources.render(run.project, accounting.generated, package, run.parameter_docs, format_too=(package / "_roles.py",))
+        resources.render(run.project, accounting.generated, package, run.parameter_docs, format_too=(package / "_roles.py", *placeholders))
     except resources.ResourceRenderError as exc:
         raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
     _remove_caches(scratch)
