@@ -1,14 +1,18 @@
 """Rebuild generated/atomic_api from an OpenAPI spec, or check that the committed copy is current.
 
 Steps, each of which stops the run before anything under the output folder is touched:
-  1. read the spec (JSON with json, YAML with PyYAML's C loader when present), refuse anything that is not
-     OpenAPI 3.0/3.1 (Swagger 2.0 included); --strict (always for our own spec) validates it fully with
-     openapi-spec-validator, in a forked child beside the generator; by default only what generation
-     needs is checked (local $refs resolve; the generator's document model reads it);
+  1. read the spec (JSON with json, YAML with PyYAML's C loader when present, keys and string values as
+     written: prepare.yaml_loader, normalize_keys, normalize_scalars, normalize_status_codes), refuse
+     anything that is not OpenAPI 3.0/3.1 (Swagger 2.0 included); --strict (always for our own spec)
+     validates it fully with openapi-spec-validator, in a forked child beside the generator; by default
+     only what generation needs is checked (the generator's document model reads it; an operation that
+     reaches a dangling local $ref is skipped);
   2. read every operation's `(token: <role>)` marker (see markers.py);
-  3. prepare a working copy for the generator (prepare.py: `$ref` path items, colliding module names,
-     colliding enum member names, unsupported media types) and run openapi-python-client on it, in
-     this process, into a scratch folder with the committed config and templates;
+  3. prepare a working copy for the generator (prepare.py: `$ref` path items, dangling refs, colliding
+     module names, colliding enum member names, unsupported media types, path parameter defaults) and run
+     openapi-python-client on it, in this process, into a scratch folder with the committed config and
+     templates; then ruff (finish_modules): one module that does not render, parse or format costs only
+     its own operation;
   4. account for every operation: generated (a module with its method and path) or skipped (with the
      generator's reason in plain words); nothing is dropped silently;
   5. add `_roles.py` (the role map of the generated operations), `_markers.py` (a byte-for-byte copy of
@@ -489,7 +493,8 @@ def run_generator(spec: LoadedSpec, destination: Path) -> tuple[GeneratorRun, An
             project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES if TEMPLATES.is_dir() else None)
             project.env.template_class = _operation_template_class()
             errors = project.build()
-            broken = finish_modules(destination) if (destination / "__init__.py").is_file() else {}
+            # ruff's lint fixes and the modules that cannot run; `ruff format` follows in build().
+            broken = broken_files(destination, fix=True) if (destination / "__init__.py").is_file() else {}
     except GenerationError:
         raise
     except Exception as exc:  # a generator crash must become exit 4 with a readable message
@@ -688,27 +693,48 @@ def finish_modules(package: Path) -> dict[str, str]:
     be read costs only its own operation; returns the files that cannot run, by path in the package.
 
     Hermetic: --isolated ignores any ruff configuration around the scratch folder, --no-cache leaves no
-    .ruff_cache behind, so the output is byte-identical wherever it runs.
+    .ruff_cache behind, so the output is byte-identical wherever it runs. (build() runs the two halves
+    apart: broken_files(fix=True) before the accounting, PackageFormat while it renders the resources.)
     """
     broken = broken_files(package, fix=True)
-    ruff = str(Path(sys.executable).parent / "ruff")
-    formatted = subprocess.run(
-        [ruff, "format", "--isolated", "--no-cache", "--quiet", str(package)],
-        capture_output=True, text=True, env=_tool_env(), check=False,
-    )
-    if formatted.returncode != 0:
-        for line in formatted.stderr.splitlines():
+    for name, problem in PackageFormat(package).wait().items():
+        broken.setdefault(name, problem)
+    return broken
+
+
+class PackageFormat:
+    """`ruff format` of the package in a background process, while this one renders the resource layer.
+
+    Only files present when it starts are formatted (the resource layer is rendered into a folder of its
+    own, then moved in); `_markers.py` is a verbatim copy and never formatted.
+    """
+
+    def __init__(self, package: Path) -> None:
+        ruff = str(Path(sys.executable).parent / "ruff")
+        self._package = package
+        self._process = subprocess.Popen(
+            [ruff, "format", "--isolated", "--no-cache", "--exclude", "_markers.py", str(package)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_tool_env(),
+        )
+
+    def wait(self) -> dict[str, str]:
+        """Files ruff could not format (by path in the package), with why; raises when it failed otherwise."""
+        _, stderr = self._process.communicate()
+        if self._process.returncode == 0:
+            return {}
+        failed: dict[str, str] = {}
+        for line in stderr.splitlines():
             found = _FORMAT_FAILURE.match(line.strip())
             if found is None:
                 continue
             try:
-                name = Path(found["path"]).resolve().relative_to(package.resolve()).as_posix()
+                name = Path(found["path"]).resolve().relative_to(self._package.resolve()).as_posix()
             except ValueError:
                 continue
-            broken.setdefault(name, f"ruff format failed: {found['why']}")
-        if not broken:
-            raise GenerationError(f"ruff format failed on the generated package:\n{formatted.stderr.strip()}", EXIT_GENERATOR)
-    return broken
+            failed.setdefault(name, f"ruff format failed: {found['why']}")
+        if not failed:
+            raise GenerationError(f"ruff format failed on the generated package:\n{stderr.strip()}", EXIT_GENERATOR)
+        return failed
 
 
 RENDER_FAILED = "# atomic-tooling: this module could not be rendered: "
@@ -991,14 +1017,50 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
     accounting = account(operations, run, package, preparation)
     accounting.spec_warnings = sorted(set(spec_warnings) | set(preparation.defaults_dropped)) + run.general
     write_package_files(spec, package, accounting)
-    placeholders = tuple(write_placeholder_models(package))  # after the accounting: it reads what is missing
-    # The typed resource layer (atomic_api/resources/), from the generator's own parse, for what was generated.
+    write_placeholder_models(package)  # after the accounting: it reads what is missing
+    # ruff format runs on the package (the generator's modules, _roles.py, stand-ins) while the typed
+    # resource layer (atomic_api/resources/) is rendered, from the generator's own parse, for what was
+    # generated, into a folder of its own that is moved in afterwards.
+    staging = scratch / "resources"
+    formatting = PackageFormat(package)
     try:
-        resources.render(run.project, accounting.generated, package, run.parameter_docs, format_too=(package / "_roles.py", *placeholders))
-    except resources.ResourceRenderError as exc:
-        raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
+        _render_resources(run, accounting, package, staging, ())
+    finally:
+        failed = formatting.wait()
+    unformattable = {name: why for name, why in failed.items() if name not in run.broken}
+    if unformattable:
+        # Rare: a module that parses but ruff cannot format. Its operation is skipped like any module that
+        # cannot run, and what lists the generated operations is written again.
+        _skip_unformattable(accounting, package, unformattable)
+        write_package_files(spec, package, accounting)
+        shutil.rmtree(staging)
+        _render_resources(run, accounting, package, staging, (package / "_roles.py",))
+    staging.rename(package / "resources")
     _remove_caches(scratch)
     return package, accounting, run.seconds
+
+
+def _render_resources(run: GeneratorRun, accounting: Accounting, package: Path, into: Path, format_too: tuple[Path, ...]) -> None:
+    try:
+        resources.render(run.project, accounting.generated, package, run.parameter_docs, into=into, format_too=format_too)
+    except resources.ResourceRenderError as exc:
+        raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
+
+
+def _skip_unformattable(accounting: Accounting, package: Path, failed: dict[str, str]) -> None:
+    elsewhere = {name: why for name, why in failed.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
+    if elsewhere:
+        shown = "\n".join(f"  - {name} {why}" for name, why in sorted(elsewhere.items()))
+        raise GenerationError(f"openapi-python-client wrote a package that cannot be imported:\n{shown}", EXIT_GENERATOR)
+    for generated in list(accounting.generated):
+        name = f"api/{generated.tag}/{generated.module}.py"
+        if name in failed:
+            (package / name).unlink()
+            accounting.generated.remove(generated)
+            op = generated.operation
+            accounting.skipped.append(
+                Skipped(op.key, op.method, op.path, f"openapi-python-client wrote code for it that cannot run ({name} {failed[name]})")
+            )
 
 
 def write_package_files(spec: LoadedSpec, package: Path, accounting: Accounting) -> None:

@@ -438,18 +438,20 @@ def render(
     package: Path,
     docs: dict[tuple[str, str], dict[tuple[str, str], str]],
     format_too: tuple[Path, ...] = (),
+    into: Path | None = None,
 ) -> list[Path]:
     """Write ``package/resources/``; returns the files written (already formatted).
 
     ``project`` is the generator's ``Project`` (its parse of the prepared spec and its Jinja environment),
     ``generated`` the operations that have a module (``Accounting.generated``), ``docs`` the parameter
     descriptions the parse does not keep (``parameter_docs`` of the working copy); ``format_too`` other
-    files of ours that ruff formats in the same run (one ruff process less).
+    files of ours that ruff formats in the same run (one ruff process less); ``into`` the folder to write
+    (default ``package/resources``; generate.build renders beside the package while ruff formats it).
     """
     resources = build_resources(project, generated, package, docs)
     env = project.env
-    out = package / "resources"
-    out.mkdir()
+    out = into if into is not None else package / "resources"
+    out.mkdir(parents=True)
     written: list[Path] = []
     context = {"resources": resources, "client_attributes": CLIENT_ATTRIBUTES, "default_page_size": DEFAULT_PAGE_SIZE}
     base = out / "_base.py"
