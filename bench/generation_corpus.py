@@ -7,7 +7,8 @@ For each spec (role markers injected into a temporary copy, as the corpus test d
 - stock: the same venv's `openapi-python-client generate --meta none` on the same copy, with the venv's
   bin first on PATH so its default ruff post-hooks run (as they do for anyone who has ruff installed);
 - where stock refuses the spec, stock again on our prepared working copy (the document our generator
-  hands openapi-python-client, as JSON): the same generation work, so the time ratio stays meaningful.
+  hands openapi-python-client, in the spec's own format: JSON, or YAML that stock reads with ruamel as it
+  would the original): the same generation work, so the time ratio stays meaningful.
 Reports per side the median and the best wall time, the median CPU time (user + system, children
 included: less sensitive to other load on a shared machine) and the median peak RSS, plus how many
 operations each side wrote. Not part of the test suite.
@@ -65,7 +66,13 @@ def _prepared_copy(spec: Path, target: Path) -> None:
     loaded = generate.load_spec(spec)
     config = Config.from_sources(ConfigFile.load_from_path(generate.CONFIG), MetaType.NONE, spec, "utf-8", False, target.parent)
     prepare(loaded.document, config.field_prefix, dict(config.content_type_overrides))
-    target.write_text(json.dumps(loaded.document), encoding="utf-8")
+    plain = json.loads(json.dumps(loaded.document))  # plain floats (the loader's WrittenFloat) for the dumper
+    if target.suffix == ".json":
+        target.write_text(json.dumps(plain), encoding="utf-8")
+    else:  # in the spec's own format: stock reads YAML with ruamel, as it would the original
+        import yaml
+
+        target.write_text(yaml.dump(plain, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False), encoding="utf-8")
 
 
 def main() -> int:
@@ -95,7 +102,7 @@ def main() -> int:
                     measured = _isolated(command)
                     if side == "stock" and measured[3] != 0 and stock_input == marked:
                         # Stock refuses the spec: from now on it gets our prepared working copy.
-                        stock_input = scratch / f"{spec.stem}.prepared.json"
+                        stock_input = scratch / f"{spec.stem}.prepared{spec.suffix}"
                         _prepared_copy(marked, stock_input)
                         sides["stock-refused"] = [measured]  # type: ignore[index]
                         subprocess.run(["rm", "-rf", str(out)], check=True)
