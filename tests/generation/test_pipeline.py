@@ -62,7 +62,8 @@ def test_without_strict_an_operation_the_generator_cannot_read_is_skipped_not_fa
     assert tree_files(tmp_path) == before
 
 
-def test_without_strict_a_dangling_ref_still_stops_with_exit_2(tmp_path: Path) -> None:
+def test_without_strict_a_dangling_ref_skips_its_operation_and_nothing_is_left_is_exit_4(tmp_path: Path) -> None:
+    # A dangling $ref costs the operations that use it (tests/generation/test_isolation.py); here that is all.
     spec = tmp_path / "dangling.yaml"
     spec.write_text(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /v1/a:\n    get:\n"
@@ -70,8 +71,8 @@ def test_without_strict_a_dangling_ref_still_stops_with_exit_2(tmp_path: Path) -
         "          content: {application/json: {schema: {$ref: '#/components/schemas/Nope'}}}\n"
     )
     result = run_generate("--spec", spec, "--output", tmp_path / "out")
-    assert result.returncode == 2
-    assert "  - $ref '#/components/schemas/Nope' points nowhere in the document" in result.stderr
+    assert result.returncode == 4
+    assert "  skipped   GET /v1/a (GET /v1/a): it uses $ref '#/components/schemas/Nope', which points nowhere in the document" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

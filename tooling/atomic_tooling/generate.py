@@ -1,14 +1,18 @@
 """Rebuild generated/atomic_api from an OpenAPI spec, or check that the committed copy is current.
 
 Steps, each of which stops the run before anything under the output folder is touched:
-  1. read the spec (JSON with json, YAML with PyYAML's C loader when present), refuse anything that is not
-     OpenAPI 3.0/3.1 (Swagger 2.0 included); --strict (always for our own spec) validates it fully with
-     openapi-spec-validator, in a forked child beside the generator; by default only what generation
-     needs is checked (local $refs resolve; the generator's document model reads it);
+  1. read the spec (JSON with json, YAML with PyYAML's C loader when present, keys and string values as
+     written: prepare.yaml_loader, normalize_keys, normalize_scalars, normalize_status_codes), refuse
+     anything that is not OpenAPI 3.0/3.1 (Swagger 2.0 included); --strict (always for our own spec)
+     validates it fully with openapi-spec-validator, in a forked child beside the generator; by default
+     only what generation needs is checked (the generator's document model reads it; an operation that
+     reaches a dangling local $ref is skipped);
   2. read every operation's `(token: <role>)` marker (see markers.py);
-  3. prepare a working copy for the generator (prepare.py: `$ref` path items, colliding module names,
-     colliding enum member names, unsupported media types) and run openapi-python-client on it, in
-     this process, into a scratch folder with the committed config and templates;
+  3. prepare a working copy for the generator (prepare.py: `$ref` path items, dangling refs, colliding
+     module names, colliding enum member names, unsupported media types, path parameter defaults) and run
+     openapi-python-client on it, in this process, into a scratch folder with the committed config and
+     templates; then ruff (finish_modules): one module that does not render, parse or format costs only
+     its own operation;
   4. account for every operation: generated (a module with its method and path) or skipped (with the
      generator's reason in plain words); nothing is dropped silently;
   5. add `_roles.py` (the role map of the generated operations), `_markers.py` (a byte-for-byte copy of
@@ -97,9 +101,11 @@ class LoadedSpec:
 
 
 def _yaml_loader() -> type[yaml.SafeLoader]:
-    # libyaml's loader is ~10x faster and much leaner on large specs; PyYAML without it still works.
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return loader
+    # libyaml's loader is ~10x faster and much leaner on large specs; PyYAML without it still works. Mapping
+    # keys are kept as written (`200:` is the status code "200", not the integer 200): see prepare.py.
+    from atomic_tooling.prepare import yaml_loader
+
+    return yaml_loader()
 
 
 def load_spec(path: Path) -> LoadedSpec:
@@ -122,6 +128,13 @@ def load_spec(path: Path) -> LoadedSpec:
             raise GenerationError(f"spec {path} is not valid YAML/JSON:\n{exc}", EXIT_SPEC) from exc
     if not isinstance(document, dict):
         raise GenerationError(f"spec {path} is not an OpenAPI document (top level is not a mapping)", EXIT_SPEC)
+    from atomic_tooling.prepare import normalize_keys, normalize_scalars, normalize_status_codes
+
+    # The first fixes of the prepare pass, before anything reads the document (the validator, the markers):
+    # keys and the values OpenAPI requires as strings, as the author wrote them (`200:`, `version: 1.10`).
+    normalize_keys(document)
+    normalize_scalars(document)
+    normalize_status_codes(document)
     check_version(path, document)
     info = document.get("info")
     info = info if isinstance(info, dict) else {}
@@ -131,7 +144,7 @@ def load_spec(path: Path) -> LoadedSpec:
         document=document,
         format=fmt,
         title=str(info.get("title", "")),
-        version=str(info.get("version", "")),
+        version=str(info.get("version", "")),  # a string by now (normalize_scalars)
     )
 
 
@@ -188,7 +201,7 @@ def validate_spec(spec: LoadedSpec) -> list[str]:
 
 
 class QuickValidation:
-    """What generation itself needs of a spec: every local `$ref` points somewhere (exit 2 otherwise)."""
+    """What generation itself needs of a spec: a warning for each local `$ref` that points nowhere."""
 
     def __init__(self, spec: LoadedSpec) -> None:
         dangling: list[str] = []
@@ -205,19 +218,16 @@ class QuickValidation:
                 stack.extend(value for value in node.values() if isinstance(value, dict | list))
             elif isinstance(node, list):
                 stack.extend(value for value in node if isinstance(value, dict | list))
-        self._error: GenerationError | None = None
         # The generator never reads examples or links; a dangling one is a fault of the spec, not of the client.
-        self._warnings = [f"$ref {ref!r} points nowhere (an example or link; the client does not use it)" for ref in sorted(dangling) if _harmless(ref)]
-        dangling = [ref for ref in dangling if not _harmless(ref)]
-        if dangling:
-            shown = "\n".join(f"  - $ref {ref!r} points nowhere in the document" for ref in sorted(dangling)[:20])
-            self._error = GenerationError(
-                f"spec {spec.path} is not a valid OpenAPI document ({len(dangling)} error(s)):\n{shown}", EXIT_SPEC
-            )
+        # Any other is set aside with the operations that use it (prepare.set_aside_dangling_refs).
+        self._warnings = [
+            f"$ref {ref!r} points nowhere (an example or link; the client does not use it)"
+            if _harmless(ref)
+            else f"$ref {ref!r} points nowhere in the document (the operations that use it are skipped)"
+            for ref in sorted(dangling)
+        ]
 
     def result(self) -> list[str]:
-        if self._error is not None:
-            raise self._error
         return list(self._warnings)
 
 
@@ -383,6 +393,10 @@ class GeneratorRun:
     general: list[str]
     seconds: float
     project: Any = None  # the generator's Project (its parse and Jinja environment), for our renderers
+    parameter_docs: dict[tuple[str, str], dict[tuple[str, str], str]] = field(default_factory=dict)
+    """(METHOD, path) -> parameter descriptions, read before the generator consumed the document."""
+    broken: dict[str, str] = field(default_factory=dict)
+    """Files that cannot run (do not parse, undefined names, ruff format failed), by path in the package."""
 
 
 _ENDPOINT_HEADER = re.compile(r"^WARNING parsing (?P<method>[A-Z]+) (?P<path>.*) within (?P<tags>.*?)\.(?P<skipped> Endpoint will not be generated\.)?$")
@@ -448,11 +462,16 @@ def run_generator(
 
     config_file = ConfigFile.load_from_path(CONFIG)
     config = Config.from_sources(config_file, MetaType.NONE, spec.path.resolve(), "utf-8", False, destination)
+    # ruff runs after the build (finish_modules), not as the generator's post-hooks: there, one module that
+    # does not parse fails the hook for the whole package.
+    config.post_hooks = []
     document = spec.document  # the working copy: build() no longer needs the original once markers are read
     preparation = prepare(document, config.field_prefix, dict(config.content_type_overrides))
     graph = SchemaGraph.of(document)
     config.content_type_overrides = preparation.content_type_overrides
     problems: dict[tuple[str, str], list[str]] = {}
+    for (method, path), reason in preparation.unusable.items():
+        problems.setdefault((method, _shape(path)), []).append(reason)
     general: list[str] = []
     started = time.perf_counter()
     console = io.StringIO()
@@ -471,10 +490,14 @@ def run_generator(
                     raise GenerationError(f"openapi-python-client cannot read the spec: {openapi.header}\n{openapi.detail}", EXIT_GENERATOR)
             # The generator keeps what it needs; dropping the document now keeps the peak where the stock
             # generator has it (its CLI lets the document go before it renders, too).
+            parameter_docs = resources.parameter_docs(document)
             document.clear()
             project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES if TEMPLATES.is_dir() else None)
             project.env.globals["atomic_operation_key"] = _operation_key_literal(operations or [])
+            project.env.template_class = _operation_template_class()
             errors = project.build()
+            # ruff's lint fixes and the modules that cannot run; `ruff format` follows in build().
+            broken = broken_files(destination, fix=True) if (destination / "__init__.py").is_file() else {}
     except GenerationError:
         raise
     except Exception as exc:  # a generator crash must become exit 4 with a readable message
@@ -513,7 +536,9 @@ def run_generator(
         if reason not in target.get(where, []):
             target.setdefault(where, []).append(reason)
     run = GeneratorRun(
-        endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds, project=project
+        endpoints=endpoints, problems=problems, warnings=warnings, general=general, seconds=seconds, project=project,
+        broken=broken,
+        parameter_docs=parameter_docs,
     )
     return run, preparation
 
@@ -647,25 +672,115 @@ def _module_matches(source: str, method: str, path: str) -> bool:
     return False
 
 
-def broken_files(package: Path) -> dict[str, str]:
+def broken_files(package: Path, fix: bool = False) -> dict[str, str]:
     """Generated files that cannot run: syntax errors or undefined names (ruff F821), by relative path.
 
     openapi-python-client occasionally writes a module that does not import (0.29.1: a request body offered
-    in several media types annotates `Unset` without importing it); such a module is no function at all.
+    in several media types annotates `Unset` without importing it) or does not even parse; such a module is
+    no function at all. With `fix`, the same ruff run applies the lint fixes of the generator's post-hook
+    (LINT_FIXES) to every file that parses, so the package is read once.
     """
     ruff = str(Path(sys.executable).parent / "ruff")
+    rules = ["--fix", f"--select={LINT_FIXES},F821"] if fix else ["--select=F821"]
     result = subprocess.run(
-        [ruff, "check", "--isolated", "--no-cache", "--select", "F821", "--output-format", "json", "--exit-zero", str(package)],
+        [ruff, "check", "--isolated", "--no-cache", *rules, "--output-format", "json", "--exit-zero", str(package)],
         capture_output=True, text=True, env=_tool_env(), check=True,
     )
     broken: dict[str, str] = {}
     for finding in json.loads(result.stdout or "[]"):
+        if finding.get("code") not in ("F821", "invalid-syntax", None):
+            continue  # a lint finding without a fix (F401 in an __init__ re-export): harmless
         name = Path(finding["filename"]).resolve().relative_to(package.resolve()).as_posix()
         line = finding.get("location", {}).get("row", "?")
-        broken.setdefault(name, f"line {line}: {finding.get('message', finding.get('code'))}")
-    for name, problem in missing_models(package)[0].items():
+        what = "does not parse: " if finding.get("code") != "F821" else ""
+        broken.setdefault(name, f"line {line}: {what}{finding.get('message', finding.get('code'))}")
+    if not fix:
+        for name, problem in missing_models(package)[0].items():
+            broken.setdefault(name, problem)
+    return broken
+
+
+# The generator's lint post-hook, as an explicit list (unused/redefined imports, import order, stale noqa)
+# rather than ruff's default set, which grows between ruff releases and, in 0.17, rewrites
+# `__exit__(*args: Any)` to `*args: object` (PYI036) — a change that breaks mypy --strict for every
+# consumer of atomic_api.
+LINT_FIXES = "F401,F811,I,RUF100"
+_FORMAT_FAILURE = re.compile(r"^error: Failed to (?:parse|format) (?P<path>.+?\.py)(?::\d+:\d+)?: (?P<why>.*)$")
+
+
+def finish_modules(package: Path) -> dict[str, str]:
+    """The generator's post-hooks (ruff's lint fixes, then ruff format), run so that a module that cannot
+    be read costs only its own operation; returns the files that cannot run, by path in the package.
+
+    Hermetic: --isolated ignores any ruff configuration around the scratch folder, --no-cache leaves no
+    .ruff_cache behind, so the output is byte-identical wherever it runs. (build() runs the two halves
+    apart: broken_files(fix=True) before the accounting, PackageFormat while it renders the resources.)
+    """
+    broken = broken_files(package, fix=True)
+    for name, problem in PackageFormat(package).wait().items():
         broken.setdefault(name, problem)
     return broken
+
+
+class PackageFormat:
+    """`ruff format` of the package in a background process, while this one renders the resource layer.
+
+    Only files present when it starts are formatted (the resource layer is rendered into a folder of its
+    own, then moved in); `_markers.py` is a verbatim copy and never formatted.
+    """
+
+    def __init__(self, package: Path) -> None:
+        ruff = str(Path(sys.executable).parent / "ruff")
+        self._package = package
+        self._process = subprocess.Popen(
+            [ruff, "format", "--isolated", "--no-cache", "--exclude", "_markers.py", str(package)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_tool_env(),
+        )
+
+    def wait(self) -> dict[str, str]:
+        """Files ruff could not format (by path in the package), with why; raises when it failed otherwise."""
+        _, stderr = self._process.communicate()
+        if self._process.returncode == 0:
+            return {}
+        failed: dict[str, str] = {}
+        for line in stderr.splitlines():
+            found = _FORMAT_FAILURE.match(line.strip())
+            if found is None:
+                continue
+            try:
+                name = Path(found["path"]).resolve().relative_to(self._package.resolve()).as_posix()
+            except ValueError:
+                continue
+            failed.setdefault(name, f"ruff format failed: {found['why']}")
+        if not failed:
+            raise GenerationError(f"ruff format failed on the generated package:\n{stderr.strip()}", EXIT_GENERATOR)
+        return failed
+
+
+RENDER_FAILED = "# atomic-tooling: this module could not be rendered: "
+
+
+def _operation_template_class() -> type[Any]:
+    import jinja2
+
+    class OperationTemplate(jinja2.Template):
+        """A template whose failure to render one operation's module costs that operation only.
+
+        The generator renders every endpoint module with `endpoint=`; should that raise, the module gets a
+        one-line marker instead (valid Python), and the accounting reports the operation as skipped with
+        the error. Any other template (models, client) still fails the run.
+        """
+
+        def render(self, *args: Any, **kwargs: Any) -> str:
+            if "endpoint" not in kwargs:
+                return super().render(*args, **kwargs)
+            try:
+                return super().render(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - whatever the template raises, it is this operation's
+                detail = " ".join(str(exc).split())[:300] or "no detail"
+                return f"{RENDER_FAILED}{type(exc).__name__}: {detail}\n"
+
+    return OperationTemplate
 
 
 _TOP_MODEL_IMPORT = re.compile(r"^from \.\.\.models\.(\w+) import", re.MULTILINE)
@@ -705,6 +820,65 @@ def missing_models(package: Path) -> tuple[dict[str, str], dict[str, str]]:
     return broken, degraded
 
 
+_MODEL_IMPORT = re.compile(r"^\s*from \.{2,3}models\.(\w+) import (?:\(([^)]*)\)|(\w+(?:, \w+)*))", re.MULTILINE)
+
+
+def write_placeholder_models(package: Path) -> list[Path]:
+    """A stand-in module for each model the generator dropped but other models still refer to.
+
+    openapi-python-client 0.29.1 drops a schema it cannot build (a class name two inline schemas share) and
+    still writes models that import it: such a package does not type-check, and reading that part fails
+    with ImportError. The stand-in class has the model's interface and raises TypeError on use, so the
+    package type-checks, and a oneOf/anyOf that offers the dropped schema among others tries the others.
+    Which operations it affects is recorded (as partial) before this runs. Returns the files written.
+    """
+    models = package / "models"
+    if not models.is_dir():
+        return []
+    written = {p.stem for p in models.glob("*.py")}
+    wanted: dict[str, set[str]] = {}
+    for file in sorted(models.glob("*.py")):
+        for module, grouped, plain in _MODEL_IMPORT.findall(file.read_text(encoding="utf-8")):
+            if module not in written:
+                names = (grouped or plain).replace("\n", " ").split(",")
+                wanted.setdefault(module, set()).update(name.strip() for name in names if name.strip())
+    files = []
+    for module, names in sorted(wanted.items()):
+        parts = [
+            f'"""Stand-in for the schema behind `{module}`, which openapi-python-client could not build.',
+            "",
+            "Written by scripts/generate (see GENERATED.json, partial): the models referring to it still",
+            "type-check; reading or writing a value of it raises TypeError.",
+            '"""',
+            "",
+            "from collections.abc import Mapping",
+            "from typing import Any, TypeVar",
+            "",
+        ]
+        for name in sorted(names):
+            parts += [
+                f'_T{name} = TypeVar("_T{name}", bound="{name}")',
+                "",
+                "",
+                f"class {name}:",
+                '    """openapi-python-client could not build this schema; it has no fields."""',
+                "",
+                "    additional_properties: dict[str, Any]",
+                "",
+                "    def to_dict(self) -> dict[str, Any]:",
+                f'        raise TypeError("{name}: openapi-python-client could not build this schema")',
+                "",
+                "    @classmethod",
+                f"    def from_dict(cls: type[_T{name}], src_dict: Mapping[str, Any]) -> _T{name}:",
+                f'        raise TypeError("{name}: openapi-python-client could not build this schema")',
+                "",
+            ]
+        path = models / f"{module}.py"
+        path.write_text("\n".join(parts).rstrip("\n") + "\n", encoding="utf-8")
+        files.append(path)
+    return files
+
+
 def account(operations: list[Operation], run: GeneratorRun, package: Path, preparation: Any) -> Accounting:
     """Every spec operation is generated (a module with its method and path) or skipped with a reason."""
     result = Accounting(renamed=list(preparation.renamed), fallbacks=list(preparation.fallbacks))
@@ -714,8 +888,10 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
         result.notes.append(f"{preparation.titles_dropped} component schema(s) whose class names collided got distinct names")
     if preparation.empty_enums:
         result.notes.append(f"{preparation.empty_enums} empty enum(s) read as no enum")
-    broken = broken_files(package)
-    degraded = missing_models(package)[1]
+    broken = dict(run.broken)
+    cannot_import, degraded = missing_models(package)
+    for name, problem in cannot_import.items():
+        broken.setdefault(name, problem)
     elsewhere = {name: problem for name, problem in broken.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
     if elsewhere:
         shown = "\n".join(f"  - {name} {problem}" for name, problem in sorted(elsewhere.items()))
@@ -733,6 +909,12 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
         if not file.is_file():
             result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was not written"))
             continue
+        source = file.read_text(encoding="utf-8")
+        if source.startswith(RENDER_FAILED):
+            file.unlink()
+            reason = source[len(RENDER_FAILED) :].splitlines()[0]
+            result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py could not be rendered: {reason}"))
+            continue
         if f"api/{tag}/{module}.py" in broken:
             problem = broken[f"api/{tag}/{module}.py"]
             file.unlink()  # a module that fails on import must not ship (importing the tag would fail too)
@@ -740,7 +922,7 @@ def account(operations: list[Operation], run: GeneratorRun, package: Path, prepa
                 Skipped(op.key, op.method, op.path, f"openapi-python-client wrote code for it that cannot run (api/{tag}/{module}.py {problem})")
             )
             continue
-        if file in claimed or not _module_matches(file.read_text(encoding="utf-8"), op.method, op.path):
+        if file in claimed or not _module_matches(source, op.method, op.path):
             other = claimed.get(file, "another operation")
             result.skipped.append(Skipped(op.key, op.method, op.path, f"its module api/{tag}/{module}.py was overwritten by {other}"))
             continue
@@ -814,11 +996,6 @@ def _tool_env() -> dict[str, str]:
     return env
 
 
-def _format(paths: list[Path]) -> None:
-    ruff = str(Path(sys.executable).parent / "ruff")
-    subprocess.run([ruff, "format", "--isolated", "--no-cache", "--quiet", *map(str, paths)], check=True, env=_tool_env())
-
-
 # Tool caches: never part of a generation, and (like git, see .gitignore) never compared.
 CACHE_DIRS = ("__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache")
 CACHE_DIRS_SET = frozenset(CACHE_DIRS)
@@ -860,13 +1037,50 @@ def build(spec: LoadedSpec, scratch: Path, strict: bool = True) -> tuple[Path, A
     accounting = account(operations, run, package, preparation)
     accounting.spec_warnings = sorted(set(spec_warnings) | set(preparation.defaults_dropped)) + run.general
     write_package_files(spec, package, accounting)
-    # The typed resource layer (atomic_api/resources/), from the generator's own parse, for what was generated.
+    write_placeholder_models(package)  # after the accounting: it reads what is missing
+    # ruff format runs on the package (the generator's modules, _roles.py, stand-ins) while the typed
+    # resource layer (atomic_api/resources/) is rendered, from the generator's own parse, for what was
+    # generated, into a folder of its own that is moved in afterwards.
+    staging = scratch / "resources"
+    formatting = PackageFormat(package)
     try:
-        resources.render(run.project, accounting.generated, package, spec.raw)
-    except resources.ResourceRenderError as exc:
-        raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
+        _render_resources(run, accounting, package, staging, ())
+    finally:
+        failed = formatting.wait()
+    unformattable = {name: why for name, why in failed.items() if name not in run.broken}
+    if unformattable:
+        # Rare: a module that parses but ruff cannot format. Its operation is skipped like any module that
+        # cannot run, and what lists the generated operations is written again.
+        _skip_unformattable(accounting, package, unformattable)
+        write_package_files(spec, package, accounting)
+        shutil.rmtree(staging)
+        _render_resources(run, accounting, package, staging, (package / "_roles.py",))
+    staging.rename(package / "resources")
     _remove_caches(scratch)
     return package, accounting, run.seconds
+
+
+def _render_resources(run: GeneratorRun, accounting: Accounting, package: Path, into: Path, format_too: tuple[Path, ...]) -> None:
+    try:
+        resources.render(run.project, accounting.generated, package, run.parameter_docs, into=into, format_too=format_too)
+    except resources.ResourceRenderError as exc:
+        raise GenerationError(f"resource layer: {exc}", EXIT_GENERATOR) from exc
+
+
+def _skip_unformattable(accounting: Accounting, package: Path, failed: dict[str, str]) -> None:
+    elsewhere = {name: why for name, why in failed.items() if not re.fullmatch(r"api/[^/]+/[^/]+\.py", name)}
+    if elsewhere:
+        shown = "\n".join(f"  - {name} {why}" for name, why in sorted(elsewhere.items()))
+        raise GenerationError(f"openapi-python-client wrote a package that cannot be imported:\n{shown}", EXIT_GENERATOR)
+    for generated in list(accounting.generated):
+        name = f"api/{generated.tag}/{generated.module}.py"
+        if name in failed:
+            (package / name).unlink()
+            accounting.generated.remove(generated)
+            op = generated.operation
+            accounting.skipped.append(
+                Skipped(op.key, op.method, op.path, f"openapi-python-client wrote code for it that cannot run ({name} {failed[name]})")
+            )
 
 
 def write_package_files(spec: LoadedSpec, package: Path, accounting: Accounting) -> None:
@@ -881,7 +1095,7 @@ def write_package_files(spec: LoadedSpec, package: Path, accounting: Accounting)
     # and other tools; GENERATED.json names the file.
     (package / spec.packaged_name).write_bytes(spec.raw)
     (package / "GENERATED.json").write_text(render_provenance(spec, accounting), encoding="utf-8")
-    _format([package / "_roles.py"])
+    # _roles.py is formatted with the resource layer (resources.render), in one ruff run.
 
 
 def tree_files(root: Path) -> dict[str, bytes]:
@@ -933,7 +1147,10 @@ def install(package: Path, output: Path) -> None:
     retired = output / f".{PACKAGE}.old"
     for leftover in (staged, retired):
         shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(package, staged)
+    try:
+        package.rename(staged)  # the scratch folder is usually on the same file system: no copy
+    except OSError:
+        shutil.copytree(package, staged)
     if target.exists():
         target.rename(retired)
     staged.rename(target)

@@ -21,15 +21,27 @@ missing operation; every fix that changes what a user sees is returned as a note
   `StartTime<`, `StartTime>`) are left out of the call after the first (reported as partial);
 - a `default` that does not fit its own schema (`default: "ten"` on an integer, a default outside the
   enum) is dropped: the generator would otherwise skip the whole operation over it. The validator lists
-  each one as a warning.
+  each one as a warning;
+- keys as the author meant them: YAML reads `200:` as an integer and `on:` as a boolean (`yaml_loader`
+  keeps every mapping key as written; `normalize_keys` turns any non-string key left into its text), and
+  status codes are spelled as the generator reads them (`2xx` -> `2XX`, `Default` -> `default`); values
+  OpenAPI requires as strings (`version: 1.10`, `required: [on]`) become their text. These run first, as
+  the spec is loaded (generate.load_spec), so that the validator and the role markers read them too;
+- a path parameter never has a default (it is always required; a default would make the generator
+  reorder or default it);
+- an operation that uses a `$ref` pointing nowhere (directly or through components) is set aside with
+  the reference named (`dangling_refs`); the rest of the spec generates.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
+import yaml
 from openapi_python_client.parser.openapi import generate_operation_id
 from openapi_python_client.schema.untrusted_string import UntrustedString
 from openapi_python_client.strings import ClassName, PythonIdentifier, get_content_type, snake_case
@@ -82,6 +94,8 @@ class Preparation:
     parameters_dropped: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     titles_dropped: int = 0
     empty_enums: int = 0
+    unusable: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Operations set aside before the generator runs: (METHOD, path) -> reason."""
 
 
 def iter_operations(document: MutableMapping[str, Any]) -> Iterator[tuple[str, str, MutableMapping[str, Any]]]:
@@ -98,6 +112,7 @@ def iter_operations(document: MutableMapping[str, Any]) -> Iterator[tuple[str, s
 def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overrides: dict[str, str]) -> Preparation:
     """Apply every fix to `document` in place (it is the generator's working copy)."""
     inline_path_items(document)
+    unusable = set_aside_dangling_refs(document)
     titles = untitle_colliding_components(document, field_prefix)
     empty = drop_empty_enums(document)
     renamed = disambiguate_modules(document, field_prefix)
@@ -116,6 +131,7 @@ def prepare(document: MutableMapping[str, Any], field_prefix: str, config_overri
         parameters_dropped=parameters,
         titles_dropped=titles,
         empty_enums=empty,
+        unusable=unusable,
     )
 
 
@@ -129,8 +145,21 @@ def require_path_parameters(document: MutableMapping[str, Any]) -> None:
                 if isinstance(item.get(method), MutableMapping):
                     found += item[method].get("parameters") or []
     for param in found:
-        if isinstance(param, MutableMapping) and param.get("in") == "path" and param.get("required") is not True:
+        if not isinstance(param, MutableMapping) or param.get("in") != "path":
+            continue
+        if param.get("required") is not True:
             param["required"] = True
+        # A default would make the generator give the parameter `= default` and move it after the required
+        # ones (a module that does not parse when a required one follows); a path has no "left out" value.
+        param.pop("default", None)
+        schema = param.get("schema")
+        if isinstance(schema, MutableMapping) and "default" in schema:
+            param["schema"] = {k: v for k, v in schema.items() if k != "default"}
+        elif isinstance(schema, MutableMapping) and isinstance(schema.get("$ref"), str):
+            target = _resolve_local(document, schema)
+            if isinstance(target, MutableMapping) and "default" in target and "$ref" not in target:
+                # A shared component may be used elsewhere with its default: the parameter gets its own copy.
+                param["schema"] = {k: v for k, v in target.items() if k != "default"}
 
 
 def drop_indistinguishable_parameters(document: MutableMapping[str, Any], field_prefix: str) -> dict[tuple[str, str], list[str]]:
@@ -491,3 +520,272 @@ class _Overrides:
 
     def __init__(self, content_type_overrides: dict[str, str]) -> None:
         self.content_type_overrides = content_type_overrides
+
+
+# --- keys as the author meant them ----------------------------------------------------------------------
+
+# YAML 1.1 resolves plain scalars like `200`, `on`, `null`, `1.0` or `2024-01-01` to non-strings; as a
+# mapping key in an OpenAPI document every one of them is a name (a status code, a property, a path).
+_NON_STRING_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("int", "bool", "float", "null", "timestamp")
+)
+
+
+def yaml_loader() -> type[yaml.SafeLoader]:
+    """PyYAML's safe loader (libyaml's when present), read as OpenAPI means YAML (1.2, the core schema).
+
+    - every plain mapping key is kept as written (`200:` is the status code "200");
+    - only `true` / `false` are booleans (YAML 1.1 also reads `on`, `off`, `yes`, `no` as booleans: enum
+      values, property names and `required` entries of real specs);
+    - a float remembers how it was written (`version: 1.10` is "1.10" where a string is meant).
+    """
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if base not in _LOADERS:
+        resolvers = {
+            first: [(tag, regexp) for tag, regexp in entries if tag != _BOOL_TAG]
+            for first, entries in base.yaml_implicit_resolvers.items()
+        }
+        for first in "tTfF":
+            resolvers.setdefault(first, []).insert(0, (_BOOL_TAG, _YAML12_BOOL))
+        loader = type(
+            "OpenAPIYamlLoader",
+            (base,),
+            {"construct_mapping": _construct_mapping, "yaml_implicit_resolvers": resolvers},
+        )
+        loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+        _LOADERS[base] = loader
+    return _LOADERS[base]
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_LOADERS: dict[type[yaml.SafeLoader], type[yaml.SafeLoader]] = {}
+
+
+class WrittenFloat(float):
+    """A YAML float that keeps its text: `1.10` where the spec means the string "1.10"."""
+
+    written: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (float, (float(self),))  # pickles (and deep-copies) as a plain float
+
+
+def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
+    value = WrittenFloat(loader.construct_yaml_float(node))
+    value.written = str(node.value)
+    return value
+
+
+def _construct_mapping(self: Any, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    if isinstance(node, yaml.MappingNode):
+        self.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag in _NON_STRING_TAGS and not key_node.style:
+            key: Any = key_node.value
+        else:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool | tuple) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found an unhashable key", key_node.start_mark
+                )
+        mapping[key] = self.construct_object(value_node, deep=deep)
+    return mapping
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return key.written if isinstance(key, WrittenFloat) else str(key)
+
+
+def normalize_scalars(document: MutableMapping[str, Any]) -> int:
+    """Values OpenAPI requires as strings, given as YAML numbers or booleans; returns how many changed.
+
+    `info.version: 1.0`, `required: [on, 200]`, and the `enum` / `default` / `const` of a `type: string`
+    schema (`enum: [1.0, 2.0]`) become their text as written.
+    """
+    changed = 0
+    info = document.get("info")
+    if isinstance(info, MutableMapping) and "version" in info and not isinstance(info["version"], str):
+        info["version"] = _key_text(info["version"])
+        changed += 1
+    stack: list[Any] = [document.get("paths"), document.get("components"), document.get("webhooks")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MutableMapping):
+            required = node.get("required")
+            if isinstance(required, list) and any(not isinstance(v, str) for v in required):
+                node["required"] = [v if isinstance(v, str) else _key_text(v) for v in required]
+                changed += 1
+            if node.get("type") == "string":
+                for keyword in ("enum", "default", "const"):
+                    value = node.get(keyword)
+                    if isinstance(value, list) and any(v is not None and not isinstance(v, str) for v in value):
+                        node[keyword] = [v if v is None or isinstance(v, str) else _key_text(v) for v in value]
+                        changed += 1
+                    elif value is not None and not isinstance(value, str | list | MutableMapping):
+                        node[keyword] = _key_text(value)
+                        changed += 1
+            stack.extend(v for k, v in node.items() if k not in ("example", "examples") and isinstance(v, MutableMapping | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, MutableMapping | list))
+    return changed
+
+
+def normalize_keys(document: Any) -> int:
+    """Turn every non-string mapping key into its text (`200` -> "200", `True` -> "true"); returns how many.
+
+    `yaml_loader` already keeps keys as written; this covers documents read otherwise (a plain YAML loader,
+    a document built in code). A key whose text another key already has is left as it is.
+    """
+    changed = 0
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MutableMapping):
+            odd = [key for key in node if not isinstance(key, str)]
+            for key in odd:
+                text = _key_text(key)
+                if text not in node:
+                    # Rebuilding keeps the author's order (a status code's place among its siblings).
+                    items = [(text if k is key else k, v) for k, v in node.items()]
+                    node.clear()
+                    node.update(items)
+                    changed += 1
+            stack.extend(v for v in node.values() if isinstance(v, MutableMapping | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, MutableMapping | list))
+    return changed
+
+
+def normalize_status_codes(document: MutableMapping[str, Any]) -> None:
+    """Status-code keys as the generator reads them: `2xx` -> `2XX`, `Default` -> `default`, no spaces."""
+    responses_seen: set[int] = set()
+    candidates: list[Any] = [operation.get("responses") for _, _, operation in iter_operations(document)]
+    for responses in candidates:
+        if not isinstance(responses, MutableMapping) or id(responses) in responses_seen:
+            continue
+        responses_seen.add(id(responses))
+        wanted = {key: _status_key(key) for key in responses if isinstance(key, str)}
+        if all(key == new for key, new in wanted.items()):
+            continue
+        items = list(responses.items())
+        taken = {wanted.get(k, k) for k, _ in items}
+        if len(taken) != len(items):  # two spellings of one code: leave them for the generator to report
+            continue
+        responses.clear()
+        responses.update((wanted.get(k, k), v) for k, v in items)
+
+
+def _status_key(key: str) -> str:
+    text = key.strip()
+    if text.lower() == "default":
+        return "default"
+    if len(text) == 3 and text[0].isdigit() and text[1:].lower() == "xx":
+        return text[0] + "XX"
+    return text
+
+
+# --- dangling references --------------------------------------------------------------------------------
+
+
+def _points_to(document: Any, ref: str) -> tuple[bool, Any]:
+    if ref == "#":
+        return True, document
+    if not ref.startswith("#/"):
+        return True, None  # not a local reference: not ours to judge
+    target: Any = document
+    for raw_part in ref[2:].split("/"):
+        part = unquote(raw_part).replace("~1", "/").replace("~0", "~")
+        if isinstance(target, MutableMapping) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return False, None
+    return True, target
+
+
+def _refs_in(node: Any) -> list[str]:
+    found: list[str] = []
+    stack: list[Any] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MutableMapping):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                found.append(ref)
+            # Examples and links are never read by the generator; a dangling one costs the client nothing.
+            stack.extend(v for k, v in current.items() if k not in ("example", "examples", "links") and isinstance(v, MutableMapping | list))
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, MutableMapping | list))
+    return found
+
+
+def set_aside_dangling_refs(document: MutableMapping[str, Any]) -> dict[tuple[str, str], str]:
+    """Remove the operations that reach a `$ref` pointing nowhere; returns (METHOD, path) -> reason.
+
+    Reached means directly or through the components it names, transitively. Components with a dangling
+    reference stay (the generator reports a schema it cannot build as a warning); nothing else depends
+    on an operation that is set aside.
+    """
+    edges: dict[str, list[str]] = {}  # every reference reached from an operation -> the references its target holds
+    dangling: set[str] = set()
+
+    def visit(refs: list[str]) -> None:
+        queue = [ref for ref in refs if ref not in edges]
+        while queue:
+            ref = queue.pop()
+            if ref in edges:
+                continue
+            ok, target = _points_to(document, ref)
+            if not ok and not _harmless_ref(ref):
+                dangling.add(ref)
+            edges[ref] = [] if target is None or _harmless_ref(ref) else _refs_in(target)
+            queue.extend(inner for inner in edges[ref] if inner not in edges)
+
+    per_operation: list[tuple[str, str, list[str]]] = []
+    unusable: dict[tuple[str, str], str] = {}
+    paths = document.get("paths")
+    if not isinstance(paths, MutableMapping):
+        return unusable
+    for path, item in paths.items():
+        if not isinstance(item, MutableMapping):
+            continue
+        shared = item.get("parameters")
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if not isinstance(operation, MutableMapping):
+                continue
+            refs = _refs_in([operation, shared])
+            visit(refs)
+            per_operation.append((method, str(path), refs))
+    if not dangling:
+        return unusable
+    # A reference is broken when it dangles or leads to one that does: the first dangling one it reaches.
+    broken: dict[str, str] = {ref: ref for ref in dangling}
+    changed = True
+    while changed:
+        changed = False
+        for ref, inner in edges.items():
+            if ref not in broken:
+                hit = next((broken[i] for i in inner if i in broken), None)
+                if hit is not None:
+                    broken[ref], changed = hit, True
+    for method, path, refs in per_operation:
+        ref = next((r for r in refs if r in broken), None)
+        if ref is not None:
+            target = broken[ref]
+            through = "" if target == ref else f" (through {ref})"
+            unusable[(method.upper(), path)] = f"it uses $ref {target!r}{through}, which points nowhere in the document"
+    for method, path in unusable:
+        paths[path].pop(method.lower(), None)
+    return unusable
+
+
+def _harmless_ref(ref: str) -> bool:
+    return ref.startswith(("#/components/examples/", "#/components/links/"))

@@ -168,6 +168,25 @@ def _resolve(document: Any, node: Any) -> Any:
     return node
 
 
+def parameter_docs(document: Any) -> dict[tuple[str, str], dict[tuple[str, str], str]]:
+    """(METHOD, path) -> the parameter descriptions of every operation (see `_parameter_docs`).
+
+    Read from the generator's working copy before the generator consumes it (the parse keeps no parameter
+    descriptions), so the spec need not be parsed a second time.
+    """
+    from atomic_tooling.markers import HTTP_METHODS
+
+    docs: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
+    for path, item in (document.get("paths") or {}).items():
+        item = _resolve(document, item)
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), dict):
+                docs[(method.upper(), str(path))] = _parameter_docs(document, method, str(path))
+    return docs
+
+
 def _parameter_docs(document: Any, method: str, path: str) -> dict[tuple[str, str], str]:
     """(location, spec name) -> description of each parameter of one operation (path-level ones included)."""
     item = _resolve(document, (document.get("paths") or {}).get(path) or {})
@@ -280,10 +299,10 @@ def _pagination(endpoint: Any, returns_prop: Any | None) -> Pagination | None:
     return None
 
 
-def _method(endpoint: Any, operation: Operation, prefix: str, document: Any) -> Method:
+def _method(endpoint: Any, operation: Operation, prefix: str, all_docs: dict[tuple[str, str], dict[tuple[str, str], str]]) -> Method:
     from openapi_python_client.strings import PythonIdentifier
 
-    docs = _parameter_docs(document, operation.method, operation.path)
+    docs = all_docs.get((operation.method.upper(), operation.path), {})
 
     name = str(PythonIdentifier(endpoint.name, prefix))
     taken: set[str] = set()
@@ -355,7 +374,9 @@ def _method(endpoint: Any, operation: Operation, prefix: str, document: Any) -> 
     return method
 
 
-def build_resources(project: Any, generated: list[Any], package: Path, document: Any) -> list[Resource]:
+def build_resources(
+    project: Any, generated: list[Any], package: Path, docs: dict[tuple[str, str], dict[tuple[str, str], str]]
+) -> list[Resource]:
     """One Resource per tag module, for the operations that were generated (``Accounting.generated``)."""
     from openapi_python_client.strings import pascal_case
 
@@ -378,7 +399,7 @@ def build_resources(project: Any, generated: list[Any], package: Path, document:
             if not (package / "api" / entry.tag / f"{entry.module}.py").is_file():
                 continue
             seen.add(route)
-            methods.append(_method(endpoint, entry.operation, prefix, document))
+            methods.append(_method(endpoint, entry.operation, prefix, docs))
             for line in endpoint.relative_imports:
                 # Operation modules live one package deeper (api/<tag>/) than resources/.
                 imports.add("from .." + line[len("from ...") :] if line.startswith("from ...") else line)
@@ -411,21 +432,26 @@ def _module_name(endpoint: Any, prefix: str) -> str:
     return str(PythonIdentifier(endpoint.name, prefix))
 
 
-def render(project: Any, generated: list[Any], package: Path, raw_spec: bytes) -> list[Path]:
+def render(
+    project: Any,
+    generated: list[Any],
+    package: Path,
+    docs: dict[tuple[str, str], dict[tuple[str, str], str]],
+    format_too: tuple[Path, ...] = (),
+    into: Path | None = None,
+) -> list[Path]:
     """Write ``package/resources/``; returns the files written (already formatted).
 
     ``project`` is the generator's ``Project`` (its parse of the prepared spec and its Jinja environment),
-    ``generated`` the operations that have a module (``Accounting.generated``), ``raw_spec`` the spec's
-    bytes (parameter descriptions the parse does not keep).
+    ``generated`` the operations that have a module (``Accounting.generated``), ``docs`` the parameter
+    descriptions the parse does not keep (``parameter_docs`` of the working copy); ``format_too`` other
+    files of ours that ruff formats in the same run (one ruff process less); ``into`` the folder to write
+    (default ``package/resources``; generate.build renders beside the package while ruff formats it).
     """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = yaml.load(raw_spec, Loader=loader)
-    resources = build_resources(project, generated, package, document)
+    resources = build_resources(project, generated, package, docs)
     env = project.env
-    out = package / "resources"
-    out.mkdir()
+    out = into if into is not None else package / "resources"
+    out.mkdir(parents=True)
     written: list[Path] = []
     context = {"resources": resources, "client_attributes": CLIENT_ATTRIBUTES, "default_page_size": DEFAULT_PAGE_SIZE}
     base = out / "_base.py"
@@ -439,13 +465,13 @@ def render(project: Any, generated: list[Any], package: Path, raw_spec: bytes) -
     init = out / "__init__.py"
     init.write_text(env.get_template(f"{TEMPLATE_DIR}/init.py.jinja").render(**context), encoding="utf-8")
     written.append(init)
-    _format(written)
+    _format(written, format_too)
     return written
 
 
-def _format(paths: list[Path]) -> None:
+def _format(paths: list[Path], format_too: tuple[Path, ...] = ()) -> None:
     ruff = str(Path(sys.executable).parent / "ruff")
     files = [str(p) for p in paths]
     common = ["--isolated", "--no-cache", "--quiet"]
     subprocess.run([ruff, "check", *common, "--fix-only", "--select=F401,I,RUF100", *files], check=True)
-    subprocess.run([ruff, "format", *common, *files], check=True)
+    subprocess.run([ruff, "format", *common, *files, *map(str, format_too)], check=True)
