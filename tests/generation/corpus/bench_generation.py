@@ -1,6 +1,6 @@
 """Generation time and peak RSS of scripts/generate against stock openapi-python-client, per corpus spec.
 
-    .venv/bin/python bench/generation_corpus.py [--runs 3] [SPEC ...]   (default: tests/generation/corpus/*)
+    .venv/bin/python tests/generation/corpus/bench_generation.py [--runs 3] [SPEC ...]   (default: every spec here)
 
 For each spec (role markers injected into a temporary copy, as the corpus test does), alternately:
 - ours: `python -m atomic_tooling.generate --spec COPY --output DIR`;
@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 from statistics import median
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "generation" / "corpus"
+ROOT = Path(__file__).resolve().parents[3]
+CORPUS = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tooling"))
 
@@ -48,7 +48,7 @@ def _measured(command: list[str]) -> tuple[float, float, int, int, str]:
 def _isolated(command: list[str]) -> tuple[float, float, int, int, str]:
     """Run `_measured` in a child interpreter, so the peak RSS is this run's own."""
     here = str(Path(__file__).parent)
-    probe = f"import json, sys; sys.path.insert(0, {here!r}); from generation_corpus import _measured; print(json.dumps(_measured({command!r})))"
+    probe = f"import json, sys; sys.path.insert(0, {here!r}); from bench_generation import _measured; print(json.dumps(_measured({command!r})))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     wall, cpu, rss, code, output = json.loads(result.stdout.strip().splitlines()[-1])
     return wall, cpu, rss, code, output
