@@ -29,6 +29,10 @@ LONG_RUNNING = (
     "tests/generation/test_corpus.py",
     "tests/generation/test_resources.py",
     "tests/typed_consumer/test_gate.py",
+    "tests/scale/test_redis_topologies.py",
+    "tests/scale/test_fleet_rate_limit.py",
+    "tests/scale/test_fleet_holders.py",
+    "tests/overlay/test_deadlines.py",
     "tests/release/",
     "tests/docsite/",
 )
