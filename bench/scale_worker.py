@@ -2,7 +2,7 @@
 
 Usage: python scale_worker.py CONFIG_JSON. Prints "ready", waits for a line on stdin (the start signal,
 so every process begins at once), then each thread/task calls one operation per role (auth, workbench,
-events) ``rounds`` times, or repeatedly for ``duration`` seconds. Prints one JSON line with what happened;
+events) ``rounds`` times, or repeatedly for ``duration`` seconds, or until the file ``until_file`` exists. Prints one JSON line with what happened;
 exits 1 if any call failed. Log records of atomic_sdk (WARNING and up) go to stderr.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -72,6 +73,9 @@ class Tally:
 
 
 def keep_going(config: dict[str, Any], started: float, rounds_done: int) -> bool:
+    if config.get("until_file"):
+        # Until the test says it has seen what it waits for (bounded by max_duration).
+        return not os.path.exists(config["until_file"]) and time.monotonic() - started < config.get("max_duration", 60)
     if config.get("duration"):
         return time.monotonic() - started < config["duration"]
     return rounds_done < config.get("rounds", 1)

@@ -6,6 +6,8 @@ Each worker process is scale_worker.py with its own AtomicClient; the Sandbox co
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import redis
 from atomic_sdk import token_cache_key
@@ -76,15 +78,18 @@ def test_lock_holder_killed_mid_fetch_others_recover_when_the_lock_expires(redis
             assert lock_expires_at - 0.1 <= result.first_done_at <= lock_expires_at + lock_ttl
 
 
-def test_redis_stopped_mid_run_calls_still_succeed(redis_server: RedisServer) -> None:
-    # Tokens live 2 s and are refreshed every second, so every process needs tokens during the outage.
+def test_redis_stopped_mid_run_calls_still_succeed(redis_server: RedisServer, tmp_path: Path) -> None:
+    # Tokens live 2 s and are refreshed every second, so every process needs tokens during the outage. No fixed
+    # sleeps: each step waits for what it needs to see (bounded), and the workers run until told to stop.
+    done = tmp_path / "done"
     with Sandbox(expires_in=2) as sb:
         configs = [
             worker_config(
                 sb,
                 workers=4,
                 rounds=None,
-                duration=4.0,
+                until_file=str(done),
+                max_duration=90.0,
                 pause=0.05,
                 mode=mode,
                 redis_url=redis_server.url,
@@ -94,17 +99,30 @@ def test_redis_stopped_mid_run_calls_still_succeed(redis_server: RedisServer) ->
         ]
         with WorkerGroup(configs) as group:
             group.go()
-            time.sleep(1.5)
+            _wait_for(lambda: all(sb.token_requests_by_role().get(role, 0) >= 1 for role in ROLES), "first tokens")
             before = sb.token_requests_by_role()
             redis_server.stop()
+            # During the outage each of the 4 processes fetches its own tokens, for every role.
+            _wait_for(
+                lambda: all(sb.token_requests_by_role()[role] >= before[role] + 4 for role in ROLES),
+                "every process fetching its own tokens",
+            )
+            done.touch()
             results = group.results()
         after = sb.token_requests_by_role()
     assert [(r.returncode, r.failed) for r in results] == [(0, [])] * 4
-    assert all(r.ok >= 8 for r in results), [r.ok for r in results]
-    # With Redis up, refreshes were shared; during the outage each process fetched for itself.
-    assert all(before[role] <= 3 for role in ROLES), before
+    assert all(r.ok >= 1 for r in results), [r.ok for r in results]
+    # With Redis up, the first tokens were shared: one request per role (two if a refresh came due meanwhile).
+    assert all(before[role] <= 2 for role in ROLES), before
     assert all(after[role] >= before[role] + 4 for role in ROLES), (before, after)
     for result in results:
         warnings = [line for line in result.stderr.splitlines() if "is unavailable" in line]
         assert len(warnings) == 1, result.stderr
         assert warnings[0].startswith("WARNING atomic_sdk: Redis token cache at 127.0.0.1:")
+
+
+def _wait_for(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what} after {limit} s"
+        time.sleep(0.02)
