@@ -231,7 +231,9 @@ class _SyncHttpx(httpx.Client):
             chosen = self.auth if auth is httpx.USE_CLIENT_DEFAULT else auth
             if isinstance(chosen, AtomicAuth):
                 chosen.prepare(request)  # a token fetch is not part of the attempt's deadline
-            return send_within_deadline(send, request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+            if stream:  # the caller reads the body at its own pace: only each read is bounded
+                return send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
+            return send_within_deadline(send, request, stream=False, auth=auth, follow_redirects=follow_redirects)
 
         try:
             response = send_with_retries(attempt, request, pipeline.policy)
@@ -266,8 +268,10 @@ class _AsyncHttpx(httpx.AsyncClient):
             chosen = self.auth if auth is httpx.USE_CLIENT_DEFAULT else auth
             if isinstance(chosen, AtomicAuth):
                 await chosen.aprepare(request)
+            if stream:
+                return await send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
             return await asend_within_deadline(
-                send, request, stream=stream, auth=auth, follow_redirects=follow_redirects
+                send, request, stream=False, auth=auth, follow_redirects=follow_redirects
             )
 
         try:
