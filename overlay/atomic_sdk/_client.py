@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Self, TypedDict, Unpack
 
 import httpx
 from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources
+from attrs import evolve, frozen
 
 from . import _aio
 from ._auth import AtomicAuth
@@ -118,26 +119,9 @@ class ClientOptions(TypedDict, total=False):
     allow_insecure_http: bool
 
 
+@frozen
 class _Settings:
-    """What a client was configured with; a derived client copies it with a few fields replaced."""
-
-    __slots__ = (
-        "base_url",
-        "cookies",
-        "environment_id",
-        "headers",
-        "httpx_args",
-        "org_id",
-        "policy",
-        "raise_on_error",
-        "timeout",
-        "user_agent",
-        "verify",
-    )
-
-    def __init__(self, **values: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, values[name])
+    """What a client was configured with; a derived client is built from a copy with a few fields replaced."""
 
     base_url: str
     cookies: dict[str, str]
@@ -150,9 +134,6 @@ class _Settings:
     timeout: httpx.Timeout
     user_agent: str
     verify: str | bool | ssl.SSLContext
-
-    def replace(self, **values: Any) -> "_Settings":
-        return _Settings(**{**{name: getattr(self, name) for name in self.__slots__}, **values})
 
 
 class _AtomicClientBase:
@@ -399,7 +380,7 @@ class _AtomicClientBase:
         # closes them) but has its own pipeline and pools (its headers, timeout and retries are its own).
         new = type(self).__new__(type(self))
         owner = self._pipeline if self._owns_tokens else self._pipeline.owner
-        new._compose(self._settings.replace(**changes), self._credential_set, self._tokens, owner=owner)
+        new._compose(evolve(self._settings, **changes), self._credential_set, self._tokens, owner=owner)
         return new
 
     def with_headers(self, headers: Mapping[str, str]) -> Self:
