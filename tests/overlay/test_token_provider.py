@@ -329,13 +329,17 @@ def test_an_oversized_token_response_is_refused_before_it_is_read_whole(
     assert body.read == (0 if announced else MAX_TOKEN_RESPONSE + 8192)
 
 
-async def test_an_oversized_async_token_response_is_refused_too(mock: respx.MockRouter, clock: FakeClock) -> None:
+@pytest.mark.parametrize("announced", [True, False])
+async def test_an_oversized_async_token_response_is_refused_too(
+    mock: respx.MockRouter, clock: FakeClock, announced: bool
+) -> None:
     body = CountingStream(50 * 1024 * 1024)
-    mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, stream=body))
+    headers = {"Content-Length": str(body.total)} if announced else {}
+    mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, headers=headers, stream=body))
     tokens = provider(clock, max_retries=0)
     with raises_clean(TokenRequestError, match="refused unread"):
         await tokens.atoken(CRED)
-    assert body.read == MAX_TOKEN_RESPONSE + 8192
+    assert body.read == (0 if announced else MAX_TOKEN_RESPONSE + 8192)
     await tokens.aclose()
 
 

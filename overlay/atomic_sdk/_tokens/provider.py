@@ -5,7 +5,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -228,7 +228,12 @@ class TokenProvider:
             # The body is read inside the attempt, so a connection that breaks while it arrives is retried.
             response = send_within_deadline(client.send, request, stream=True, auth=auth)
             try:
-                bodies.append(self._read_body(response, response.iter_bytes(), credentials, role))
+                size = self._announced_size(response, credentials, role)
+                parts: list[bytes] = []
+                for chunk in response.iter_bytes():
+                    size = self._counted(response, size + len(chunk), credentials, role)
+                    parts.append(chunk)
+                bodies.append(b"".join(parts))
             finally:
                 response.close()
             return response
@@ -252,8 +257,12 @@ class TokenProvider:
         async def attempt(request: httpx.Request) -> httpx.Response:
             response = await asend_within_deadline(client.send, request, stream=True, auth=auth)
             try:
-                chunks = [chunk async for chunk in _limited(response.aiter_bytes(), MAX_TOKEN_RESPONSE)]
-                bodies.append(self._read_body(response, iter(chunks), credentials, role))
+                size = self._announced_size(response, credentials, role)
+                parts: list[bytes] = []
+                async for chunk in response.aiter_bytes():
+                    size = self._counted(response, size + len(chunk), credentials, role)
+                    parts.append(chunk)
+                bodies.append(b"".join(parts))
             finally:
                 await response.aclose()
             return response
@@ -266,20 +275,16 @@ class TokenProvider:
             raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
         return self._outcome(response, bodies.pop(), credentials, role, started)
 
-    def _read_body(
-        self, response: httpx.Response, chunks: Iterator[bytes], credentials: Credentials, role: Role | None
-    ) -> bytes:
-        """The (decoded) body, read chunk by chunk and refused once it passes ``MAX_TOKEN_RESPONSE`` bytes."""
+    def _announced_size(self, response: httpx.Response, credentials: Credentials, role: Role | None) -> int:
+        """0, after refusing (unread) a body whose Content-Length is over ``MAX_TOKEN_RESPONSE``."""
         length = response.headers.get("content-length", "")
-        size = 0
-        parts: list[bytes] = []
-        if not (length.isdigit() and int(length) > MAX_TOKEN_RESPONSE):
-            for chunk in chunks:
-                size += len(chunk)
-                if size > MAX_TOKEN_RESPONSE:
-                    break
-                parts.append(chunk)
-        if size > MAX_TOKEN_RESPONSE or (length.isdigit() and int(length) > MAX_TOKEN_RESPONSE):
+        if length.isdigit():
+            self._counted(response, int(length), credentials, role)
+        return 0
+
+    def _counted(self, response: httpx.Response, size: int, credentials: Credentials, role: Role | None) -> int:
+        """``size``, the (decoded) bytes of the body so far; refused once it passes ``MAX_TOKEN_RESPONSE``."""
+        if size > MAX_TOKEN_RESPONSE:
             raise TokenRequestError(
                 f"token endpoint answered {response.status_code} for {_key_name(credentials, role)} with a body "
                 f"over {MAX_TOKEN_RESPONSE} bytes, refused unread (a token response is a few hundred bytes); "
@@ -290,7 +295,7 @@ class TokenProvider:
                 role=role,
                 request_id=request_id_of(response.headers),
             )
-        return b"".join(parts)
+        return size
 
     def _transport_error(
         self, credentials: Credentials, role: Role | None, exc: httpx.TransportError, request: httpx.Request
@@ -467,15 +472,6 @@ def _read_token(content: bytes, leeway: float, started: float) -> AccessToken | 
     expires_at = started + expires_in
     return AccessToken(value=value, expires_at=expires_at, refresh_at=expires_at - min(leeway, expires_in / 2))
 
-
-async def _limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    """``chunks`` until one more byte than ``limit`` has come (the rest is never read)."""
-    size = 0
-    async for chunk in chunks:
-        yield chunk
-        size += len(chunk)
-        if size > limit:
-            return
 
 
 def _without_frames(error: BaseException) -> BaseException:
