@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from atomic_api.resources import RawResponse
 
+from ._backend import HttpBackend
 from ._client import AsyncAtomicClient, AtomicClient, ClientOptions
 from ._credentials import Credentials
 from ._errors import (
@@ -71,6 +72,7 @@ __all__ = [
     "ClientOptions",
     "ConfigurationError",
     "Credentials",
+    "HttpBackend",
     "InMemoryTokenCache",
     "JSONValue",
     "MissingCredentialsError",

@@ -22,6 +22,7 @@ from attrs import evolve, frozen
 
 from . import _aio
 from ._auth import AtomicAuth
+from ._backend import HttpBackend, choose, twin
 from ._credentials import Credentials, CredentialSet
 from ._env import settings_from_env
 from ._errors import ConfigurationError, RepeatedPageError
@@ -117,6 +118,7 @@ class ClientOptions(TypedDict, total=False):
     httpx_args: Mapping[str, Any] | None
     token_cache: TokenCache | None
     allow_insecure_http: bool
+    http_backend: HttpBackend | None
 
 
 @frozen
@@ -170,6 +172,9 @@ class _AtomicClientBase:
         token_cache: where tokens are kept; ``InMemoryTokenCache`` (this process) by default,
             ``RedisTokenCache`` to share them between processes. Closing the client closes it.
         allow_insecure_http: accept ``http://`` base and token URLs on hosts other than loopback.
+        http_backend: the HTTP package every request goes through: ``"httpx"`` or ``"httpx2"`` (the extra
+            ``atomic-sdk[httpx2]``); None reads ``ATOMIC_HTTP_BACKEND``, else httpx. ``timeout``, ``verify_ssl``
+            and ``httpx_args`` (transports, mounts, proxies) are then that package's.
     """
 
     def __init__(
@@ -193,7 +198,9 @@ class _AtomicClientBase:
         httpx_args: Mapping[str, Any] | None = None,
         token_cache: TokenCache | None = None,
         allow_insecure_http: bool = False,
+        http_backend: HttpBackend | None = None,
     ) -> None:
+        http = choose(http_backend)
         if org_id is not None and (not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id)):
             raise ConfigurationError(f"org_id must be letters, digits and '-', got {org_id!r}")
         if base_url is None:
@@ -207,11 +214,11 @@ class _AtomicClientBase:
         )
         if environment_id is not None and (not isinstance(environment_id, str) or not environment_id):
             raise ConfigurationError("environment_id must be a non-empty string when given")
-        checked_timeout = check_timeout(timeout)
+        checked_timeout = check_timeout(timeout, http)
         if isinstance(token_leeway, bool) or not isinstance(token_leeway, (int, float)) or not token_leeway >= 0:
             raise ConfigurationError(f"token_leeway must be a number of seconds >= 0, got {token_leeway!r}")
         check_max_retries(max_retries)
-        policy = RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep)
+        policy = RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep, http=http)
         token_policy = policy
         if token_max_attempts is not None:
             if (
@@ -234,11 +241,11 @@ class _AtomicClientBase:
             )
         check_bool("raise_on_error", raise_on_error)
         # httpx's own INFO line would show query values (user ids, ...) of our requests; see _logging.
-        watch_hosts(base_url, token_url)
+        watch_hosts(http, base_url, token_url)
         extra = dict(httpx_args or {})
         if owned := sorted(_OWNED_HTTPX_ARGS.intersection(extra)):
             raise ConfigurationError(f"httpx_args must not set {', '.join(owned)}; AtomicClient manages them")
-        user_agent = build_user_agent(user_agent)
+        user_agent = build_user_agent(user_agent, http)
         tokens = TokenProvider(
             token_url=token_url,
             user_agent=user_agent,
@@ -270,7 +277,9 @@ class _AtomicClientBase:
         self._settings = settings
         self._credential_set = credentials
         self._tokens = tokens
-        auth = AtomicAuth(credentials=credentials, tokens=tokens, base_url=settings.base_url)
+        auth = twin(AtomicAuth, settings.policy.http.module.Auth)(
+            credentials=credentials, tokens=tokens, base_url=settings.base_url
+        )
         self._pipeline = Pipeline(
             httpx_kwargs={
                 "base_url": settings.base_url,
@@ -393,7 +402,7 @@ class _AtomicClientBase:
 
     def with_timeout(self, timeout: float | httpx.Timeout) -> Self:
         """A new client with another timeout (every part must be set); this client is unchanged."""
-        return self._derive(timeout=check_timeout(timeout))
+        return self._derive(timeout=check_timeout(timeout, self._settings.policy.http))
 
     def with_options(
         self,
@@ -418,7 +427,7 @@ class _AtomicClientBase:
         if raise_on_error is not None:
             changes["raise_on_error"] = check_bool("raise_on_error", raise_on_error)
         if timeout is not None:
-            changes["timeout"] = check_timeout(timeout)
+            changes["timeout"] = check_timeout(timeout, self._settings.policy.http)
         return self._derive(**changes)
 
     # -- the generated package's ApiClient protocol -------------------------------------------------
@@ -488,7 +497,7 @@ class _AtomicClientBase:
         max_retries: int | None,
     ) -> httpx.Response:
         if timeout is not None or extra_headers or max_retries is not None:
-            _apply_options(operation, request, timeout, extra_headers, max_retries)
+            _apply_options(self._settings.policy, operation, request, timeout, extra_headers, max_retries)
         return self._pipeline.sync_client().request(**request)
 
     async def _resource_asend(
@@ -500,7 +509,7 @@ class _AtomicClientBase:
         max_retries: int | None,
     ) -> httpx.Response:
         if timeout is not None or extra_headers or max_retries is not None:
-            _apply_options(operation, request, timeout, extra_headers, max_retries)
+            _apply_options(self._settings.policy, operation, request, timeout, extra_headers, max_retries)
         return await self._pipeline.async_client().request(**request)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -548,6 +557,7 @@ class _AtomicClientBase:
 
 
 def _apply_options(
+    policy: RetryPolicy,
     operation: str,
     request: dict[str, Any],
     timeout: float | httpx.Timeout | None,
@@ -556,7 +566,7 @@ def _apply_options(
 ) -> None:
     """A resource call's own options, checked (before any I/O) and written into its request arguments."""
     if timeout is not None:
-        request["timeout"] = check_timeout(timeout)
+        request["timeout"] = check_timeout(timeout, policy.http)
     if extra_headers:
         request["headers"] = {
             **(request.get("headers") or {}),

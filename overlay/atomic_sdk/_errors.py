@@ -456,7 +456,8 @@ def safe_headers(headers: Mapping[str, str] | None, secrets: Sequence[str] = ())
     """A copy of response headers fit to keep on an error: no cookies, secrets redacted."""
     if headers is None:
         return httpx.Headers()
-    items = headers.multi_items() if isinstance(headers, httpx.Headers) else list(headers.items())
+    multi_items = getattr(headers, "multi_items", None)  # httpx's or httpx2's Headers: repeated names kept
+    items = multi_items() if callable(multi_items) else list(headers.items())
     return httpx.Headers([(name, redact(value, secrets)) for name, value in items if name.lower() != "set-cookie"])
 
 
@@ -644,16 +645,21 @@ def response_validation_error(
 
 
 def connection_error(
-    request: httpx.Request, error: httpx.RequestError, *, attempts: int | None = None
+    request: httpx.Request,
+    error: httpx.RequestError,
+    *,
+    attempts: int | None = None,
+    timeout: type[Exception] = httpx.TimeoutException,
 ) -> ApiConnectionError:
-    """The typed error for a request that got no response (``error`` becomes its ``__cause__``)."""
+    """The typed error for a request that got no response (``error`` becomes its ``__cause__``); ``timeout``:
+    the HTTP package's timeout exception (httpx's or httpx2's)."""
     operation_id = request.extensions.get("atomic_operation_id")
     name = operation_id if isinstance(operation_id, str) else None
     target = f"{request.method} {without_query(str(request.url))}"
     tries = f" after {attempts} attempt(s)" if attempts else ""
     detail = _one_line(str(error), MAX_DETAIL)
     what = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-    cls = ApiTimeoutError if isinstance(error, httpx.TimeoutException) else ApiConnectionError
+    cls = ApiTimeoutError if isinstance(error, timeout) else ApiConnectionError
     verb = "timed out" if cls is ApiTimeoutError else "failed without a response"
     return cls(
         f"{name or 'request'} ({target}) {verb}{tries} ({what}); check the network, any proxy and the base URL, "

@@ -14,6 +14,7 @@ connections belong to the loop that opened them), each made on first use. After 
 touches the parent's pools: they are dropped (not closed: their sockets are the parent's) and rebuilt.
 """
 
+import functools
 import logging
 import os
 import threading
@@ -24,6 +25,7 @@ import httpx
 from atomic_api.errors import UnexpectedStatus
 
 from ._auth import OPERATION_EXTENSION, REPLAYED_EXTENSION, AtomicAuth
+from ._backend import twin
 from ._errors import (
     AtomicError,
     ClientClosedError,
@@ -79,6 +81,7 @@ class Pipeline:
         name: str,
     ) -> None:
         self._httpx_kwargs = dict(httpx_kwargs)
+        self.auth = httpx_kwargs.get("auth")
         self.policy = policy
         self.raise_on_error = raise_on_error
         self._single_key = single_key
@@ -86,13 +89,21 @@ class Pipeline:
         self._name = name
         self.state = 0  # SYNC_CLOSED | ASYNC_CLOSED bits
         self._lock = threading.Lock()
-        self._sync: _SyncHttpx | None = None
+        self._sync: httpx.Client | None = None
         self._pid = os.getpid()
         self._async = self._async_pools()
 
-    def _async_pools(self) -> LoopLocal["_AsyncHttpx"]:
+    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type) -> Any:
+        # The package's Client (or AsyncClient) with the pipeline's send, for this client's settings.
+        pool = twin(mixin, base)(**self._httpx_kwargs)
+        pool._atomic = self
+        return pool
+
+    def _async_pools(self) -> LoopLocal[httpx.AsyncClient]:
         return LoopLocal(
-            lambda: _AsyncHttpx(self, **self._httpx_kwargs), lambda client: client.aclose(), "API connection pool"
+            lambda: self._pool(_AsyncPool, self.policy.http.module.AsyncClient),
+            lambda client: client.aclose(),
+            "API connection pool",
         )
 
     # -- pools -------------------------------------------------------------------------------------
@@ -135,7 +146,7 @@ class Pipeline:
         with self._lock:
             self.refuse_if_closed(SYNC_CLOSED)
             if self._sync is None:
-                self._sync = _SyncHttpx(self, **self._httpx_kwargs)
+                self._sync = self._pool(_SyncPool, self.policy.http.module.Client)
             return self._sync
 
     def async_client(self) -> httpx.AsyncClient:
@@ -206,39 +217,56 @@ class Pipeline:
 
     def transport_error(self, request: httpx.Request, exc: httpx.TransportError) -> AtomicError:
         attempts = request.extensions.get(ATTEMPTS_EXTENSION)
-        return connection_error(request, exc, attempts=attempts if isinstance(attempts, int) else None)
+        return connection_error(
+            request,
+            exc,
+            attempts=attempts if isinstance(attempts, int) else None,
+            timeout=self.policy.http.timeout_error,
+        )
 
 
-class _SyncHttpx(httpx.Client):
-    """httpx.Client whose ``send`` runs the pipeline around httpx's own (auth, redirects, the transport)."""
+# What the pools' ``send`` takes for "as the client was configured" (each package has its own sentinel).
+_DEFAULT: Any = object()
 
-    def __init__(self, pipeline: Pipeline, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._atomic = pipeline
+
+class _SyncPool:
+    """The sync pool's ``send``: the pipeline around the package's own (auth, redirects, the transport).
+
+    A mixin: the pool is ``twin(_SyncPool, <package>.Client)``, the chosen package's ``Client`` with this ``send``.
+    """
+
+    _atomic: Pipeline
 
     def send(
         self,
         request: httpx.Request,
         *,
         stream: bool = False,
-        auth: Any = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+        auth: Any = _DEFAULT,
+        follow_redirects: Any = _DEFAULT,
     ) -> httpx.Response:
         pipeline = self._atomic
-        send = super().send
+        http = pipeline.policy.http
+        default = http.module.USE_CLIENT_DEFAULT
+        options = {
+            "auth": default if auth is _DEFAULT else auth,
+            "follow_redirects": default if follow_redirects is _DEFAULT else follow_redirects,
+        }
+        send = functools.partial(http.module.Client.send, self)
+        chosen = pipeline.auth if options["auth"] is default else options["auth"]
 
         def attempt(request: httpx.Request) -> httpx.Response:
-            chosen = self.auth if auth is httpx.USE_CLIENT_DEFAULT else auth
             if isinstance(chosen, AtomicAuth):
                 chosen.prepare(request)  # a token fetch is not part of the attempt's deadline
             if stream:  # the caller reads the body at its own pace: only each read is bounded
-                return send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
-            return send_within_deadline(send, request, stream=False, auth=auth, follow_redirects=follow_redirects)
+                response: httpx.Response = send(request, stream=True, **options)
+                return response
+            return send_within_deadline(send, request, stream=False, http=http, **options)
 
         try:
             response = send_with_retries(attempt, request, pipeline.policy)
-        except httpx.TransportError as exc:
-            # Also a body that broke off after the headers (httpx reads it inside send).
+        except http.transport_error as exc:
+            # Also a body that broke off after the headers (the package reads it inside send).
             raise pipeline.transport_error(request, exc) from exc
         if pipeline.raise_on_error and response.status_code >= 400:
             response.read()
@@ -246,37 +274,40 @@ class _SyncHttpx(httpx.Client):
         return response
 
 
-class _AsyncHttpx(httpx.AsyncClient):
-    """The async twin of ``_SyncHttpx``."""
+class _AsyncPool:
+    """The async twin of ``_SyncPool`` (the pool is ``twin(_AsyncPool, <package>.AsyncClient)``)."""
 
-    def __init__(self, pipeline: Pipeline, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._atomic = pipeline
+    _atomic: Pipeline
 
     async def send(
         self,
         request: httpx.Request,
         *,
         stream: bool = False,
-        auth: Any = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+        auth: Any = _DEFAULT,
+        follow_redirects: Any = _DEFAULT,
     ) -> httpx.Response:
         pipeline = self._atomic
-        send = super().send
+        http = pipeline.policy.http
+        default = http.module.USE_CLIENT_DEFAULT
+        options = {
+            "auth": default if auth is _DEFAULT else auth,
+            "follow_redirects": default if follow_redirects is _DEFAULT else follow_redirects,
+        }
+        send = functools.partial(http.module.AsyncClient.send, self)
+        chosen = pipeline.auth if options["auth"] is default else options["auth"]
 
         async def attempt(request: httpx.Request) -> httpx.Response:
-            chosen = self.auth if auth is httpx.USE_CLIENT_DEFAULT else auth
             if isinstance(chosen, AtomicAuth):
                 await chosen.aprepare(request)
             if stream:
-                return await send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
-            return await asend_within_deadline(
-                send, request, stream=False, auth=auth, follow_redirects=follow_redirects
-            )
+                response: httpx.Response = await send(request, stream=True, **options)
+                return response
+            return await asend_within_deadline(send, request, stream=False, http=http, **options)
 
         try:
             response = await asend_with_retries(attempt, request, pipeline.policy)
-        except httpx.TransportError as exc:
+        except http.transport_error as exc:
             raise pipeline.transport_error(request, exc) from exc
         if pipeline.raise_on_error and response.status_code >= 400:
             await response.aread()

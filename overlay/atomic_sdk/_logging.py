@@ -4,9 +4,10 @@ At INFO the SDK logs one line per HTTP request it sends (see ``_retries``); at D
 token fetches and retries. None of them holds a query value, a header, a secret or a token.
 
 httpx logs its own INFO line per request (``HTTP Request: GET https://…/cards?userId=123 "HTTP/1.1 200 OK"``),
-query string included. A filter on the ``httpx`` logger rewrites that line, for requests to the API and token
-hosts of an AtomicClient only, to show the query's names without their values (``?userId=***``); other
-httpx clients in the process are left alone.
+query string included. A filter on the ``httpx`` logger (``httpx2`` for clients on httpx2) rewrites that line,
+for requests to the API and token hosts of an AtomicClient only, to show the query's names without their values
+(``?userId=***``); other clients in the process are left alone. (httpcore and httpcore2 log at DEBUG without
+URLs or header values.)
 """
 
 import logging
@@ -17,6 +18,8 @@ from collections.abc import Mapping
 
 import httpx
 
+from ._backend import HttpPackage
+
 LOGGER_NAME = "atomic_sdk"
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -25,7 +28,7 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _lock = threading.Lock()
 _origins: set[tuple[str, str, int | None]] = set()
-_filter_installed = False
+_filtered: set[str] = set()  # the loggers (httpx, httpx2) with the filter
 
 
 def setup_from_env(environ: Mapping[str, str] | None = None) -> logging.Handler | None:
@@ -61,25 +64,29 @@ def redact_query(url: httpx.URL) -> str:
 
 
 class _QueryValueFilter(logging.Filter):
-    """Rewrites httpx's ``HTTP Request: METHOD URL ...`` record when the URL is an AtomicClient's."""
+    """Rewrites the package's ``HTTP Request: METHOD URL ...`` record when the URL is an AtomicClient's."""
+
+    def __init__(self, url_type: type[httpx.URL]) -> None:
+        super().__init__()
+        self._url = url_type
 
     def filter(self, record: logging.LogRecord) -> bool:
-        # Any URL argument, wherever httpx places it in its call (its argument order is not an API).
+        # Any URL argument, wherever the package places it in its call (its argument order is not an API).
         args = record.args
-        if isinstance(args, tuple) and any(isinstance(arg, httpx.URL) for arg in args):
+        url = self._url
+        if isinstance(args, tuple) and any(isinstance(arg, url) for arg in args):
             record.args = tuple(
-                redact_query(arg) if isinstance(arg, httpx.URL) and arg.query and _origin(arg) in _origins else arg
+                redact_query(arg) if isinstance(arg, url) and arg.query and _origin(arg) in _origins else arg
                 for arg in args
             )
         return True
 
 
-def watch(*urls: str) -> None:
-    """Keep query values of requests to these URLs' hosts out of httpx's log line (idempotent)."""
-    global _filter_installed
+def watch(http: HttpPackage, *urls: str) -> None:
+    """Keep query values of requests to these URLs' hosts out of ``http``'s log line (idempotent)."""
     with _lock:
         for url in urls:
             _origins.add(_origin(httpx.URL(url)))
-        if not _filter_installed:
-            logging.getLogger("httpx").addFilter(_QueryValueFilter())
-            _filter_installed = True
+        if http.name not in _filtered:
+            logging.getLogger(http.name).addFilter(_QueryValueFilter(http.module.URL))
+            _filtered.add(http.name)

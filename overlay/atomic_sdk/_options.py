@@ -1,4 +1,4 @@
-"""Types and argument checks every other overlay module shares (it imports no other overlay module but _errors).
+"""Types and argument checks every other overlay module shares (it imports no overlay module but _errors, _backend).
 
 Clock, sleep and the checks of the options a client and a call take (timeout, retries, headers) live here, so
 the client, the resources, the retry policy and the token provider agree on them without importing each other.
@@ -6,10 +6,12 @@ the client, the resources, the retry policy and the token provider agree on them
 
 import math
 import re
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 
+from ._backend import HTTPX, HttpPackage
 from ._errors import ConfigurationError
 
 Clock = Callable[[], float]
@@ -23,21 +25,29 @@ DEFAULT_TIMEOUT = 30.0
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
-def check_timeout(timeout: object) -> httpx.Timeout:
-    """``timeout`` (seconds or an ``httpx.Timeout`` with every part set) as an ``httpx.Timeout``."""
+def check_timeout(timeout: object, http: HttpPackage = HTTPX) -> httpx.Timeout:
+    """``timeout`` (seconds, or an ``httpx.Timeout`` or ``httpx2.Timeout`` with every part set) as a ``Timeout``
+    of ``http``, the client's package."""
     why = "a stalled connection would otherwise hang forever"
-    if isinstance(timeout, httpx.Timeout):
+    httpx2 = sys.modules.get("httpx2")  # an httpx2.Timeout exists only once httpx2 is imported
+    if isinstance(timeout, httpx.Timeout) or (httpx2 is not None and isinstance(timeout, httpx2.Timeout)):
         parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
         if any(part is None or part <= 0 for part in parts):
             raise ConfigurationError(f"every part of timeout must be a positive number of seconds; {why}")
-        return timeout
+        converted: httpx.Timeout = (
+            timeout
+            if isinstance(timeout, http.module.Timeout)
+            else http.module.Timeout(connect=timeout.connect, read=timeout.read, write=timeout.write, pool=timeout.pool)
+        )
+        return converted
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise ConfigurationError(
             f"timeout must be a positive number of seconds or an httpx.Timeout, got {timeout!r}; {why}"
         )
     if not math.isfinite(timeout) or timeout <= 0:
         raise ConfigurationError(f"timeout must be a positive, finite number of seconds, got {timeout!r}; {why}")
-    return httpx.Timeout(float(timeout))
+    seconds: httpx.Timeout = http.module.Timeout(float(timeout))
+    return seconds
 
 
 def check_max_retries(max_retries: object) -> int:

@@ -26,6 +26,7 @@ import httpx
 from attrs import evolve, frozen
 
 from . import _aio
+from ._backend import HTTPX, HttpPackage, twin
 from ._errors import request_id_of
 from ._options import AsyncSleep, Clock, Sleep
 from ._retry_after import parse_retry_after
@@ -45,11 +46,6 @@ SAFE_TO_RETRY_EXTENSION = "atomic_safe_to_retry"  # a POST that may be repeated 
 ATTEMPTS_EXTENSION = "atomic_attempts"  # how many attempts the request took (for errors)
 LOG_NAME_EXTENSION = "atomic_log_name"  # what log lines call a request that is no API operation ("token")
 
-# Failures where the request never reached the server: safe to retry for any method.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
-# Failures where the request may have been processed: retried when it is safe to repeat.
-_MAYBE_SENT = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
-
 
 @frozen
 class RetryPolicy:
@@ -63,6 +59,7 @@ class RetryPolicy:
     backoff_base: float = BACKOFF_BASE
     max_backoff: float = MAX_BACKOFF
     max_retry_after: float = MAX_RETRY_AFTER
+    http: HttpPackage = HTTPX  # whose exceptions are transport failures (httpx or httpx2)
 
     def with_max_retries(self, max_retries: int) -> "RetryPolicy":
         return self if max_retries == self.max_retries else evolve(self, max_retries=max_retries)
@@ -77,7 +74,7 @@ class RetryPolicy:
 
     def wait_after_error(self, error: Exception, retry: int, *, safe: bool) -> float | None:
         """Seconds to wait before retry ``retry`` after a transport error; None to give up."""
-        if isinstance(error, _NOT_SENT) or (safe and isinstance(error, _MAYBE_SENT)):
+        if isinstance(error, self.http.not_sent) or (safe and isinstance(error, self.http.maybe_sent)):
             return self.backoff(retry)
         return None
 
@@ -164,7 +161,7 @@ def send_with_retries(
         attempts.begin()
         try:
             response = send(request)
-        except httpx.TransportError as exc:
+        except policy.http.transport_error as exc:
             wait = attempts.after_error(exc)
             if wait is None:
                 raise
@@ -188,7 +185,7 @@ async def asend_with_retries(
         attempts.begin()
         try:
             response = await send(request)
-        except httpx.TransportError as exc:
+        except policy.http.transport_error as exc:
             wait = attempts.after_error(exc)
             if wait is None:
                 raise
@@ -216,29 +213,30 @@ def attempt_budget(request: httpx.Request) -> float:
     return max(values) if values else 30.0
 
 
-def _timed_out(request: httpx.Request, budget: float) -> httpx.ReadTimeout:
-    return httpx.ReadTimeout(
+def _timed_out(request: httpx.Request, budget: float, http: HttpPackage) -> httpx.ReadTimeout:
+    return http.read_timeout(
         f"the response did not arrive in full within the timeout ({budget:g} s for the whole attempt)",
         request=request,
     )
 
 
 class DeadlineStream(httpx.SyncByteStream):
-    """A response body that fails with ``httpx.ReadTimeout`` once its attempt's deadline has passed."""
+    """A response body that fails with a ``ReadTimeout`` once its attempt's deadline has passed."""
 
-    def __init__(self, inner: Any, request: httpx.Request, deadline: float, budget: float) -> None:
+    def __init__(self, inner: Any, request: httpx.Request, deadline: float, budget: float, http: HttpPackage) -> None:
         self._inner = inner
         self._request = request
         self._deadline = deadline
         self._budget = budget
+        self._http = http
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._inner:
             if time.monotonic() > self._deadline:
-                raise _timed_out(self._request, self._budget)
+                raise _timed_out(self._request, self._budget, self._http)
             yield chunk
         if time.monotonic() > self._deadline:
-            raise _timed_out(self._request, self._budget)
+            raise _timed_out(self._request, self._budget, self._http)
 
     def close(self) -> None:
         self._inner.close()
@@ -247,33 +245,34 @@ class DeadlineStream(httpx.SyncByteStream):
 class AsyncDeadlineStream(httpx.AsyncByteStream):
     """The async twin of ``DeadlineStream``."""
 
-    def __init__(self, inner: Any, request: httpx.Request, deadline: float, budget: float) -> None:
+    def __init__(self, inner: Any, request: httpx.Request, deadline: float, budget: float, http: HttpPackage) -> None:
         self._inner = inner
         self._request = request
         self._deadline = deadline
         self._budget = budget
+        self._http = http
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
             if time.monotonic() > self._deadline:
-                raise _timed_out(self._request, self._budget)
+                raise _timed_out(self._request, self._budget, self._http)
             yield chunk
         if time.monotonic() > self._deadline:
-            raise _timed_out(self._request, self._budget)
+            raise _timed_out(self._request, self._budget, self._http)
 
     async def aclose(self) -> None:
         await self._inner.aclose()
 
 
 def send_within_deadline(
-    send: Callable[..., httpx.Response], request: httpx.Request, *, stream: bool, **kwargs: Any
+    send: Callable[..., httpx.Response], request: httpx.Request, *, stream: bool, http: HttpPackage, **kwargs: Any
 ) -> httpx.Response:
     """One attempt: ``send(request, stream=True, **kwargs)``, its body read against the attempt's deadline
-    (unless the caller streams it)."""
+    (unless the caller streams it). ``http``: the package ``send`` belongs to."""
     budget = attempt_budget(request)
     deadline = time.monotonic() + budget
     response = send(request, stream=True, **kwargs)
-    response.stream = DeadlineStream(response.stream, request, deadline, budget)
+    response.stream = twin(DeadlineStream, http.module.SyncByteStream)(response.stream, request, deadline, budget, http)
     if not stream:
         try:
             response.read()
@@ -284,14 +283,21 @@ def send_within_deadline(
 
 
 async def asend_within_deadline(
-    send: Callable[..., Awaitable[httpx.Response]], request: httpx.Request, *, stream: bool, **kwargs: Any
+    send: Callable[..., Awaitable[httpx.Response]],
+    request: httpx.Request,
+    *,
+    stream: bool,
+    http: HttpPackage,
+    **kwargs: Any,
 ) -> httpx.Response:
     """The async twin of ``send_within_deadline``; on asyncio the status line and headers are bounded too."""
     budget = attempt_budget(request)
     deadline = time.monotonic() + budget
-    async with _asyncio_deadline(request, budget):
+    async with _asyncio_deadline(request, budget, http):
         response = await send(request, stream=True, **kwargs)
-        response.stream = AsyncDeadlineStream(response.stream, request, deadline, budget)
+        response.stream = twin(AsyncDeadlineStream, http.module.AsyncByteStream)(
+            response.stream, request, deadline, budget, http
+        )
         if not stream:
             try:
                 await response.aread()
@@ -302,7 +308,7 @@ async def asend_within_deadline(
 
 
 @contextlib.asynccontextmanager
-async def _asyncio_deadline(request: httpx.Request, budget: float) -> AsyncIterator[None]:
+async def _asyncio_deadline(request: httpx.Request, budget: float, http: HttpPackage) -> AsyncIterator[None]:
     import asyncio
 
     try:
@@ -314,7 +320,7 @@ async def _asyncio_deadline(request: httpx.Request, budget: float) -> AsyncItera
         async with asyncio.timeout(budget):
             yield
     except TimeoutError:
-        raise _timed_out(request, budget) from None
+        raise _timed_out(request, budget, http) from None
 
 
 def _describe(request: httpx.Request) -> str:
@@ -329,7 +335,7 @@ def _log_attempt(request: httpx.Request, attempt: int, started: float, outcome: 
     extensions = request.extensions
     operation = extensions.get("atomic_operation_id") or extensions.get(LOG_NAME_EXTENSION) or "-"
     path = request.url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
-    if isinstance(outcome, httpx.Response):
+    if not isinstance(outcome, Exception):
         request_id = request_id_of(outcome.headers)
         logger.info(
             "%s %s %s -> %d in %.0f ms (attempt %d%s)",

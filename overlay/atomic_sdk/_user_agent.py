@@ -2,8 +2,7 @@
 
 import sys
 
-import httpx
-
+from ._backend import HTTPX, HttpPackage
 from ._errors import ConfigurationError
 from ._version import sdk_version
 
@@ -11,9 +10,10 @@ from ._version import sdk_version
 _PYTHON_VERSION = sys.version.split(" ", 1)[0]
 
 
-def build_user_agent(app_token: str | None = None) -> str:
-    """``"<app_token> atomic-sdk-python/<v> httpx/<v> python/<v>"``; the app's token comes first."""
-    sdk = f"atomic-sdk-python/{sdk_version()} httpx/{httpx.__version__} python/{_PYTHON_VERSION}"
+def build_user_agent(app_token: str | None = None, http: HttpPackage = HTTPX) -> str:
+    """``"<app_token> atomic-sdk-python/<v> httpx/<v> python/<v>"`` (``httpx2/<v>`` on httpx2); the app's
+    token comes first. It replaces the package's own default User-Agent (``python-httpx/…``)."""
+    sdk = f"atomic-sdk-python/{sdk_version()} {http.name}/{http.version} python/{_PYTHON_VERSION}"
     if app_token is None:
         return sdk
     if not isinstance(app_token, str):

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 # The plugin's fixture, imported rather than enabled with pytest_plugins (only the top-level conftest may).
 from atomic_sdk.testing import Sandbox
 from atomic_sdk.testing.pytest_plugin import atomic_sandbox, atomic_sandbox_in_process  # noqa: F401
 from contract_calls import Call, build_calls, load_spec, spec_path
+from support.http_package import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / "node_modules" / ".bin" / "prism"

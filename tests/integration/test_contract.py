@@ -7,12 +7,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from atomic_sdk import AsyncAtomicClient, AtomicClient
 from atomic_sdk.testing import Sandbox
 from contract_calls import Call, resolve
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from support.http_package import httpx
 
 EXPECTED_OPERATIONS = 33  # spec/atomic-api.yaml today; the suite itself counts from the spec
 

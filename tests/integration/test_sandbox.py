@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import httpx
 import pytest
 from atomic_api.api.cards import cancel_cards, list_cards
 from atomic_api.api.environments import list_environments
@@ -19,6 +18,7 @@ from atomic_sdk import (
 )
 from atomic_sdk.testing import Sandbox
 from support.clock import FakeClock
+from support.http_package import httpx
 
 UA = {"User-Agent": "sandbox-tests/1"}
 

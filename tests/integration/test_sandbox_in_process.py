@@ -7,11 +7,11 @@ import json
 import logging
 import threading
 
-import httpx
 import pytest
 from atomic_api.models import WebhookSubscriptionRequest
 from atomic_sdk import ServerError
 from atomic_sdk.testing import IN_PROCESS_URL, TOKEN_PATH, Sandbox, SandboxTransport
+from support.http_package import httpx
 
 HOOK = WebhookSubscriptionRequest(types=["card-published"], url="https://example.com/hook")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from itertools import islice
 
-import httpx
 import pytest
 from atomic_api.models import (
     ActionFlowRequest,
@@ -28,6 +27,7 @@ from atomic_api.models import (
 )
 from atomic_sdk import AtomicClient, BadRequestError, Credentials, NotFoundError, PermissionDeniedError, Role
 from atomic_sdk.testing import Sandbox
+from support.http_package import httpx
 
 BOUND = 1000  # far above any count below: a Sandbox that never ends a list fails, it does not hang
 

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
-import httpx
 import pytest
 from atomic_api.api.cards import list_cards
 from atomic_sdk import AtomicError, ConfigurationError, NotFoundError
 from atomic_sdk.testing import Sandbox
 from atomic_sdk.testing._formats import CHECKED_FORMATS, FormatDependencyError, build_format_checker
 from atomic_sdk.testing._spec import BodyError, _coerce, load_description, parse_json
+from support.http_package import httpx
 
 UA = "strict-tests/1"
 FLOW = {"flows": [{"target": {"type": "user", "targetUserIds": ["u1"]}}]}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from atomic_api.api.user_preferences import update_user_preferences
 from atomic_api.api.users import delete_users, get_user, list_users, update_custom_profile_fields, upsert_users
@@ -18,6 +17,7 @@ from atomic_api.models import (
 )
 from atomic_sdk import Credentials, MissingCredentialsError, Role, operation_roles
 from atomic_sdk.testing import Sandbox
+from support.http_package import httpx
 
 WORKBENCH = Credentials("wb-only-id", "wb-only-secret")
 EVENTS = Credentials("events-id", "events-secret")

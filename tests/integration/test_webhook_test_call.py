@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from atomic_api.api.webhooks import create_webhook_subscription
 from atomic_api.models import WebhookSubscriptionRequest
@@ -18,6 +17,7 @@ from atomic_sdk import (
     test_webhook_subscription,
 )
 from atomic_sdk.testing import Sandbox
+from support.http_package import httpx
 
 WORKBENCH = Credentials("wb-id", "wb-secret")
 EVENTS = Credentials("events-id", "events-secret")

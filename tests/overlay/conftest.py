@@ -15,6 +15,8 @@ def _scan_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.DEBUG, logger="atomic_sdk")
     caplog.set_level(logging.DEBUG, logger="httpx")
     caplog.set_level(logging.DEBUG, logger="httpcore")
+    caplog.set_level(logging.DEBUG, logger="httpx2")  # on httpx2 (ATOMIC_HTTP_BACKEND): its lines are scanned too
+    caplog.set_level(logging.DEBUG, logger="httpcore2")
     yield
     for record in caplog.records:
         # Every line, INFO request lines and httpx's own included: no secret, Basic value or token.

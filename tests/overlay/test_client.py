@@ -8,9 +8,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-import respx
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_api.client import ApiClient, AuthenticatedClient
@@ -26,6 +24,8 @@ from atomic_sdk import (
 )
 from support.atomic_server import assert_clean, mock_token_endpoint, raises_clean, secret
 from support.clock import FakeClock
+from support.http_package import httpx
+from support.mock_router import respx
 
 BASE = "https://my-org.customer-api.atomic.io"
 TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"
@@ -104,7 +104,7 @@ def test_timeout_applies_to_api_and_token_clients(clock: FakeClock) -> None:
 
 
 def test_user_agent_format(clock: FakeClock) -> None:
-    suffix = f"atomic-sdk-python/0.0.0 httpx/{httpx.__version__} python/{platform.python_version()}"
+    suffix = f"atomic-sdk-python/0.0.0 {httpx.__name__}/{httpx.__version__} python/{platform.python_version()}"
     from atomic_sdk._version import sdk_version
 
     suffix = suffix.replace("0.0.0", sdk_version())

@@ -8,12 +8,12 @@ import threading
 import time
 from typing import Any
 
-import httpx
 import pytest
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_sdk import AtomicClient, ClientClosedError, ConfigurationError, Credentials, InMemoryTokenCache
 from support.atomic_server import AtomicServer, raises_clean, secret
+from support.http_package import httpx
 
 KEY = Credentials("one-id", secret("one"))
 

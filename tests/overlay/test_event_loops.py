@@ -8,12 +8,12 @@ import time
 from collections import Counter
 from typing import Any
 
-import httpx
 from atomic_api.api.audit_log import list_audit_log_entries
 from atomic_api.api.cards import list_cards
 from atomic_api.api.environments import list_environments
 from atomic_sdk import AsyncAtomicClient, AtomicClient, Credentials, Role
 from support.atomic_server import AtomicServer, secret
+from support.http_package import httpx
 
 EVENTS = Credentials("ev-id", secret("ev"))
 WORKBENCH = Credentials("wb-id", secret("wb"))

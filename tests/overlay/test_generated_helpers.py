@@ -17,9 +17,7 @@ from urllib.parse import quote
 import atomic_api.models
 import atomic_api.types
 import attrs
-import httpx
 import pytest
-import respx
 from atomic_api.api.cards import list_cards
 from atomic_api.models.card import Card
 from atomic_api.models.card_status import CardStatus
@@ -30,6 +28,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support.atomic_server import TOKEN_MARK, mock_token_endpoint, secret
 from support.clock import FakeClock
+from support.http_package import httpx
+from support.mock_router import respx
 
 BASE = "https://my-org.customer-api.atomic.io"
 TOKEN_URL = "https://master-atomic-io.auth.us-east-1.amazoncognito.com/oauth2/token"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import respx
 from atomic_sdk import AsyncAtomicClient, AtomicClient, ConfigurationError, Credentials
 from support.atomic_server import raises_clean, secret
+from support.mock_router import respx
 
 BAD = [
     ({"X-Note": "café"}, "the value of header X-Note has a character HTTP headers cannot carry"),

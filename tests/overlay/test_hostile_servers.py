@@ -11,7 +11,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 from atomic_api import errors as generated_errors
 from atomic_api.api.cards import list_cards
@@ -38,6 +37,7 @@ from atomic_sdk import (
 from atomic_sdk._tokens.provider import DEFAULT_TOKEN_URL
 from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, assert_clean, leaks, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
+from support.http_package import httpx
 
 EVENTS = Credentials("ev-id", secret("ev"))
 HTML = b"<html><head><title>Sign in to the guest Wi-Fi</title></head><body>Welcome!</body></html>"

@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import atomic_sdk
-import httpx
 import pytest
-import respx
 from atomic_api.api.cards import list_cards
 from atomic_sdk import (
     AtomicClient,
@@ -29,6 +27,8 @@ from atomic_sdk._options import Clock
 from atomic_sdk._tokens.cache import AccessToken, AsyncFetch, Fetch
 from support.atomic_server import mock_token_endpoint, raises_clean, secret
 from support.clock import FakeClock
+from support.http_package import httpx
+from support.mock_router import respx
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "https://my-org.customer-api.atomic.io"
@@ -185,7 +185,7 @@ cache = InMemoryTokenCache()
 cache.get_or_fetch(token_cache_key("id", "https://auth.example/token"), lambda: AccessToken("t", 4e9, 4e9), lambda: 0.0)
 client = AtomicClient(
     base_url="https://api.example", token_url="https://auth.example/token", token_cache=cache,
-    credentials=Credentials("id", "secret"),
+    credentials=Credentials("id", "secret"), http_backend="httpx",
     httpx_args={{"transport": httpx.MockTransport(lambda request: httpx.Response(200, json={{"data": []}}))}},
 )
 assert list_cards.sync(client=client, environment_id="env1").data == []

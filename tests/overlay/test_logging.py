@@ -9,12 +9,12 @@ import subprocess
 import sys
 from typing import Any
 
-import httpx
 import pytest
 from atomic_api.api.cards import list_cards
 from atomic_sdk import AtomicClient, Credentials, Role
 from support.atomic_server import AtomicServer, Reply, leaks, secret
 from support.clock import FakeClock, SleepRecorder
+from support.http_package import httpx
 
 EVENTS = Credentials("ev-id", secret("ev"))
 
@@ -116,7 +116,7 @@ def test_httpx_request_line_shows_query_names_not_values(
 ) -> None:
     with make(server, clock) as client:
         list_cards.sync(client=client, environment_id="env1", user_id="secret-user-42")
-    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    lines = [r.getMessage() for r in caplog.records if r.name == httpx.__name__]
     assert f'HTTP Request: GET {server.base_url}/v1/env1/cards?userId=***&limit=***&offset=*** "HTTP/1.1 200 OK"' in lines
     assert f'HTTP Request: POST {server.token_url}?grant_type=***&client_id=*** "HTTP/1.1 200 OK"' in lines
     assert "secret-user-42" not in caplog.text
@@ -128,7 +128,7 @@ def test_other_httpx_clients_keep_their_log_line(make_server: Any, clock: FakeCl
         list_cards.sync(client=client, environment_id="env1")
     with httpx.Client() as plain:
         plain.get(f"{theirs.base_url}/v1/env1/cards?userId=u9")
-    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    lines = [r.getMessage() for r in caplog.records if r.name == httpx.__name__]
     assert f'HTTP Request: GET {theirs.base_url}/v1/env1/cards?userId=u9 "HTTP/1.1 200 OK"' in lines
 
 

@@ -176,13 +176,14 @@ def test_the_private_attribute_scan_finds_a_use(tmp_path: Path) -> None:
 
 def test_clock_and_sleep_types_are_defined_once() -> None:
     definitions = [
-        f"{path.relative_to(OVERLAY)}:{node.lineno}"
-        for path in OVERLAY.rglob("*.py")
+        f"{path.relative_to(OVERLAY)}:{target.id}"
+        for path in sorted(OVERLAY.rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id in ("Clock", "Sleep", "AsyncSleep") for t in node.targets)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id in ("Clock", "Sleep", "AsyncSleep")
     ]
-    assert definitions == ["_options.py:15", "_options.py:17", "_options.py:18"]
+    assert definitions == ["_options.py:Clock", "_options.py:Sleep", "_options.py:AsyncSleep"]
 
 
 # The import name of each distribution the package declares (runtime dependencies and extras).

@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 import atomic_api.api
-import httpx
 import pytest
 from atomic_api import resources
 from atomic_api._roles import OPERATIONS
@@ -34,6 +33,7 @@ from atomic_sdk import (
 )
 from support.atomic_server import AtomicServer, Reply, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
+from support.http_package import httpx
 
 KEY = Credentials("ev-id", secret("ev"))
 CARD = {"cardInstanceId": "c1", "status": "active"}

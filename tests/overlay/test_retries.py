@@ -10,7 +10,6 @@ from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
-import httpx
 import pytest
 from atomic_api.api.action_flows import start_action_flow
 from atomic_api.api.cards import cancel_cards, list_cards
@@ -29,6 +28,7 @@ from atomic_sdk import (
 )
 from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
+from support.http_package import httpx
 
 KEY = Credentials("ev-id", secret("ev"))
 

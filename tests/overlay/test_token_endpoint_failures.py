@@ -6,13 +6,13 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from atomic_api.api.environments import list_environments
 from atomic_sdk import AtomicClient, Credentials, TokenRateLimitedError, TokenRequestError
 from support.atomic_server import TOKEN_MARK, AtomicServer, Reply, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
 from support.fault_server import FaultServer
+from support.http_package import httpx
 
 KEY = Credentials("one-id", secret("one"))
 

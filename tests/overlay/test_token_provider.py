@@ -6,15 +6,16 @@ import base64
 from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
 
-import httpx
 import pytest
-import respx
 from atomic_sdk import Credentials, TokenRateLimitedError, TokenRequestError
+from atomic_sdk._backend import choose
 from atomic_sdk._retries import RetryPolicy
 from atomic_sdk._retry_after import parse_retry_after
 from atomic_sdk._tokens.provider import MAX_LIFETIME, MAX_TOKEN_RESPONSE, TokenProvider
 from support.atomic_server import TOKEN_MARK, assert_clean, raises_clean, secret
 from support.clock import FakeClock, SleepRecorder
+from support.http_package import httpx
+from support.mock_router import respx
 
 TOKEN_URL = "https://auth.example.test/oauth2/token"
 UA = "test-app/1 atomic-sdk-python/0.0.0"
@@ -44,7 +45,12 @@ def provider(
 ) -> TokenProvider:
     sleeps = sleeps or SleepRecorder()
     policy = RetryPolicy(
-        max_retries=max_retries, clock=clock, sleep=sleeps, async_sleep=sleeps.async_sleep, jitter=lambda: jitter
+        max_retries=max_retries,
+        clock=clock,
+        sleep=sleeps,
+        async_sleep=sleeps.async_sleep,
+        jitter=lambda: jitter,
+        http=choose(),
     )
     return TokenProvider(
         token_url=TOKEN_URL,
@@ -254,7 +260,7 @@ async def test_async_429_uses_async_sleep(mock: respx.MockRouter, clock: FakeClo
         token_url=TOKEN_URL,
         user_agent=UA,
         timeout=httpx.Timeout(5.0),
-        policy=RetryPolicy(clock=clock, sleep=sync_sleeps.append, async_sleep=sleeps.async_sleep),
+        policy=RetryPolicy(clock=clock, sleep=sync_sleeps.append, async_sleep=sleeps.async_sleep, http=choose()),
     )
     token = await tokens.atoken(CRED)
     assert token.value == TOKEN_MARK + "1"

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 from atomic_api.api.environments import list_environments
 from atomic_sdk import AtomicClient, Credentials, TokenRequestError
 from atomic_sdk.testing import Sandbox
 from support.atomic_server import AtomicServer, Reply, raises_clean, secret
+from support.http_package import httpx
 
 T = TypeVar("T")
 KEY = Credentials("one-id", secret("one"))

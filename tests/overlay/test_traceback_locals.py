@@ -9,10 +9,10 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 
-import httpx
 import pytest
 from atomic_sdk import AtomicClient, Credentials, TokenRequestError
 from support.atomic_server import TOKEN_MARK, leaks, secret
+from support.http_package import httpx
 
 TOKEN_URL = "https://auth.example.test/oauth2/token"
 SECRET = secret("locals")

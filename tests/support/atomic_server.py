@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import respx
+
+from support.http_package import httpx
 
 # Every secret in these tests contains SECRET_MARK and every issued token TOKEN_MARK, so one
 # substring search finds a leak of any of them.

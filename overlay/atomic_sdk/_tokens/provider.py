@@ -94,7 +94,7 @@ class TokenProvider:
         self._client: httpx.Client | None = None
         self._client_pid = 0
         self._async_clients: LoopLocal[httpx.AsyncClient] = LoopLocal(
-            lambda: httpx.AsyncClient(**self._client_kwargs()),
+            lambda: self._policy.http.module.AsyncClient(**self._client_kwargs()),
             lambda client: client.aclose(),
             "token endpoint connection pool",
         )
@@ -195,7 +195,7 @@ class TokenProvider:
                 raise ClientClosedError("the AtomicClient was closed (close()); its token requests are refused")
             if self._client is None or self._client_pid != os.getpid():
                 # A pool inherited through fork holds the parent's connections: left alone, never reused.
-                self._client = httpx.Client(**self._client_kwargs())
+                self._client = self._policy.http.module.Client(**self._client_kwargs())
                 self._client_pid = os.getpid()
             return self._client
 
@@ -221,12 +221,13 @@ class TokenProvider:
         client = self._sync_client()
         request = self._request(client, credentials)
         # The Basic credentials stay inside the auth object (its repr shows nothing) and the request's headers.
-        auth = httpx.BasicAuth(credentials.client_id, credentials.client_secret)
+        http = self._policy.http
+        auth = http.module.BasicAuth(credentials.client_id, credentials.client_secret)
         bodies: list[bytes] = []
 
         def attempt(request: httpx.Request) -> httpx.Response:
             # The body is read inside the attempt, so a connection that breaks while it arrives is retried.
-            response = send_within_deadline(client.send, request, stream=True, auth=auth)
+            response = send_within_deadline(client.send, request, stream=True, http=http, auth=auth)
             try:
                 size = self._announced_size(response, credentials, role)
                 parts: list[bytes] = []
@@ -242,7 +243,7 @@ class TokenProvider:
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
         try:
             response = send_with_retries(attempt, request, self._policy, _publish_rate_limit)
-        except httpx.TransportError as exc:
+        except http.transport_error as exc:
             raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
         # Handed over without a local: no frame of this call keeps the body (see _outcome).
         return self._outcome(response, bodies.pop(), credentials, role, started)
@@ -251,11 +252,12 @@ class TokenProvider:
         """Request a new token now (no cache) without blocking the event loop; retries like ``fetch``."""
         client = self._async_http_client()
         request = self._request(client, credentials)
-        auth = httpx.BasicAuth(credentials.client_id, credentials.client_secret)
+        http = self._policy.http
+        auth = http.module.BasicAuth(credentials.client_id, credentials.client_secret)
         bodies: list[bytes] = []
 
         async def attempt(request: httpx.Request) -> httpx.Response:
-            response = await asend_within_deadline(client.send, request, stream=True, auth=auth)
+            response = await asend_within_deadline(client.send, request, stream=True, http=http, auth=auth)
             try:
                 size = self._announced_size(response, credentials, role)
                 parts: list[bytes] = []
@@ -271,7 +273,7 @@ class TokenProvider:
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
         try:
             response = await asend_with_retries(attempt, request, self._policy, _publish_rate_limit)
-        except httpx.TransportError as exc:
+        except http.transport_error as exc:
             raise self._transport_error(credentials, role, exc, request) from _without_frames(exc)
         return self._outcome(response, bodies.pop(), credentials, role, started)
 
@@ -326,7 +328,9 @@ class TokenProvider:
         if isinstance(parsed, str):
             raise self._malformed(response, parsed, credentials, role)
         logger.debug(
-            "received access token for client_id=%s, valid for %.0f s", credentials.client_id, parsed.expires_at - started
+            "received access token for client_id=%s, valid for %.0f s",
+            credentials.client_id,
+            parsed.expires_at - started,
         )
         return parsed
 
@@ -471,7 +475,6 @@ def _read_token(content: bytes, leeway: float, started: float) -> AccessToken | 
     # Never refresh earlier than half-way through a short-lived token.
     expires_at = started + expires_in
     return AccessToken(value=value, expires_at=expires_at, refresh_at=expires_at - min(leeway, expires_in / 2))
-
 
 
 def _without_frames(error: BaseException) -> BaseException:

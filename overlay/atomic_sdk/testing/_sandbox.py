@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from .._backend import HttpBackend, choose, twin
 from .._client import AsyncAtomicClient, AtomicClient, ClientOptions
 from .._credentials import Credentials
 from .._errors import ConfigurationError
@@ -198,9 +199,12 @@ class Sandbox:
             self._by_role.setdefault(value, creds)
         return creds
 
-    def transport(self) -> "SandboxTransport":
-        """This Sandbox as an httpx transport (sync and async): requests are answered in-process."""
-        return SandboxTransport(self)
+    def transport(self, http_backend: HttpBackend | None = None) -> "SandboxTransport":
+        """This Sandbox as a transport (sync and async) of httpx, or of httpx2 with ``http_backend="httpx2"``
+        (None: ``ATOMIC_HTTP_BACKEND``, else httpx): requests are answered in-process."""
+        http = choose(http_backend)
+        sync_base: type[SandboxTransport] = twin(SandboxTransport, http.module.BaseTransport)
+        return twin(sync_base, http.module.AsyncBaseTransport)(self, http.module.Response)
 
     def client(self, *, in_process: bool | None = None, **kwargs: Unpack[ClientOptions]) -> AtomicClient:
         """An ``AtomicClient`` for this Sandbox with its keys and ``environment_id`` (other arguments: AtomicClient's).
@@ -219,7 +223,8 @@ class Sandbox:
         keys = by_role.get(ALL_ROLES) if set(by_role) == {ALL_ROLES} else None  # a single key serves every role
         kwargs.setdefault("credentials", keys or {Role(r): c for r, c in by_role.items() if r != ALL_ROLES})
         if in_process if in_process is not None else self._server is None:
-            kwargs["httpx_args"] = {"transport": self.transport(), **(kwargs.get("httpx_args") or {})}
+            transport = self.transport(kwargs.get("http_backend"))
+            kwargs["httpx_args"] = {"transport": transport, **(kwargs.get("httpx_args") or {})}
             kwargs.setdefault("base_url", IN_PROCESS_URL)
             kwargs.setdefault("token_url", IN_PROCESS_URL + TOKEN_PATH)
         else:
@@ -534,11 +539,13 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """A ``Sandbox`` as an httpx transport, sync and async: every request is answered in-process.
 
     No socket, no thread: pass it as ``httpx_args={"transport": sb.transport()}`` to ``AtomicClient`` (token
-    requests take the same transport), or to any ``httpx.Client`` / ``httpx.AsyncClient``.
+    requests take the same transport), or to any ``httpx.Client`` / ``httpx.AsyncClient``
+    (``sb.transport("httpx2")`` for httpx2's clients).
     """
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, response: type[httpx.Response] = httpx.Response) -> None:
         self._sandbox = sandbox
+        self._response = response  # httpx's or httpx2's Response
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
@@ -562,7 +569,7 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             status, payload, extra = 500, FAILED, {}
         data = b"" if payload is None or request.method == "HEAD" else json.dumps(payload).encode()
         content_type = {"Content-Type": "application/json"} if payload is not None else {}
-        return httpx.Response(status, headers={**content_type, **extra}, content=data, request=request)
+        return self._response(status, headers={**content_type, **extra}, content=data, request=request)
 
 
 def _is_webhook_test(operation: SpecOperation, query: str) -> bool:
