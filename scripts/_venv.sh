@@ -80,10 +80,10 @@ ensure_venv() {
     codegen) "${pip[@]}" -r "$ROOT/tooling/requirements-codegen.txt" || return 1 ;;
     # Every extra, so the tests see what users of each extra get; versions come from the toolchain pins.
     dev)     "${pip[@]}" -c "$ROOT/tooling/requirements-codegen.txt" -r "$ROOT/tooling/requirements-dev.txt" \
-               -e "$ROOT[redis,cli,testing]" || return 1 ;;
+               -e "$ROOT[redis,cli,testing,httpx2]" || return 1 ;;
     docs)    "${pip[@]}" -c "$ROOT/tooling/requirements-codegen.txt" -r "$ROOT/tooling/requirements-docs.txt" || return 1 ;;
     lowest)  "${pip[@]}" -c "$ROOT/tooling/constraints-lowest.txt" -r "$ROOT/tooling/requirements-test.txt" \
-               -e "$ROOT[redis,cli,testing]" || return 1 ;;
+               -e "$ROOT[redis,cli,testing,httpx2]" || return 1 ;;
   esac
   rm -f "$VENV"/.installed-"$what"-*
   touch "$stamp"

@@ -11,7 +11,6 @@ another library never changes anything by itself.
 """
 
 import functools
-import importlib
 import os
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
@@ -65,14 +64,14 @@ def load(name: HttpBackend) -> HttpPackage:
     if name == "httpx":
         return HTTPX
     try:
-        module = importlib.import_module(name)
+        import httpx2
     except ImportError:
         raise MissingExtraError(
             f"http_backend={name!r} needs the {name} package, which is not installed: pip install 'atomic-sdk[{name}]'",
             extra=name,
             module=name,
         ) from None
-    return _describe(name, module)
+    return _describe(name, httpx2)
 
 
 def choose(http_backend: object = None, environ: Mapping[str, str] | None = None) -> HttpPackage:

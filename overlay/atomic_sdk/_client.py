@@ -96,6 +96,21 @@ def _check_url(name: str, url: object, *, allow_insecure_http: bool = False) -> 
     return url
 
 
+def _check_transports(httpx_args: Mapping[str, Any], package: str) -> None:
+    """Refuse a transport of the other HTTP package (an httpx2 client cannot drive an httpx transport)."""
+    given = [("['transport']", httpx_args.get("transport"))]
+    mounts = httpx_args.get("mounts")
+    if isinstance(mounts, Mapping):
+        given += [(f"['mounts'][{pattern!r}]", transport) for pattern, transport in mounts.items()]
+    for where, transport in given:
+        origin = type(transport).__module__.partition(".")[0]
+        if origin in ("httpx", "httpx2") and origin != package:
+            raise ConfigurationError(
+                f"httpx_args{where} is an {origin} transport, but this client runs on http_backend={package!r}; "
+                f"pass an {package} transport (e.g. {package}.HTTPTransport(...)) or http_backend={origin!r}"
+            )
+
+
 class ClientOptions(TypedDict, total=False):
     """The keyword arguments of ``AtomicClient`` / ``AsyncAtomicClient``, for ``from_env(**options)`` and
     ``Sandbox.client(**options)``: a misspelt name is a type error, not a surprise at run time."""
@@ -245,6 +260,7 @@ class _AtomicClientBase:
         extra = dict(httpx_args or {})
         if owned := sorted(_OWNED_HTTPX_ARGS.intersection(extra)):
             raise ConfigurationError(f"httpx_args must not set {', '.join(owned)}; AtomicClient manages them")
+        _check_transports(extra, http.name)
         user_agent = build_user_agent(user_agent, http)
         tokens = TokenProvider(
             token_url=token_url,

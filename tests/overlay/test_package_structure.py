@@ -189,6 +189,7 @@ def test_clock_and_sleep_types_are_defined_once() -> None:
 # The import name of each distribution the package declares (runtime dependencies and extras).
 IMPORT_NAMES = {
     "httpx": "httpx",
+    "httpx2": "httpx2",
     "attrs": "attrs",
     "redis": "redis",
     "cryptography": "cryptography",

@@ -45,7 +45,7 @@ def lower_bound(requirement: Requirement) -> Version:
 
 def test_the_published_metadata_has_no_dev_extra() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert set(project["optional-dependencies"]) == {"redis", "cli", "testing"}
+    assert set(project["optional-dependencies"]) == {"redis", "cli", "testing", "httpx2"}
     assert not [r for r in declared() if any(s.operator in {"==", "==="} for s in r.specifier)]
 
 
