@@ -75,6 +75,7 @@ PUBLIC = {
     "AuthenticationError",
     "BadRequestError",
     "ClientOptions",
+    "HttpBackend",
     "ClientClosedError",
     "ConfigurationError",
     "Credentials",

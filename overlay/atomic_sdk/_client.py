@@ -14,10 +14,10 @@ import ssl
 import time
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Self, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, TypedDict, Unpack, overload
 
 import httpx
-from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources
+from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources, ResponseT, Timeout
 from attrs import evolve, frozen
 
 from . import _aio
@@ -45,6 +45,8 @@ from ._tokens.provider import DEFAULT_LEEWAY, DEFAULT_TOKEN_URL, TokenProvider
 from ._user_agent import build_user_agent
 
 if TYPE_CHECKING:
+    import httpx2
+
     from ._webhook_resources import AsyncWebhooksResource, WebhooksResource
 
 logger = logging.getLogger("atomic_sdk")
@@ -111,17 +113,19 @@ def _check_transports(httpx_args: Mapping[str, Any], package: str) -> None:
             )
 
 
-class ClientOptions(TypedDict, total=False):
-    """The keyword arguments of ``AtomicClient`` / ``AsyncAtomicClient``, for ``from_env(**options)`` and
-    ``Sandbox.client(**options)``: a misspelt name is a type error, not a surprise at run time."""
+CredentialsArgument = Credentials | Mapping[Role, Credentials] | Mapping[str, Credentials]
+
+
+class Options(TypedDict, total=False):
+    """The keyword arguments of ``AtomicClient`` / ``AsyncAtomicClient`` but ``credentials`` and
+    ``http_backend`` (the constructors' overloads take those two by name)."""
 
     org_id: str | None
-    credentials: Credentials | Mapping[Role, Credentials] | Mapping[str, Credentials]
     environment_id: str | None
     user_agent: str | None
     base_url: str | None
     token_url: str | None
-    timeout: float | httpx.Timeout
+    timeout: Timeout
     token_leeway: float
     token_max_attempts: int | None
     max_retries: int
@@ -133,6 +137,18 @@ class ClientOptions(TypedDict, total=False):
     httpx_args: Mapping[str, Any] | None
     token_cache: TokenCache | None
     allow_insecure_http: bool
+
+
+class OptionsWithCredentials(Options, total=False):
+    """``Options`` and ``credentials``: what ``Sandbox.client`` takes besides ``http_backend``."""
+
+    credentials: CredentialsArgument
+
+
+class ClientOptions(OptionsWithCredentials, total=False):
+    """The keyword arguments of ``AtomicClient`` / ``AsyncAtomicClient``, for ``from_env(**options)`` and
+    ``Sandbox.client(**options)``: a misspelt name is a type error, not a surprise at run time."""
+
     http_backend: HttpBackend | None
 
 
@@ -153,7 +169,7 @@ class _Settings:
     verify: str | bool | ssl.SSLContext
 
 
-class _AtomicClientBase:
+class _AtomicClientBase(Generic[ResponseT]):
     """Client for the Atomic customer API; what AtomicClient and AsyncAtomicClient share.
 
     Each request gets a bearer token for the first role its operation accepts that has credentials.
@@ -196,12 +212,12 @@ class _AtomicClientBase:
         self,
         *,
         org_id: str | None = None,
-        credentials: Credentials | Mapping[Role, Credentials] | Mapping[str, Credentials],
+        credentials: CredentialsArgument,
         environment_id: str | None = None,
         user_agent: str | None = None,
         base_url: str | None = None,
         token_url: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         token_leeway: float = DEFAULT_LEEWAY,
         token_max_attempts: int | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -247,7 +263,7 @@ class _AtomicClientBase:
                 f"max_retries (retries, not attempts: token_max_attempts={token_max_attempts} is "
                 f"max_retries={token_max_attempts - 1})",
                 DeprecationWarning,
-                stacklevel=3 if type(self).__init__ is _AtomicClientBase.__init__ else 2,
+                stacklevel=3,  # the caller of AtomicClient(...) (its __init__ calls this one)
             )
             token_policy = policy.with_max_retries(token_max_attempts - 1)
         if token_cache is not None and not isinstance(token_cache, TokenCache):
@@ -416,7 +432,7 @@ class _AtomicClientBase:
         """A new client with these cookies added; this client is unchanged."""
         return self._derive(cookies={**self._settings.cookies, **cookies})
 
-    def with_timeout(self, timeout: float | httpx.Timeout) -> Self:
+    def with_timeout(self, timeout: Timeout) -> Self:
         """A new client with another timeout (every part must be set); this client is unchanged."""
         return self._derive(timeout=check_timeout(timeout, self._settings.policy.http))
 
@@ -425,7 +441,7 @@ class _AtomicClientBase:
         *,
         max_retries: int | None = None,
         raise_on_error: bool | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: Timeout | None = None,
     ) -> Self:
         """A new client with other retry, error or timeout settings; this client is unchanged.
 
@@ -508,25 +524,29 @@ class _AtomicClientBase:
         self,
         operation: str,
         request: dict[str, Any],
-        timeout: float | httpx.Timeout | None,
+        timeout: Timeout | None,
         extra_headers: Mapping[str, str] | None,
         max_retries: int | None,
-    ) -> httpx.Response:
+    ) -> ResponseT:
         if timeout is not None or extra_headers or max_retries is not None:
             _apply_options(self._settings.policy, operation, request, timeout, extra_headers, max_retries)
-        return self._pipeline.sync_client().request(**request)
+        pool: Any = self._pipeline.sync_client()  # the chosen package's Client: its Response is ResponseT
+        response: ResponseT = pool.request(**request)
+        return response
 
     async def _resource_asend(
         self,
         operation: str,
         request: dict[str, Any],
-        timeout: float | httpx.Timeout | None,
+        timeout: Timeout | None,
         extra_headers: Mapping[str, str] | None,
         max_retries: int | None,
-    ) -> httpx.Response:
+    ) -> ResponseT:
         if timeout is not None or extra_headers or max_retries is not None:
             _apply_options(self._settings.policy, operation, request, timeout, extra_headers, max_retries)
-        return await self._pipeline.async_client().request(**request)
+        pool: Any = self._pipeline.async_client()
+        response: ResponseT = await pool.request(**request)
+        return response
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -576,7 +596,7 @@ def _apply_options(
     policy: RetryPolicy,
     operation: str,
     request: dict[str, Any],
-    timeout: float | httpx.Timeout | None,
+    timeout: Timeout | None,
     extra_headers: Mapping[str, str] | None,
     max_retries: int | None,
 ) -> None:
@@ -598,14 +618,14 @@ def _apply_options(
 # -- the resources: AtomicClient (sync) and AsyncAtomicClient (async) ----------------------------------
 
 
-class _Resources(Resources):
+class _Resources(Resources[ResponseT]):
     # The webhooks resource with the hand-written test call (_webhook_resources.py), for client.webhooks and
     # client.resources.webhooks alike; imported on first use, as the generated resources are.
     __slots__ = ("_webhooks_with_test",)
-    _webhooks_with_test: "WebhooksResource"
+    _webhooks_with_test: "WebhooksResource[ResponseT]"
 
     @property
-    def webhooks(self) -> "WebhooksResource":
+    def webhooks(self) -> "WebhooksResource[ResponseT]":
         try:
             return self._webhooks_with_test
         except AttributeError:
@@ -615,12 +635,12 @@ class _Resources(Resources):
             return resource
 
 
-class _AsyncResources(AsyncResources):
+class _AsyncResources(AsyncResources[ResponseT]):
     __slots__ = ("_webhooks_with_test",)
-    _webhooks_with_test: "AsyncWebhooksResource"
+    _webhooks_with_test: "AsyncWebhooksResource[ResponseT]"
 
     @property
-    def webhooks(self) -> "AsyncWebhooksResource":
+    def webhooks(self) -> "AsyncWebhooksResource[ResponseT]":
         try:
             return self._webhooks_with_test
         except AttributeError:
@@ -630,7 +650,7 @@ class _AsyncResources(AsyncResources):
             return resource
 
 
-class AtomicClient(_AtomicClientBase, ClientResources):
+class AtomicClient(_AtomicClientBase[ResponseT], ClientResources[ResponseT]):
     """Client for the Atomic customer API (sync resources); also ``client=`` for any ``atomic_api`` function.
 
     Every operation is a method of its tag's resource, with the generated module names:
@@ -649,18 +669,40 @@ class AtomicClient(_AtomicClientBase, ClientResources):
                 print(card.card_instance_id)
     """
 
-    _resources: _Resources
+    _resources: _Resources[ResponseT]
+
+    # The type of ``RawResponse.http_response`` follows the package: httpx.Response unless http_backend="httpx2".
+    @overload
+    def __init__(
+        self: "AtomicClient[httpx.Response]",
+        *,
+        credentials: CredentialsArgument,
+        http_backend: Literal["httpx"] | None = None,
+        **options: Unpack[Options],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "AtomicClient[httpx2.Response]",
+        *,
+        credentials: CredentialsArgument,
+        http_backend: Literal["httpx2"],
+        **options: Unpack[Options],
+    ) -> None: ...
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
 
     def _make_resources(self) -> None:
         self._resources = _Resources(self)
 
     @property
-    def webhooks(self) -> "WebhooksResource":
+    def webhooks(self) -> "WebhooksResource[ResponseT]":
         """The ``webhooks`` operations, plus the hand-written ``test_webhook_subscription``."""
         return self._resources.webhooks
 
 
-class AsyncAtomicClient(_AtomicClientBase, AsyncClientResources):
+class AsyncAtomicClient(_AtomicClientBase[ResponseT], AsyncClientResources[ResponseT]):
     """Client for the Atomic customer API whose resource methods are coroutines.
 
     Same constructor and ``from_env()`` as ``AtomicClient``; use it with ``async with`` (or
@@ -676,12 +718,34 @@ class AsyncAtomicClient(_AtomicClientBase, AsyncClientResources):
                 print(card.card_instance_id)
     """
 
-    _resources: _AsyncResources
+    _resources: _AsyncResources[ResponseT]
+
+    # The type of ``RawResponse.http_response`` follows the package: httpx.Response unless http_backend="httpx2".
+    @overload
+    def __init__(
+        self: "AsyncAtomicClient[httpx.Response]",
+        *,
+        credentials: CredentialsArgument,
+        http_backend: Literal["httpx"] | None = None,
+        **options: Unpack[Options],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: "AsyncAtomicClient[httpx2.Response]",
+        *,
+        credentials: CredentialsArgument,
+        http_backend: Literal["httpx2"],
+        **options: Unpack[Options],
+    ) -> None: ...
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
 
     def _make_resources(self) -> None:
         self._resources = _AsyncResources(self)
 
     @property
-    def webhooks(self) -> "AsyncWebhooksResource":
+    def webhooks(self) -> "AsyncWebhooksResource[ResponseT]":
         """The ``webhooks`` operations as coroutines, plus the hand-written ``test_webhook_subscription``."""
         return self._resources.webhooks

@@ -15,9 +15,8 @@ of ``client.webhooks`` only.
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 from atomic_api.models.operation_result import OperationResult
-from atomic_api.resources._base import ResourceClient
+from atomic_api.resources._base import ResourceClient, ResponseT, Timeout
 from atomic_api.resources.webhooks import AsyncWebhooksResource as _GeneratedAsyncWebhooksResource
 from atomic_api.resources.webhooks import WebhooksResource as _GeneratedWebhooksResource
 from atomic_api.types import path_segment
@@ -55,7 +54,7 @@ def _request(client: ResourceClient, event_type: object, environment_id: str | N
     }
 
 
-def _result(client: ResourceClient, response: httpx.Response) -> OperationResult:
+def _result(client: ResourceClient, response: Any) -> OperationResult:  # httpx's or httpx2's Response
     if not 200 <= response.status_code < 300:
         client._resource_error(OPERATION_ID, response)
     if not response.content.strip():
@@ -101,7 +100,7 @@ _DOC = """Ask Atomic to send a test event of ``event_type`` to the environment's
         """
 
 
-class WebhooksResource(_GeneratedWebhooksResource):
+class WebhooksResource(_GeneratedWebhooksResource[ResponseT]):
     """The ``webhooks`` operations (sync), plus ``test_webhook_subscription``. Reached as ``client.webhooks``."""
 
     def test_webhook_subscription(
@@ -109,7 +108,7 @@ class WebhooksResource(_GeneratedWebhooksResource):
         *,
         event_type: str,
         environment_id: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | None = None,
     ) -> OperationResult:
@@ -121,7 +120,7 @@ class WebhooksResource(_GeneratedWebhooksResource):
     test_webhook_subscription.__doc__ = _DOC
 
 
-class AsyncWebhooksResource(_GeneratedAsyncWebhooksResource):
+class AsyncWebhooksResource(_GeneratedAsyncWebhooksResource[ResponseT]):
     """The ``webhooks`` operations as coroutines, plus ``test_webhook_subscription``."""
 
     async def test_webhook_subscription(
@@ -129,7 +128,7 @@ class AsyncWebhooksResource(_GeneratedAsyncWebhooksResource):
         *,
         event_type: str,
         environment_id: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
+        timeout: Timeout | None = None,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | None = None,
     ) -> OperationResult:

@@ -190,6 +190,7 @@ def test_clock_and_sleep_types_are_defined_once() -> None:
 IMPORT_NAMES = {
     "httpx": "httpx",
     "httpx2": "httpx2",
+    "typing-extensions": "typing_extensions",
     "attrs": "attrs",
     "redis": "redis",
     "cryptography": "cryptography",

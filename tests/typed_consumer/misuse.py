@@ -4,8 +4,10 @@
 Checked by tooling/atomic_tooling/typed_consumer.py (scripts/test), never run.
 """
 
+import httpx
+import httpx2
 from atomic_api.models.card_status import CardStatus
-from atomic_sdk import AsyncAtomicClient, AtomicClient
+from atomic_sdk import AsyncAtomicClient, AtomicClient, Credentials
 from atomic_sdk.testing import Sandbox
 
 
@@ -43,3 +45,14 @@ async def async_misuse(client: AsyncAtomicClient) -> None:
     listed = await client.cards.list_cards(user_idd="u1")  # error: unknown parameter, async too
     for card in client.cards.iter_list_cards():  # error: an async iterator needs `async for`
         pass
+
+
+def http_package_misuse() -> None:
+    credentials = Credentials("id", "secret")
+    AtomicClient(credentials=credentials, http_backend="requests")  # error: only "httpx" or "httpx2"
+    on_httpx2 = AtomicClient(credentials=credentials, http_backend="httpx2")
+    wrong: httpx.Response = on_httpx2.environments.with_raw_response.list_environments().http_response  # error: an httpx2 client's responses are httpx2's
+    on_httpx = AtomicClient(credentials=credentials)
+    also_wrong: httpx2.Response = on_httpx.environments.with_raw_response.list_environments().http_response  # error: the default client's responses are httpx's
+    Sandbox().client(http_backend="aiohttp")  # error: Sandbox.client takes the same two packages
+    print(wrong, also_wrong)

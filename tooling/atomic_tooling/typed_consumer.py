@@ -137,9 +137,15 @@ def main(argv: list[str] | None = None) -> int:
                         "must type-check (default: README.md, CONTRIBUTING.md and docs/**/*.md)")
     parser.add_argument("--misuse", type=Path, default=ROOT / "tests" / "typed_consumer" / "misuse.py")
     parser.add_argument("--clean", type=Path, action="append", help="another file that must type-check cleanly "
-                        "(default: tests/test_exports.py and examples/quickstart.py)")
+                        "(default: tests/test_exports.py, examples/quickstart.py, tests/typed_consumer/on_httpx*.py)")
     args = parser.parse_args(argv)
-    clean = args.clean or [ROOT / "tests" / "test_exports.py", ROOT / "examples" / "quickstart.py"]
+    # A consumer file per HTTP package: the types follow http_backend (httpx.Response or httpx2.Response).
+    clean = args.clean or [
+        ROOT / "tests" / "test_exports.py",
+        ROOT / "examples" / "quickstart.py",
+        ROOT / "tests" / "typed_consumer" / "on_httpx.py",
+        ROOT / "tests" / "typed_consumer" / "on_httpx2.py",
+    ]
     problems = check(args.markdown or default_markdown(), args.misuse, clean)
     for problem in problems:
         print(problem, file=sys.stderr)

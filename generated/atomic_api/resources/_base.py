@@ -8,14 +8,21 @@ typed errors, applying per-call options, defaulting the environment id).
 """
 
 from collections.abc import Mapping
-from typing import Any, Generic, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, Union
 
 import httpx
+from typing_extensions import TypeVar
+
+if TYPE_CHECKING:
+    import httpx2
 
 T = TypeVar("T")
+ResponseT = TypeVar("ResponseT", default=httpx.Response)
+"""The response type of the HTTP package a client runs on: ``httpx.Response`` (the default) or ``httpx2.Response``."""
+ResponseT_co = TypeVar("ResponseT_co", default=httpx.Response, covariant=True)
 
-Timeout = float | httpx.Timeout
-"""A per-call timeout: seconds for every phase, or an ``httpx.Timeout`` with every part set."""
+Timeout = Union[float, httpx.Timeout, "httpx2.Timeout"]
+"""A per-call timeout: seconds for every phase, or an ``httpx.Timeout`` / ``httpx2.Timeout`` with every part set."""
 
 
 class ResourceClient(Protocol):
@@ -44,7 +51,7 @@ class ResourceClient(Protocol):
         ...
 
 
-class SyncResourceClient(ResourceClient, Protocol):
+class SyncResourceClient(ResourceClient, Protocol[ResponseT_co]):
     """A client whose resources send synchronously."""
 
     def _resource_send(
@@ -54,12 +61,12 @@ class SyncResourceClient(ResourceClient, Protocol):
         timeout: Timeout | None,
         extra_headers: Mapping[str, str] | None,
         max_retries: int | None,
-    ) -> httpx.Response:
+    ) -> ResponseT_co:
         """Send ``request`` (``_get_kwargs`` of the operation module) with the per-call options."""
         ...
 
 
-class AsyncResourceClient(ResourceClient, Protocol):
+class AsyncResourceClient(ResourceClient, Protocol[ResponseT_co]):
     """A client whose resources send asynchronously."""
 
     async def _resource_asend(
@@ -69,37 +76,49 @@ class AsyncResourceClient(ResourceClient, Protocol):
         timeout: Timeout | None,
         extra_headers: Mapping[str, str] | None,
         max_retries: int | None,
-    ) -> httpx.Response:
+    ) -> ResponseT_co:
         """Send ``request`` (``_get_kwargs`` of the operation module) with the per-call options."""
         ...
 
 
-class RawResponse(Generic[T]):
+class RawResponse(Generic[T, ResponseT]):
     """A success response with its HTTP details: ``status_code``, ``headers``, ``content`` and ``parsed``.
 
-    ``parsed`` is exactly what the plain method returns; ``http_response`` is the ``httpx.Response``.
+    ``parsed`` is exactly what the plain method returns; ``http_response`` is the response of the client's HTTP
+    package: an ``httpx.Response``, or an ``httpx2.Response`` for a client with ``http_backend="httpx2"``
+    (``RawResponse[CardList]`` means the former, ``RawResponse[CardList, httpx2.Response]`` the latter).
     """
 
     __slots__ = ("http_response", "parsed")
 
-    def __init__(self, http_response: httpx.Response, parsed: T) -> None:
+    http_response: ResponseT
+    parsed: T
+
+    def __init__(self, http_response: ResponseT, parsed: T) -> None:
         self.http_response = http_response
         self.parsed = parsed
 
     @property
     def status_code(self) -> int:
         """The HTTP status code (one the operation declares as a success)."""
-        return self.http_response.status_code
+        status: int = self._response.status_code
+        return status
 
     @property
-    def headers(self) -> httpx.Headers:
-        """The response headers."""
-        return self.http_response.headers
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (the package's ``Headers``: case-insensitive, ``get_list`` for repeated names)."""
+        headers: Mapping[str, str] = self._response.headers
+        return headers
 
     @property
     def content(self) -> bytes:
         """The response body as bytes."""
-        return self.http_response.content
+        content: bytes = self._response.content
+        return content
+
+    @property
+    def _response(self) -> Any:
+        return self.http_response
 
     def __repr__(self) -> str:
         return f"RawResponse(status_code={self.status_code}, parsed={type(self.parsed).__name__})"

@@ -12,19 +12,22 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, Self, Unpack
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, Unpack, overload
 from urllib.parse import parse_qs
 
 import httpx
 
 from .._backend import HttpBackend, choose, twin
-from .._client import AsyncAtomicClient, AtomicClient, ClientOptions
+from .._client import AsyncAtomicClient, AtomicClient, ClientOptions, OptionsWithCredentials
 from .._credentials import Credentials
 from .._errors import ConfigurationError
 from .._roles import Role
 from ._server import FAILED, SocketServer, error_body
 from ._spec import DEFAULT_MAX_JSON_DEPTH, ApiDescription, SpecOperation, load_description
 from ._state import Call, EnvironmentData, EnvironmentState, handler, seed_items
+
+if TYPE_CHECKING:
+    import httpx2
 
 TOKEN_PATH = "/oauth2/token"
 ALL_ROLES = "all"
@@ -206,15 +209,54 @@ class Sandbox:
         sync_base: type[SandboxTransport] = twin(SandboxTransport, http.module.BaseTransport)
         return twin(sync_base, http.module.AsyncBaseTransport)(self, http.module.Response)
 
-    def client(self, *, in_process: bool | None = None, **kwargs: Unpack[ClientOptions]) -> AtomicClient:
+    @overload
+    def client(
+        self,
+        *,
+        in_process: bool | None = None,
+        http_backend: Literal["httpx"] | None = None,
+        **kwargs: Unpack[OptionsWithCredentials],
+    ) -> AtomicClient[httpx.Response]: ...
+
+    @overload
+    def client(
+        self,
+        *,
+        in_process: bool | None = None,
+        http_backend: Literal["httpx2"],
+        **kwargs: Unpack[OptionsWithCredentials],
+    ) -> "AtomicClient[httpx2.Response]": ...
+
+    def client(self, *, in_process: bool | None = None, **kwargs: Unpack[ClientOptions]) -> AtomicClient[Any]:
         """An ``AtomicClient`` for this Sandbox with its keys and ``environment_id`` (other arguments: AtomicClient's).
 
         ``in_process=True`` answers through ``transport()`` (no socket); ``False`` uses the running server;
-        the default is the server when the Sandbox is started, in-process otherwise.
+        the default is the server when the Sandbox is started, in-process otherwise. ``http_backend="httpx2"``
+        makes it an httpx2 client (the in-process transport too).
         """
         return AtomicClient(**self._client_kwargs(in_process, dict(kwargs)))
 
-    def async_client(self, *, in_process: bool | None = None, **kwargs: Unpack[ClientOptions]) -> AsyncAtomicClient:
+    @overload
+    def async_client(
+        self,
+        *,
+        in_process: bool | None = None,
+        http_backend: Literal["httpx"] | None = None,
+        **kwargs: Unpack[OptionsWithCredentials],
+    ) -> AsyncAtomicClient[httpx.Response]: ...
+
+    @overload
+    def async_client(
+        self,
+        *,
+        in_process: bool | None = None,
+        http_backend: Literal["httpx2"],
+        **kwargs: Unpack[OptionsWithCredentials],
+    ) -> "AsyncAtomicClient[httpx2.Response]": ...
+
+    def async_client(
+        self, *, in_process: bool | None = None, **kwargs: Unpack[ClientOptions]
+    ) -> AsyncAtomicClient[Any]:
         """An ``AsyncAtomicClient`` for this Sandbox (arguments as for ``client()``)."""
         return AsyncAtomicClient(**self._client_kwargs(in_process, dict(kwargs)))
 
