@@ -43,6 +43,7 @@ from ._retries import (
     send_within_deadline,
 )
 from ._roles import Role
+from ._transport import with_deadline_transport
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -135,7 +136,8 @@ class Pipeline:
         with self._lock:
             self.refuse_if_closed(SYNC_CLOSED)
             if self._sync is None:
-                self._sync = _SyncHttpx(self, **self._httpx_kwargs)
+                # The SDK's transport, unless httpx_args or the environment choose the way (see _transport).
+                self._sync = _SyncHttpx(self, **with_deadline_transport(httpx, self._httpx_kwargs))
             return self._sync
 
     def async_client(self) -> httpx.AsyncClient:
