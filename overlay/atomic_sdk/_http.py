@@ -45,6 +45,7 @@ from ._retries import (
     send_within_deadline,
 )
 from ._roles import Role
+from ._transport import with_deadline_transport
 
 logger = logging.getLogger("atomic_sdk")
 
@@ -93,9 +94,14 @@ class Pipeline:
         self._pid = os.getpid()
         self._async = self._async_pools()
 
-    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type) -> Any:
+    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type, *, deadline_transport: bool = False) -> Any:
         # The package's Client (or AsyncClient) with the pipeline's send, for this client's settings.
-        pool = twin(mixin, base)(**self._httpx_kwargs)
+        kwargs = (
+            with_deadline_transport(self.policy.http.module, self._httpx_kwargs)
+            if deadline_transport
+            else self._httpx_kwargs
+        )
+        pool = twin(mixin, base)(**kwargs)
         pool._atomic = self
         return pool
 
@@ -146,7 +152,8 @@ class Pipeline:
         with self._lock:
             self.refuse_if_closed(SYNC_CLOSED)
             if self._sync is None:
-                self._sync = self._pool(_SyncPool, self.policy.http.module.Client)
+                # The SDK's transport, unless httpx_args or the environment choose the way (see _transport).
+                self._sync = self._pool(_SyncPool, self.policy.http.module.Client, deadline_transport=True)
             return self._sync
 
     def async_client(self) -> httpx.AsyncClient:

@@ -16,6 +16,7 @@ fetched meanwhile), and the auth flow's replay after a 401 happens inside one at
 """
 
 import contextlib
+import contextvars
 import logging
 import random
 import time
@@ -202,8 +203,11 @@ async def asend_with_retries(
 # httpx applies a timeout to each read, so a server sending a byte at a time keeps a request alive for as long
 # as it likes. Each attempt gets the largest part of its timeout as a deadline for all of it: the body is
 # read against that deadline, and on asyncio the whole attempt (status line and headers too) is cancelled
-# when it passes. A synchronous attempt cannot be interrupted while httpx waits for the status line: there
-# each read is bounded by the read timeout, and the deadline is checked as soon as the headers are in.
+# when it passes. A synchronous read cannot be interrupted: there the SDK's transport (_transport) cuts each
+# connect, read and write to the time left before ATTEMPT_DEADLINE, which the attempt sets.
+
+# The time.monotonic() the current synchronous attempt must end by; None outside an attempt.
+ATTEMPT_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("atomic_deadline", default=None)
 
 
 def attempt_budget(request: httpx.Request) -> float:
@@ -271,14 +275,20 @@ def send_within_deadline(
     (unless the caller streams it). ``http``: the package ``send`` belongs to."""
     budget = attempt_budget(request)
     deadline = time.monotonic() + budget
-    response = send(request, stream=True, **kwargs)
-    response.stream = twin(DeadlineStream, http.module.SyncByteStream)(response.stream, request, deadline, budget, http)
-    if not stream:
-        try:
-            response.read()
-        except BaseException:
-            response.close()
-            raise
+    token = ATTEMPT_DEADLINE.set(deadline)
+    try:
+        response = send(request, stream=True, **kwargs)
+        response.stream = twin(DeadlineStream, http.module.SyncByteStream)(
+            response.stream, request, deadline, budget, http
+        )
+        if not stream:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+    finally:
+        ATTEMPT_DEADLINE.reset(token)
     return response
 
 

@@ -4,7 +4,8 @@ respx mocks httpx only. On httpx2 (``ATOMIC_HTTP_BACKEND=httpx2``) this module s
 respx's API the suites use: ``respx.mock(...)`` as a context manager giving a router; ``router.get/post(url)``
 or ``(url__regex=...)`` giving a route; ``route.mock(return_value=..., side_effect=...)`` (a list of responses
 or exceptions, a callable, an exception); ``route.call_count``, ``route.calls.last.request``, ``router.calls``.
-It routes every request the package's default transports send (``HTTPTransport``, ``AsyncHTTPTransport``);
+It routes every request the package's default transports send (``HTTPTransport``, ``AsyncHTTPTransport``, and
+the SDK's sync transport, ``atomic_sdk._transport``);
 an unmatched request raises, as respx's ``assert_all_mocked=True``.
 """
 
@@ -14,6 +15,8 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from atomic_sdk._transport import _Transport
 
 from support.http_package import NAME, httpx
 
@@ -154,12 +157,15 @@ else:
                 await request.aread()
                 return router.handle(request)
 
+            deadline_send = _Transport.handle_request
             httpx.HTTPTransport.handle_request = handle_request
             httpx.AsyncHTTPTransport.handle_async_request = handle_async_request
+            _Transport.handle_request = handle_request  # type: ignore[method-assign]
             try:
                 yield router
             finally:
                 httpx.HTTPTransport.handle_request = sync_send
                 httpx.AsyncHTTPTransport.handle_async_request = async_send
+                _Transport.handle_request = deadline_send  # type: ignore[method-assign]
 
     respx = _Respx()

@@ -26,6 +26,7 @@ from .._retries import (
     send_within_deadline,
 )
 from .._roles import Role
+from .._transport import with_deadline_transport
 from .cache import AccessToken, BoundedFetch, InMemoryTokenCache, TokenCache, report_rate_limited, token_cache_key
 
 logger = logging.getLogger("atomic_sdk")
@@ -195,7 +196,8 @@ class TokenProvider:
                 raise ClientClosedError("the AtomicClient was closed (close()); its token requests are refused")
             if self._client is None or self._client_pid != os.getpid():
                 # A pool inherited through fork holds the parent's connections: left alone, never reused.
-                self._client = self._policy.http.module.Client(**self._client_kwargs())
+                http = self._policy.http
+                self._client = http.module.Client(**with_deadline_transport(http.module, self._client_kwargs()))
                 self._client_pid = os.getpid()
             return self._client
 
