@@ -34,6 +34,7 @@ class HttpPackage:
     name: HttpBackend
     module: Any
     version: str
+    http_error: type[httpx.HTTPError]
     transport_error: type[httpx.TransportError]
     timeout_error: type[httpx.TimeoutException]
     read_timeout: type[httpx.ReadTimeout]
@@ -47,6 +48,7 @@ def _describe(name: HttpBackend, module: Any) -> HttpPackage:
         name=name,
         module=module,
         version=module.__version__,
+        http_error=module.HTTPError,
         transport_error=module.TransportError,
         timeout_error=module.TimeoutException,
         read_timeout=module.ReadTimeout,

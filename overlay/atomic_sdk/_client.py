@@ -396,6 +396,11 @@ class _AtomicClientBase(Generic[ResponseT]):
         return self._settings.raise_on_error
 
     @property
+    def http_backend(self) -> HttpBackend:
+        """The HTTP package every request of this client goes through: ``"httpx"`` or ``"httpx2"``."""
+        return self._settings.policy.http.name
+
+    @property
     def token_cache(self) -> TokenCache:
         """Where this client's tokens are kept (shared with clients derived from it)."""
         return self._tokens.cache

@@ -65,6 +65,7 @@ NAV: tuple[tuple[str, tuple[str, ...]], ...] = (
             "resources-and-pagination.md",
             "errors.md",
             "retries-and-timeouts.md",
+            "http-package.md",
             "logging.md",
             "sandbox.md",
             "many-processes.md",

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from atomic_api._roles import OPERATIONS
 
+from .._backend import load
 from .._client import AtomicClient
 from .._errors import ApiError, AtomicError, ConfigurationError, MissingCredentialsError, UnknownOperationError
 from .output import EXIT_FAILED, EXIT_OK, CliError, write_json
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     except AtomicError as exc:
         # ApiConnectionError, ResponseValidationError, TokenRequestError: their messages carry no secrets.
         raise CliError(f"{endpoint.operation_id} failed: {type(exc).__name__}: {exc}", EXIT_FAILED) from None
-    except httpx.HTTPError as exc:
+    except load(client.http_backend).http_error as exc:  # httpx's or httpx2's
         raise CliError(f"{endpoint.operation_id} failed: {type(exc).__name__}: {exc}", EXIT_FAILED) from None
     return _print_body(endpoint.operation_id, response.status_code, response.content, args.json_compact)
 

@@ -7,8 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
+from .._backend import load
 from .._client import AtomicClient
 from .._credentials import Credentials
 from .._env import settings_from_env
@@ -42,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     keys = _keys(settings["credentials"])
     client = AtomicClient(**settings)
     try:
-        results = [_check(client._tokens, role, credentials) for role, credentials in keys]
+        http_error = load(client.http_backend).http_error
+        results = [_check(client._tokens, role, credentials, http_error) for role, credentials in keys]
     finally:
         client.close()
     if args.json:
@@ -64,7 +64,7 @@ def _keys(credentials: object) -> list[tuple[str, Credentials]]:
     return [(role.value, creds) for role, creds in credentials.items()]
 
 
-def _check(tokens: TokenProvider, role: str, credentials: Credentials) -> dict[str, Any]:
+def _check(tokens: TokenProvider, role: str, credentials: Credentials, http_error: type[Exception]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "role": role,
         "client_id": credentials.client_id,
@@ -77,7 +77,7 @@ def _check(tokens: TokenProvider, role: str, credentials: Credentials) -> dict[s
     started = time.perf_counter()
     try:
         token = tokens.fetch(credentials, role=None if role == ALL_ROLES else Role(role))
-    except (AtomicError, httpx.HTTPError, OSError) as exc:
+    except (AtomicError, http_error, OSError) as exc:  # http_error: httpx's or httpx2's HTTPError
         result["status"] = "failed"
         # The SDK's messages carry no secrets; the redaction is a second line of defence.
         result["error"] = _redact(str(exc) or type(exc).__name__, credentials.client_secret)
