@@ -33,17 +33,13 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         role: cred for role in Role if (cred := _pair(environ, f"ATOMIC_{role.name}")) is not None
     }
     single = _pair(environ, "ATOMIC")
-    credentials: Credentials | dict[Role, Credentials]
     if single is not None and by_role:
         raise ConfigurationError(
             "set either ATOMIC_CLIENT_ID/ATOMIC_CLIENT_SECRET (one key for every role) or "
             "ATOMIC_<ROLE>_CLIENT_ID/ATOMIC_<ROLE>_CLIENT_SECRET per role, not both"
         )
-    if single is not None:
-        credentials = single
-    elif by_role:
-        credentials = by_role
-    else:
+    credentials: Credentials | dict[Role, Credentials] = single or by_role
+    if not credentials:
         raise ConfigurationError(
             "no credentials in the environment: set ATOMIC_CLIENT_ID and ATOMIC_CLIENT_SECRET, or "
             "ATOMIC_<ROLE>_CLIENT_ID and ATOMIC_<ROLE>_CLIENT_SECRET with ROLE in AUTH, WORKBENCH, EVENTS"

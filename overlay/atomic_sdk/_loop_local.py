@@ -132,12 +132,10 @@ class LoopLocal(Generic[T]):
         for loop, entry in entries:
             if loop.is_closed() or entry.lifetime is None:
                 continue
-            lifetime = entry.lifetime
             try:
-                loop.call_soon_threadsafe(_schedule_aclose, loop, lifetime)
+                loop.call_soon_threadsafe(_schedule_aclose, loop, entry.lifetime)
             except RuntimeError:
-                # Closed meanwhile.
-                continue
+                pass  # closed meanwhile
 
 
 _pending: set[asyncio.Task[None]] = set()

@@ -24,14 +24,7 @@ class Operation:
 
 def _template_regex(template: str) -> str:
     # Each {name} matches exactly one non-empty raw segment, so "a%2Fb" stays one value.
-    parts: list[str] = []
-    last = 0
-    for match in _PARAM.finditer(template):
-        parts.append(re.escape(template[last : match.start()]))
-        parts.append("[^/]+")
-        last = match.end()
-    parts.append(re.escape(template[last:]))
-    return "".join(parts)
+    return "[^/]+".join(re.escape(literal) for literal in _PARAM.split(template))
 
 
 def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:

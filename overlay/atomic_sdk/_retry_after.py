@@ -69,9 +69,7 @@ def parse_http_date(value: str, now: float) -> float | None:
         mday = int(match["mday"].strip())
         hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"])
         # A leap second (60) is allowed by RFC 5322's time-of-day; it is the last second of the minute.
-        if hour > 23 or minute > 59 or second > 60 or not 1 <= mday <= calendar.monthrange(year, month)[1]:
-            return None
-        if year < 1:
+        if year < 1 or hour > 23 or minute > 59 or second > 60 or not 1 <= mday <= calendar.monthrange(year, month)[1]:
             return None
         # RFC 5322 §3.3: the day of the week must be the one the date falls on.
         if days.index(match["day"]) != calendar.weekday(year, month, mday):
