@@ -432,12 +432,9 @@ class InMemoryTokenCache(TokenCache):
         from concurrent.futures import TimeoutError as FutureTimeout
 
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _waited_too_long(flight, fetch)
-            _give_up_early(fetch, deadline)
+            timeout = _poll_timeout(flight, deadline, fetch)
             try:
-                return flight.future.result(timeout=min(_POLL_INTERVAL, remaining))
+                return flight.future.result(timeout=timeout)
             except _Abandoned:
                 return None
             except FutureTimeout:
@@ -507,14 +504,7 @@ async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) 
     waiter = asyncio.wrap_future(flight.future)
     try:
         while True:
-            timeout = _POLL_INTERVAL
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _waited_too_long(flight, fetch)
-                _give_up_early(fetch, deadline)
-                timeout = min(timeout, remaining)
-            done, _ = await asyncio.wait({waiter}, timeout=timeout)
+            done, _ = await asyncio.wait({waiter}, timeout=_poll_timeout(flight, deadline, fetch))
             if done:
                 try:
                     return waiter.result()
@@ -564,12 +554,19 @@ def _refuse_waiting_on_own_loop(flight: _Flight) -> None:
         )
 
 
-def _give_up_early(fetch: object, deadline: float) -> None:
+def _poll_timeout(flight: _Flight, deadline: float | None, fetch: object) -> float:
+    """How long to wait for ``flight`` before checking on its holder; raises when the waiter must stop waiting
+    (its deadline passed, or the fetch's ``give_up`` says so)."""
+    if deadline is None:
+        return _POLL_INTERVAL
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _waited_too_long(flight, fetch)
     give_up = getattr(fetch, "give_up", None)
-    if give_up is not None:
-        exc = give_up(deadline)
-        if exc is not None:
-            raise exc
+    exc = give_up(deadline) if give_up is not None else None
+    if exc is not None:
+        raise exc
+    return min(_POLL_INTERVAL, remaining)
 
 
 def _waited_too_long(flight: _Flight, fetch: object) -> TokenRequestError:
