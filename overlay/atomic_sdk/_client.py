@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, TypedDict, Unpack, overload
 
 import httpx
-from atomic_api.resources import AsyncClientResources, AsyncResources, ClientResources, Resources, ResponseT, Timeout
+from atomic_api.resources import (
+    AsyncClientResources,
+    AsyncResources,
+    ClientResources,
+    HttpResponse,
+    Resources,
+    ResponseT,
+    Timeout,
+)
 from attrs import evolve, frozen
 
 from . import _aio
@@ -496,14 +504,15 @@ class _AtomicClientBase(Generic[ResponseT]):
             "pass httpx_args={'transport': ...} to AtomicClient instead"
         )
 
-    def response_error(self, response: httpx.Response, error: Exception) -> Exception | None:
+    def response_error(self, response: HttpResponse, error: Exception) -> Exception | None:
         """The typed error for a response the generated code could not turn into its result.
 
         An undeclared status (``errors.UnexpectedStatus``) becomes the matching ApiError (a 3xx is a
         RedirectError); any parsing failure becomes a ResponseValidationError (MissingFieldError when
         required fields are missing). Called by every generated function and resource method.
         """
-        return self._pipeline.error(response, error)
+        received: Any = response  # the package's Response (httpx's or httpx2's)
+        return self._pipeline.error(received, error)
 
     # -- the resource layer's hooks (atomic_api.resources.SyncResourceClient / AsyncResourceClient) ------
 
@@ -522,8 +531,9 @@ class _AtomicClientBase(Generic[ResponseT]):
     def _resource_repeated_page(self, operation: str, message: str) -> NoReturn:
         raise RepeatedPageError(f"{operation}: {message}", operation_id=operation)
 
-    def _resource_error(self, operation: str, response: httpx.Response) -> NoReturn:
-        raise self._pipeline.error(response)
+    def _resource_error(self, operation: str, response: HttpResponse) -> NoReturn:
+        received: Any = response
+        raise self._pipeline.error(received)
 
     def _resource_send(
         self,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from atomic_api.models.operation_result import OperationResult
-from atomic_api.resources._base import ResourceClient, ResponseT, Timeout
+from atomic_api.resources._base import HttpResponse, ResourceClient, ResponseT, Timeout
 from atomic_api.resources.webhooks import AsyncWebhooksResource as _GeneratedAsyncWebhooksResource
 from atomic_api.resources.webhooks import WebhooksResource as _GeneratedWebhooksResource
 from atomic_api.types import path_segment
@@ -54,7 +54,7 @@ def _request(client: ResourceClient, event_type: object, environment_id: str | N
     }
 
 
-def _result(client: ResourceClient, response: Any) -> OperationResult:  # httpx's or httpx2's Response
+def _result(client: ResourceClient, response: HttpResponse) -> OperationResult:
     if not 200 <= response.status_code < 300:
         client._resource_error(OPERATION_ID, response)
     if not response.content.strip():

@@ -171,12 +171,13 @@ async def test_async_token_lookup_reuses_its_fetch_callable(mock: respx.MockRout
 
 _PROBE = """
 import json, sys
+import httpx  # what the HTTP package loads itself (some anyio releases load concurrent.futures) is not ours
+already = set(sys.modules)
 import atomic_sdk
-after_import = sorted(m for m in {names} if m in sys.modules)
+after_import = sorted(m for m in {names} if m in sys.modules and m not in already)
 from atomic_sdk._operations import DEFAULT_OPERATIONS
 from atomic_sdk._retry_after import _date_forms
 compiled_at_import = [sorted(DEFAULT_OPERATIONS._compiled), _date_forms.cache_info().currsize]
-import httpx
 from atomic_api.api.cards import list_cards
 from atomic_sdk import AccessToken, AtomicClient, Credentials, InMemoryTokenCache, token_cache_key
 
@@ -191,7 +192,9 @@ client = AtomicClient(
 assert list_cards.sync(client=client, environment_id="env1").data == []
 # The first token fetch creates a concurrent.futures.Future (for waiters); asyncio stays out.
 # (and calling list_cards needs its models: every atomic_api.models module is loaded by then).
-after_call = sorted(m for m in {names} if m in sys.modules and m not in ("concurrent.futures", "atomic_api.models"))
+after_call = sorted(
+    m for m in {names} if m in sys.modules and m not in already and m not in ("concurrent.futures", "atomic_api.models")
+)
 from atomic_sdk import RedisTokenCache
 compiled_after_call = [sorted(DEFAULT_OPERATIONS._compiled), _date_forms.cache_info().currsize]
 print(json.dumps([after_import, after_call, RedisTokenCache.__module__, compiled_at_import, compiled_after_call]))

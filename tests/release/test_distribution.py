@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 
 from .conftest import ROOT, Built
 
-EXTRAS = {"redis", "cli", "testing"}
+EXTRAS = {"redis", "cli", "testing", "httpx2"}
 PYTHONS = ("3.11", "3.12", "3.13")
 # A Markdown link or image target, and a bare HTML href/src.
 LINK = re.compile(r"\]\(([^)\s]+)\)|(?:href|src)=\"([^\"]+)\"")
@@ -23,6 +23,7 @@ def test_requires_dist_are_ranges_without_a_dev_extra(built: Built) -> None:
         "cryptography",
         "h11",
         "httpx",
+        "httpx2",
         "jsonschema",
         "openapi-schema-validator",
         "pyyaml",
@@ -30,6 +31,7 @@ def test_requires_dist_are_ranges_without_a_dev_extra(built: Built) -> None:
         "redis",
         "rfc3339-validator",
         "rfc3986-validator",
+        "typing-extensions",
     ]
     for requirement in requires:
         operators = {spec.operator for spec in requirement.specifier}

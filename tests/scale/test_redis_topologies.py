@@ -310,7 +310,9 @@ def test_sentinel_failover_the_promoted_replica_serves_the_shared_token(sentinel
     writer = bound(RedisTokenCache(sentinels.url, namespace="failover", outage_retry=0.5))
     writer.get_or_fetch("key-0", first("key-0"), time.time)
     old_master = sentinels.master_port()
-    time.sleep(0.3)  # replicated
+    # Replicated: WAIT returns once every replica acknowledged the writes so far (or after 5 s).
+    with redis.Redis(port=old_master) as master:
+        assert master.execute_command("WAIT", len(sentinels.replicas), 5000) == len(sentinels.replicas)
     next(node for node in (sentinels.master, *sentinels.replicas) if node.port == old_master).stop()
     deadline = time.monotonic() + 30
     while sentinels.master_port() == old_master:

@@ -51,6 +51,7 @@ CLIENT_ATTRIBUTES: tuple[str, ...] = (
     "from_env",
     "get_async_httpx_client",
     "get_httpx_client",
+    "http_backend",
     "max_retries",
     "org_id",
     "prefix",

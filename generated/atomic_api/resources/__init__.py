@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final, Generic
 
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -103,6 +104,7 @@ CLIENT_ATTRIBUTES: Final[frozenset[str]] = frozenset(
         "from_env",
         "get_async_httpx_client",
         "get_httpx_client",
+        "http_backend",
         "max_retries",
         "org_id",
         "prefix",
@@ -705,6 +707,7 @@ __all__ = [
     "AsyncResourceClient",
     "AsyncResources",
     "ClientResources",
+    "HttpResponse",
     "RawResponse",
     "ResourceClient",
     "Resources",

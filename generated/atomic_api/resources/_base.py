@@ -8,7 +8,7 @@ typed errors, applying per-call options, defaulting the environment id).
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, Union
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeAlias
 
 import httpx
 from typing_extensions import TypeVar
@@ -16,13 +16,34 @@ from typing_extensions import TypeVar
 if TYPE_CHECKING:
     import httpx2
 
-T = TypeVar("T")
-ResponseT = TypeVar("ResponseT", default=httpx.Response)
-"""The response type of the HTTP package a client runs on: ``httpx.Response`` (the default) or ``httpx2.Response``."""
-ResponseT_co = TypeVar("ResponseT_co", default=httpx.Response, covariant=True)
 
-Timeout = Union[float, httpx.Timeout, "httpx2.Timeout"]
-"""A per-call timeout: seconds for every phase, or an ``httpx.Timeout`` / ``httpx2.Timeout`` with every part set."""
+class HttpResponse(Protocol):
+    """What the resource layer reads of a response; ``httpx.Response`` and ``httpx2.Response`` both have it."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self, **kwargs: Any) -> Any: ...
+
+
+T = TypeVar("T")
+ResponseT = TypeVar("ResponseT", bound=HttpResponse, default=httpx.Response)
+"""The response type of the HTTP package a client runs on: ``httpx.Response`` (the default) or ``httpx2.Response``."""
+ResponseT_co = TypeVar(
+    "ResponseT_co", bound=HttpResponse, default=httpx.Response, covariant=True
+)
+
+if TYPE_CHECKING:
+    Timeout: TypeAlias = float | httpx.Timeout | httpx2.Timeout
+    """A per-call timeout: seconds for every phase, or an ``httpx.Timeout`` / ``httpx2.Timeout`` with every part set."""
+else:  # httpx2 may not be installed, and annotations need no more at run time
+    Timeout = float | httpx.Timeout
 
 
 class ResourceClient(Protocol):
@@ -40,12 +61,12 @@ class ResourceClient(Protocol):
         """Raise the client's error for a server that answered the same page again (an endless iteration)."""
         ...
 
-    def _resource_error(self, operation: str, response: httpx.Response) -> NoReturn:
+    def _resource_error(self, operation: str, response: HttpResponse) -> NoReturn:
         """Raise the typed error for a response whose status the operation does not declare as a success."""
         ...
 
     def response_error(
-        self, response: httpx.Response, error: Exception
+        self, response: HttpResponse, error: Exception
     ) -> Exception | None:
         """The exception to raise instead of ``error``, which arose while parsing ``response`` (None: ``error``)."""
         ...

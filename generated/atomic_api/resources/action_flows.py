@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.action_flows import start_action_flow as _op_start_action_flow
 from ..api.action_flows import (
     start_action_flow_csv_task as _op_start_action_flow_csv_task,
@@ -23,6 +21,7 @@ from ..models.csv_task_upload import CsvTaskUpload
 from ..models.operation_result import OperationResult
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -32,7 +31,7 @@ from ._base import (
 
 
 def _parse_start_action_flow(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> ActionFlowResponse:
     if response.status_code == 200:
         try:
@@ -50,7 +49,7 @@ def _parse_start_action_flow(
 
 
 def _parse_test_action_flow(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> ActionFlowResponse:
     if response.status_code == 200:
         try:
@@ -68,7 +67,7 @@ def _parse_test_action_flow(
 
 
 def _parse_start_action_flow_csv_task(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -86,7 +85,7 @@ def _parse_start_action_flow_csv_task(
 
 
 def _parse_test_action_flow_csv_task(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -146,7 +145,7 @@ class ActionFlowsResource(Generic[ResponseT]):
                 trigger") in the Workbench.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (ActionFlowRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -204,7 +203,7 @@ class ActionFlowsResource(Generic[ResponseT]):
                 trigger") in the Workbench.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (ActionFlowRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -262,7 +261,7 @@ class ActionFlowsResource(Generic[ResponseT]):
             body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns probably
                 follow the Workbench template: dot-notation headers such as
                 `payload.target.usersById`, with ids separated by `|`.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -322,7 +321,7 @@ class ActionFlowsResource(Generic[ResponseT]):
             body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns probably
                 follow the Workbench template: dot-notation headers such as
                 `payload.target.usersById`, with ids separated by `|`.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -516,7 +515,7 @@ class AsyncActionFlowsResource(Generic[ResponseT]):
                 trigger") in the Workbench.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (ActionFlowRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -574,7 +573,7 @@ class AsyncActionFlowsResource(Generic[ResponseT]):
                 trigger") in the Workbench.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (ActionFlowRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -632,7 +631,7 @@ class AsyncActionFlowsResource(Generic[ResponseT]):
             body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns probably
                 follow the Workbench template: dot-notation headers such as
                 `payload.target.usersById`, with ids separated by `|`.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -692,7 +691,7 @@ class AsyncActionFlowsResource(Generic[ResponseT]):
             body (CsvTaskUpload): CSV upload (inferred: the request format is undocumented). Columns probably
                 follow the Workbench template: dot-notation headers such as
                 `payload.target.usersById`, with ids separated by `|`.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

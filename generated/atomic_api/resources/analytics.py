@@ -8,14 +8,13 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.analytics import get_batched_analytics as _op_get_batched_analytics
 from ..models.batched_analytics import BatchedAnalytics
 from ..models.batched_analytics_format import BatchedAnalyticsFormat
 from ..types import UNSET
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -25,7 +24,7 @@ from ._base import (
 
 
 def _parse_get_batched_analytics(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> BatchedAnalytics:
     if response.status_code == 200:
         try:
@@ -87,7 +86,7 @@ class AnalyticsResource(Generic[ResponseT]):
                 None.
             format_ (BatchedAnalyticsFormat | None): File format of the exports. `csv` is listed only by the newer documentation. Not
                 sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -204,7 +203,7 @@ class AsyncAnalyticsResource(Generic[ResponseT]):
                 None.
             format_ (BatchedAnalyticsFormat | None): File format of the exports. `csv` is listed only by the newer documentation. Not
                 sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

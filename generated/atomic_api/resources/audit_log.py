@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.audit_log import list_audit_log_entries as _op_list_audit_log_entries
 from ..models.audit_log_entry import AuditLogEntry
 from ..models.audit_log_page import AuditLogPage
 from ..types import UNSET, Unset
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -24,7 +23,7 @@ from ._base import (
 
 
 def _parse_list_audit_log_entries(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> AuditLogPage:
     if response.status_code == 200:
         try:
@@ -76,7 +75,7 @@ class AuditLogResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             cursor (str | None): Cursor from the previous page's response. The parameter name is inferred. Not
                 sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -124,7 +123,7 @@ class AuditLogResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             cursor (str | None): Cursor from the previous page's response. The parameter name is inferred. Not
                 sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -233,7 +232,7 @@ class AsyncAuditLogResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             cursor (str | None): Cursor from the previous page's response. The parameter name is inferred. Not
                 sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -281,7 +280,7 @@ class AsyncAuditLogResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             cursor (str | None): Cursor from the previous page's response. The parameter name is inferred. Not
                 sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.card_configuration import (
     archive_card_configuration as _op_archive_card_configuration,
 )
@@ -25,6 +23,7 @@ from ..models.legacy_card_definition import LegacyCardDefinition
 from ..models.operation_result import OperationResult
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -34,7 +33,7 @@ from ._base import (
 
 
 def _parse_create_card_configuration(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -52,7 +51,7 @@ def _parse_create_card_configuration(
 
 
 def _parse_get_card_configuration(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> LegacyCardDefinition:
     if response.status_code == 200:
         try:
@@ -70,7 +69,7 @@ def _parse_get_card_configuration(
 
 
 def _parse_update_card_configuration(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -88,7 +87,7 @@ def _parse_update_card_configuration(
 
 
 def _parse_archive_card_configuration(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -142,7 +141,7 @@ class CardConfigurationResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so no fields are
                 declared.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -195,7 +194,7 @@ class CardConfigurationResource(Generic[ResponseT]):
         Args:
             card_id (str): Id of the (legacy) card definition.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -253,7 +252,7 @@ class CardConfigurationResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so no fields are
                 declared.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -307,7 +306,7 @@ class CardConfigurationResource(Generic[ResponseT]):
         Args:
             card_id (str): Id of the (legacy) card definition.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -496,7 +495,7 @@ class AsyncCardConfigurationResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so no fields are
                 declared.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -549,7 +548,7 @@ class AsyncCardConfigurationResource(Generic[ResponseT]):
         Args:
             card_id (str): Id of the (legacy) card definition.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -607,7 +606,7 @@ class AsyncCardConfigurationResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyCardDefinition): A legacy card definition. The card JSON schema is private, so no fields are
                 declared.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -661,7 +660,7 @@ class AsyncCardConfigurationResource(Generic[ResponseT]):
         Args:
             card_id (str): Id of the (legacy) card definition.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

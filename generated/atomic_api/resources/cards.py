@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.cards import cancel_cards as _op_cancel_cards
 from ..api.cards import complete_cards as _op_complete_cards
 from ..api.cards import dismiss_cards as _op_dismiss_cards
@@ -21,6 +19,7 @@ from ..models.operation_result import OperationResult
 from ..types import UNSET
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -29,7 +28,7 @@ from ._base import (
 )
 
 
-def _parse_list_cards(client: ResourceClient, response: httpx.Response) -> CardList:
+def _parse_list_cards(client: ResourceClient, response: HttpResponse) -> CardList:
     if response.status_code == 200:
         try:
             response_200 = CardList.from_dict(response.json())
@@ -46,7 +45,7 @@ def _parse_list_cards(client: ResourceClient, response: httpx.Response) -> CardL
 
 
 def _parse_dismiss_cards(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -64,7 +63,7 @@ def _parse_dismiss_cards(
 
 
 def _parse_complete_cards(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -82,7 +81,7 @@ def _parse_complete_cards(
 
 
 def _parse_cancel_cards(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -154,7 +153,7 @@ class CardsResource(Generic[ResponseT]):
             limit (int | None): Maximum number of cards returned (default 100; the maximum is unknown). Not sent
                 when None.
             offset (int | None): Number of matching cards to skip (default 0, inferred). Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -233,7 +232,7 @@ class CardsResource(Generic[ResponseT]):
                 API output; the other spellings are inferred from the documented state names.
                 Not sent when None.
             page_size (int): items requested per page (the ``limit``).
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -333,7 +332,7 @@ class CardsResource(Generic[ResponseT]):
                 documentation gives no default and no maximum for dismiss or complete, so
                 neither is declared: the client sends nothing unasked and never rejects a value
                 the server might accept. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -424,7 +423,7 @@ class CardsResource(Generic[ResponseT]):
                 documentation gives no default and no maximum for dismiss or complete, so
                 neither is declared: the client sends nothing unasked and never rejects a value
                 the server might accept. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -519,7 +518,7 @@ class CardsResource(Generic[ResponseT]):
                 1. Not sent when None.
             limit (int | None): Maximum number of cards cancelled by this request (default 500, maximum 1000).
                 Repeat the request until no cards remain. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -808,7 +807,7 @@ class AsyncCardsResource(Generic[ResponseT]):
             limit (int | None): Maximum number of cards returned (default 100; the maximum is unknown). Not sent
                 when None.
             offset (int | None): Number of matching cards to skip (default 0, inferred). Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -887,7 +886,7 @@ class AsyncCardsResource(Generic[ResponseT]):
                 API output; the other spellings are inferred from the documented state names.
                 Not sent when None.
             page_size (int): items requested per page (the ``limit``).
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -987,7 +986,7 @@ class AsyncCardsResource(Generic[ResponseT]):
                 documentation gives no default and no maximum for dismiss or complete, so
                 neither is declared: the client sends nothing unasked and never rejects a value
                 the server might accept. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -1078,7 +1077,7 @@ class AsyncCardsResource(Generic[ResponseT]):
                 documentation gives no default and no maximum for dismiss or complete, so
                 neither is declared: the client sends nothing unasked and never rejects a value
                 the server might accept. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -1173,7 +1172,7 @@ class AsyncCardsResource(Generic[ResponseT]):
                 1. Not sent when None.
             limit (int | None): Maximum number of cards cancelled by this request (default 500, maximum 1000).
                 Repeat the request until no cards remain. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

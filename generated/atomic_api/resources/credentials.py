@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.credentials import create_credential as _op_create_credential
 from ..api.credentials import revoke_credential as _op_revoke_credential
 from ..models.create_credential_request import CreateCredentialRequest
@@ -16,6 +14,7 @@ from ..models.credential_pair_response import CredentialPairResponse
 from ..models.revoked_credential_response import RevokedCredentialResponse
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -25,7 +24,7 @@ from ._base import (
 
 
 def _parse_create_credential(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> CredentialPairResponse:
     if response.status_code == 200:
         try:
@@ -43,7 +42,7 @@ def _parse_create_credential(
 
 
 def _parse_revoke_credential(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> RevokedCredentialResponse:
     if response.status_code == 200:
         try:
@@ -93,7 +92,7 @@ class CredentialsResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (CreateCredentialRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -141,7 +140,7 @@ class CredentialsResource(Generic[ResponseT]):
         Args:
             client_id (str): Client id of the API key to revoke.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -258,7 +257,7 @@ class AsyncCredentialsResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (CreateCredentialRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -306,7 +305,7 @@ class AsyncCredentialsResource(Generic[ResponseT]):
         Args:
             client_id (str): Client id of the API key to revoke.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

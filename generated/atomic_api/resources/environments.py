@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.environments import list_environments as _op_list_environments
 from ..api.environments import list_sites as _op_list_sites
 from ..models.environment_list import EnvironmentList
 from ..models.operation_result import OperationResult
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -24,7 +23,7 @@ from ._base import (
 
 
 def _parse_list_environments(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> EnvironmentList:
     if response.status_code == 200:
         try:
@@ -42,7 +41,7 @@ def _parse_list_environments(
 
 
 def _parse_list_sites(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -88,7 +87,7 @@ class EnvironmentsResource(Generic[ResponseT]):
         (the first with credentials configured is used).
 
         Args:
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -129,7 +128,7 @@ class EnvironmentsResource(Generic[ResponseT]):
         (the first with credentials configured is used).
 
         Args:
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -224,7 +223,7 @@ class AsyncEnvironmentsResource(Generic[ResponseT]):
         (the first with credentials configured is used).
 
         Args:
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -265,7 +264,7 @@ class AsyncEnvironmentsResource(Generic[ResponseT]):
         (the first with credentials configured is used).
 
         Args:
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

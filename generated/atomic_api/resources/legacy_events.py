@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.legacy_events import cancel_legacy_event as _op_cancel_legacy_event
 from ..api.legacy_events import send_legacy_event as _op_send_legacy_event
 from ..models.legacy_event_cancel_request import LegacyEventCancelRequest
@@ -17,6 +15,7 @@ from ..models.operation_result import OperationResult
 from ..types import UNSET
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -26,7 +25,7 @@ from ._base import (
 
 
 def _parse_send_legacy_event(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -44,7 +43,7 @@ def _parse_send_legacy_event(
 
 
 def _parse_cancel_legacy_event(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -98,7 +97,7 @@ class LegacyEventsResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyEventRequest): Body of a legacy event (inferred shape, based on the fields stored on legacy
                 card instances).
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -148,7 +147,7 @@ class LegacyEventsResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyEventCancelRequest | None): Body of a legacy event cancellation. Its shape is unknown. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -277,7 +276,7 @@ class AsyncLegacyEventsResource(Generic[ResponseT]):
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyEventRequest): Body of a legacy event (inferred shape, based on the fields stored on legacy
                 card instances).
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -327,7 +326,7 @@ class AsyncLegacyEventsResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (LegacyEventCancelRequest | None): Body of a legacy event cancellation. Its shape is unknown. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

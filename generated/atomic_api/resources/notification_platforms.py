@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.notification_platforms import (
     create_notification_platform as _op_create_notification_platform,
 )
@@ -23,6 +21,7 @@ from ..models.notification_platform_list import NotificationPlatformList
 from ..models.operation_result import OperationResult
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -32,7 +31,7 @@ from ._base import (
 
 
 def _parse_list_notification_platforms(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> NotificationPlatformList:
     if response.status_code == 200:
         try:
@@ -50,7 +49,7 @@ def _parse_list_notification_platforms(
 
 
 def _parse_create_notification_platform(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -68,7 +67,7 @@ def _parse_create_notification_platform(
 
 
 def _parse_delete_notification_platform(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -118,7 +117,7 @@ class NotificationPlatformsResource(Generic[ResponseT]):
 
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -170,7 +169,7 @@ class NotificationPlatformsResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (NotificationPlatformCreate):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -221,7 +220,7 @@ class NotificationPlatformsResource(Generic[ResponseT]):
         Args:
             platform_id (str): The platform `id` from listNotificationPlatforms (inferred).
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -374,7 +373,7 @@ class AsyncNotificationPlatformsResource(Generic[ResponseT]):
 
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -426,7 +425,7 @@ class AsyncNotificationPlatformsResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (NotificationPlatformCreate):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -477,7 +476,7 @@ class AsyncNotificationPlatformsResource(Generic[ResponseT]):
         Args:
             platform_id (str): The platform `id` from listNotificationPlatforms (inferred).
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.user_preferences import (
     update_user_preferences as _op_update_user_preferences,
 )
@@ -16,6 +14,7 @@ from ..models.operation_result import OperationResult
 from ..models.user_preferences_update import UserPreferencesUpdate
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -25,7 +24,7 @@ from ._base import (
 
 
 def _parse_update_user_preferences(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -77,7 +76,7 @@ class UserPreferencesResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (UserPreferencesUpdate):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -180,7 +179,7 @@ class AsyncUserPreferencesResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (UserPreferencesUpdate):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

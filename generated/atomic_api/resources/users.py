@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.users import delete_users as _op_delete_users
 from ..api.users import get_user as _op_get_user
 from ..api.users import list_users as _op_list_users
@@ -22,6 +20,7 @@ from ..models.user_response import UserResponse
 from ..types import UNSET
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -30,7 +29,7 @@ from ._base import (
 )
 
 
-def _parse_list_users(client: ResourceClient, response: httpx.Response) -> UserList:
+def _parse_list_users(client: ResourceClient, response: HttpResponse) -> UserList:
     if response.status_code == 200:
         try:
             response_200 = UserList.from_dict(response.json())
@@ -47,7 +46,7 @@ def _parse_list_users(client: ResourceClient, response: httpx.Response) -> UserL
 
 
 def _parse_upsert_users(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -64,7 +63,7 @@ def _parse_upsert_users(
     client._resource_error("upsertUsers", response)
 
 
-def _parse_get_user(client: ResourceClient, response: httpx.Response) -> UserResponse:
+def _parse_get_user(client: ResourceClient, response: HttpResponse) -> UserResponse:
     if response.status_code == 200:
         try:
             response_200 = UserResponse.from_dict(response.json())
@@ -81,7 +80,7 @@ def _parse_get_user(client: ResourceClient, response: httpx.Response) -> UserRes
 
 
 def _parse_update_custom_profile_fields(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -99,7 +98,7 @@ def _parse_update_custom_profile_fields(
 
 
 def _parse_delete_users(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -153,7 +152,7 @@ class UsersResource(Generic[ResponseT]):
             limit (int | None): Maximum number of customers returned (the docs example uses 50). Default and
                 maximum unknown. Not sent when None.
             segment_id (str | None): Return only customers in this segment. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -209,7 +208,7 @@ class UsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (list[UpsertUser]):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -260,7 +259,7 @@ class UsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             id (str): The customer's user id.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -313,7 +312,7 @@ class UsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (list[CustomProfileFieldDefinition]):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -368,7 +367,7 @@ class UsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (list[str]): User ids of the customers to remove (inferred, unverified).
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -567,7 +566,7 @@ class AsyncUsersResource(Generic[ResponseT]):
             limit (int | None): Maximum number of customers returned (the docs example uses 50). Default and
                 maximum unknown. Not sent when None.
             segment_id (str | None): Return only customers in this segment. Not sent when None.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -623,7 +622,7 @@ class AsyncUsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (list[UpsertUser]):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -674,7 +673,7 @@ class AsyncUsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             id (str): The customer's user id.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -727,7 +726,7 @@ class AsyncUsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (list[CustomProfileFieldDefinition]):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -782,7 +781,7 @@ class AsyncUsersResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (list[str]): User ids of the customers to remove (inferred, unverified).
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Generic
 
-import httpx
-
 from ..api.webhooks import (
     create_webhook_subscription as _op_create_webhook_subscription,
 )
@@ -24,6 +22,7 @@ from ..models.webhook_subscription_request import WebhookSubscriptionRequest
 from ..models.webhook_subscription_response import WebhookSubscriptionResponse
 from ._base import (
     AsyncResourceClient,
+    HttpResponse,
     RawResponse,
     ResourceClient,
     ResponseT,
@@ -33,7 +32,7 @@ from ._base import (
 
 
 def _parse_list_webhook_subscriptions(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> WebhookSubscriptionList:
     if response.status_code == 200:
         try:
@@ -51,7 +50,7 @@ def _parse_list_webhook_subscriptions(
 
 
 def _parse_create_webhook_subscription(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> WebhookSubscriptionResponse:
     if response.status_code == 200:
         try:
@@ -69,7 +68,7 @@ def _parse_create_webhook_subscription(
 
 
 def _parse_delete_webhook_subscription(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> OperationResult:
     if response.status_code == 200:
         try:
@@ -87,7 +86,7 @@ def _parse_delete_webhook_subscription(
 
 
 def _parse_get_webhook_public_key(
-    client: ResourceClient, response: httpx.Response
+    client: ResourceClient, response: HttpResponse
 ) -> WebhookPublicKey:
     if response.status_code == 200:
         try:
@@ -135,7 +134,7 @@ class WebhooksResource(Generic[ResponseT]):
 
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -191,7 +190,7 @@ class WebhooksResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (WebhookSubscriptionRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -242,7 +241,7 @@ class WebhooksResource(Generic[ResponseT]):
         Args:
             webhook_id (str): The subscription `id`, e.g. `2nBrJUjz`.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -293,7 +292,7 @@ class WebhooksResource(Generic[ResponseT]):
 
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -469,7 +468,7 @@ class AsyncWebhooksResource(Generic[ResponseT]):
 
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -525,7 +524,7 @@ class AsyncWebhooksResource(Generic[ResponseT]):
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
             body (WebhookSubscriptionRequest):
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -576,7 +575,7 @@ class AsyncWebhooksResource(Generic[ResponseT]):
         Args:
             webhook_id (str): The subscription `id`, e.g. `2nBrJUjz`.
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
@@ -627,7 +626,7 @@ class AsyncWebhooksResource(Generic[ResponseT]):
 
         Args:
             environment_id (str | None): the environment; defaults to the client's ``environment_id``.
-            timeout: this call's timeout (seconds or ``httpx.Timeout``); the client's when None.
+            timeout: this call's timeout (seconds, or an ``httpx.Timeout`` / ``httpx2.Timeout``); the client's when None.
             extra_headers: headers added to (or replacing) this request's headers.
             max_retries: retries for this call; the client's ``max_retries`` when None.
 
