@@ -482,7 +482,8 @@ class _AtomicClientBase(Generic[ResponseT]):
 
         A request you send through it yourself gets what every SDK request gets: credentials for its operation
         (found by method and path in the role map; outside the base URL or matching no operation it fails
-        before any I/O), the User-Agent, the retry policy and typed errors.
+        before any I/O), the User-Agent, the retry policy and typed errors. On ``http_backend="httpx2"`` it is
+        an ``httpx2.Client`` (typed ``httpx.Client``, as the generated functions' ``ApiClient`` protocol names it).
         """
         return self._pipeline.sync_client()
 

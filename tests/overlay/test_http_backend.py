@@ -168,6 +168,22 @@ def test_async_calls_run_on_httpx2_only(legacy_httpx_fails: None, in_process: bo
     assert sb.token_requests_by_role() == {"events": 1}
 
 
+def test_the_sandbox_transport_serves_plain_httpx2_clients(legacy_httpx_fails: None) -> None:
+    sb = Sandbox()
+    token = sb.issue_token("all")
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": "raw/1"}
+    with httpx2.Client(transport=sb.transport("httpx2"), base_url="https://sandbox.invalid") as plain:
+        answer = plain.get("/v1/environments", headers=headers)
+    assert isinstance(answer, httpx2.Response) and answer.status_code == 200
+
+    async def main() -> int:
+        async with httpx2.AsyncClient(transport=sb.transport("httpx2"), base_url="https://sandbox.invalid") as aio:
+            return (await aio.get("/v1/environments", headers=headers)).status_code
+
+    assert asyncio.run(main()) == 200
+    assert sb.api_requests == {"listEnvironments": 2}
+
+
 def test_retries_and_status_errors_on_httpx2(legacy_httpx_fails: None) -> None:
     answers = iter([503, 200, 500, 429, 429, 429])
     seen: list[str] = []

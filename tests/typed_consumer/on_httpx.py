@@ -25,3 +25,10 @@ def calls() -> None:
         assert_type(from_env, AtomicClient[httpx.Response])
         explicit: httpx.Response = sb.client(http_backend="httpx").environments.with_raw_response.list_environments().http_response
         print(explicit.status_code)
+
+
+def sandbox_transport() -> None:
+    sb = Sandbox()
+    with httpx.Client(transport=sb.transport()) as plain:
+        print(plain.get("https://sandbox.invalid/v1/environments").status_code)
+    print(httpx.AsyncClient(transport=sb.transport("httpx")))

@@ -45,3 +45,10 @@ def sandbox_and_env() -> None:
     from_env = AtomicClient[httpx2.Response].from_env(http_backend="httpx2")
     print(from_env.environments.with_raw_response.list_environments().http_response.http_version)
     asyncio.run(async_calls())
+
+
+def sandbox_transport() -> None:
+    sb = Sandbox()
+    with httpx2.Client(transport=sb.transport("httpx2")) as plain:
+        print(plain.get("https://sandbox.invalid/v1/environments").status_code)
+    print(httpx2.AsyncClient(transport=sb.transport("httpx2")))

@@ -29,6 +29,10 @@ from ._state import Call, EnvironmentData, EnvironmentState, handler, seed_items
 if TYPE_CHECKING:
     import httpx2
 
+    class Httpx2SandboxTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+        """What ``Sandbox.transport("httpx2")`` returns: a transport httpx2's clients take, sync and async."""
+
+
 TOKEN_PATH = "/oauth2/token"
 ALL_ROLES = "all"
 DEFAULT_ORG_ID = "sandbox"
@@ -202,7 +206,13 @@ class Sandbox:
             self._by_role.setdefault(value, creds)
         return creds
 
-    def transport(self, http_backend: HttpBackend | None = None) -> "SandboxTransport":
+    @overload
+    def transport(self, http_backend: Literal["httpx"] | None = None) -> "SandboxTransport": ...
+
+    @overload
+    def transport(self, http_backend: Literal["httpx2"]) -> "Httpx2SandboxTransport": ...
+
+    def transport(self, http_backend: HttpBackend | None = None) -> "SandboxTransport | Httpx2SandboxTransport":
         """This Sandbox as a transport (sync and async) of httpx, or of httpx2 with ``http_backend="httpx2"``
         (None: ``ATOMIC_HTTP_BACKEND``, else httpx): requests are answered in-process."""
         http = choose(http_backend)
