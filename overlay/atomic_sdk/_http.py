@@ -185,6 +185,16 @@ class Pipeline:
         """From sync code: close every loop's async pool on its own loop (a new one is made on next use)."""
         self._async.release_all()
 
+    def send_options(self, auth: Any, follow_redirects: Any) -> tuple[dict[str, Any], Any]:
+        """The package's ``send`` options for a pool's ``send(auth=, follow_redirects=)`` (``_DEFAULT``: the
+        client's, the package's own sentinel), and the auth that will run."""
+        default = self.policy.http.module.USE_CLIENT_DEFAULT
+        options = {
+            "auth": default if auth is _DEFAULT else auth,
+            "follow_redirects": default if follow_redirects is _DEFAULT else follow_redirects,
+        }
+        return options, self.auth if options["auth"] is default else options["auth"]
+
     # -- errors ------------------------------------------------------------------------------------
 
     def error(self, response: httpx.Response, cause: Exception | None = None) -> AtomicError:
@@ -254,13 +264,8 @@ class _SyncPool:
     ) -> httpx.Response:
         pipeline = self._atomic
         http = pipeline.policy.http
-        default = http.module.USE_CLIENT_DEFAULT
-        options = {
-            "auth": default if auth is _DEFAULT else auth,
-            "follow_redirects": default if follow_redirects is _DEFAULT else follow_redirects,
-        }
+        options, chosen = pipeline.send_options(auth, follow_redirects)
         send = functools.partial(http.module.Client.send, self)
-        chosen = pipeline.auth if options["auth"] is default else options["auth"]
 
         def attempt(request: httpx.Request) -> httpx.Response:
             if isinstance(chosen, AtomicAuth):
@@ -296,13 +301,8 @@ class _AsyncPool:
     ) -> httpx.Response:
         pipeline = self._atomic
         http = pipeline.policy.http
-        default = http.module.USE_CLIENT_DEFAULT
-        options = {
-            "auth": default if auth is _DEFAULT else auth,
-            "follow_redirects": default if follow_redirects is _DEFAULT else follow_redirects,
-        }
+        options, chosen = pipeline.send_options(auth, follow_redirects)
         send = functools.partial(http.module.AsyncClient.send, self)
-        chosen = pipeline.auth if options["auth"] is default else options["auth"]
 
         async def attempt(request: httpx.Request) -> httpx.Response:
             if isinstance(chosen, AtomicAuth):

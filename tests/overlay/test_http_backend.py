@@ -10,7 +10,6 @@ import asyncio
 import logging
 import socket
 import sys
-import threading
 
 import httpx
 import pytest
@@ -27,6 +26,7 @@ from atomic_sdk import (
 from atomic_sdk._backend import load
 from atomic_sdk.testing import Sandbox
 from support.atomic_server import raises_clean, secret
+from support.fault_server import FaultServer
 
 httpx2 = pytest.importorskip("httpx2")
 
@@ -224,25 +224,21 @@ def test_a_refused_connection_is_an_api_connection_error_caused_by_httpx2(legacy
 
 
 def test_a_silent_server_is_an_api_timeout_error_on_httpx2(legacy_httpx_fails: None) -> None:
-    with _silent_server() as port:
-
-        def handler(request: httpx2.Request) -> httpx2.Response:
-            return httpx2.Response(200, json=TOKEN)
-
-        # The token comes from a mock; the API request goes to a server that never answers.
+    with FaultServer() as server:
+        server.api_faults.append("silent")
         client = AtomicClient(
-            base_url=f"http://127.0.0.1:{port}",
-            token_url=TOKEN_URL,
+            base_url=server.base_url,
+            token_url=server.token_url,
             credentials=Credentials("id", secret("a")),
             http_backend="httpx2",
             timeout=httpx2.Timeout(0.3),
             max_retries=0,
-            httpx_args={"mounts": {"https://auth.example.test": httpx2.MockTransport(handler)}},
         )
         with client, raises_clean(ApiTimeoutError) as info:
             client.environments.list_environments()
     assert isinstance(info.value.__cause__, httpx2.ReadTimeout)
     assert isinstance(info.value, ApiConnectionError)
+    assert [seen.path for seen in server.api_requests()] == ["/v1/environments"]
 
 
 def test_timeouts_of_either_package_are_taken_and_converted() -> None:
@@ -285,30 +281,3 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-class _silent_server:
-    """Accepts connections on 127.0.0.1 and never answers."""
-
-    def __enter__(self) -> int:
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(8)
-        self._held: list[socket.socket] = []
-        self._stop = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
-        return int(self._sock.getsockname()[1])
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
-            self._held.append(conn)
-
-    def __exit__(self, *args: object) -> None:
-        self._stop.set()
-        self._sock.close()
-        for conn in self._held:
-            conn.close()

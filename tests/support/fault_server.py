@@ -8,7 +8,8 @@ needs a server that writes bytes itself. Each request is answered normally (a to
 - ``"mid_body"``: send the headers and half of the announced body, then close (FIN);
 - ``"mid_body_reset"``: the same, then reset the connection (RST);
 - ``"status:503"`` (any status): answer that status with a small JSON body; ``"status:503:mid_body"``
-  breaks that body half-way.
+  breaks that body half-way;
+- ``"silent"``: read the request and answer nothing (until the server stops), for timeouts.
 
 One request per connection (``Connection: close``), so every attempt is a new connection.
 """
@@ -112,6 +113,9 @@ class FaultServer:
                 fault = rest[0] if rest else None
             if fault == "reset":
                 _reset(conn)
+                return
+            if fault == "silent":
+                self._stop.wait()
                 return
             content = json.dumps(payload).encode()
             headers = (
