@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from atomic_api.api.cards import list_cards
-from atomic_sdk import AtomicClient, Credentials, Role
+from atomic_sdk import AtomicClient, Credentials, Role, _logging
 from support.atomic_server import AtomicServer, Reply, leaks, secret
 from support.clock import FakeClock, SleepRecorder
 from support.http_package import httpx
@@ -122,7 +122,11 @@ def test_httpx_request_line_shows_query_names_not_values(
     assert "secret-user-42" not in caplog.text
 
 
-def test_other_httpx_clients_keep_their_log_line(make_server: Any, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+def test_other_httpx_clients_keep_their_log_line(
+    make_server: Any, clock: FakeClock, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only this test's client is watched: an earlier test's client may have had the port `theirs` gets now.
+    monkeypatch.setattr(_logging, "_origins", set())
     ours, theirs = make_server(), make_server()
     with make(ours, clock) as client:
         list_cards.sync(client=client, environment_id="env1")

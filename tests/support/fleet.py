@@ -49,6 +49,7 @@ class TokenEndpoint:
         self._in_flight = 0
         self._lock = threading.Lock()
         self._rate_limited_until = 0.0
+        self._rate_limit_pending: float | None = None  # seconds, counted from the next request
         self._retry_after = 0
         self._hold: set[int] = set()
         self._released = threading.Event()
@@ -72,9 +73,10 @@ class TokenEndpoint:
         return f"http://127.0.0.1:{self._server.server_address[1]}/oauth2/token"
 
     def rate_limit(self, seconds: float, retry_after: int) -> None:
-        """Answer 429 with ``Retry-After: retry_after`` for the next ``seconds``."""
+        """Answer 429 with ``Retry-After: retry_after`` for ``seconds`` from the next request on (counted from the
+        request, not from this call: a fleet slow to start on a loaded machine gets the same window)."""
         with self._lock:
-            self._rate_limited_until = time.monotonic() + seconds
+            self._rate_limit_pending = seconds
             self._retry_after = retry_after
 
     def hold(self, number: int) -> None:
@@ -107,6 +109,9 @@ class TokenEndpoint:
             if request.number in self._hold:
                 self._released.wait(30)
             with self._lock:
+                if self._rate_limit_pending is not None:
+                    self._rate_limited_until = time.monotonic() + self._rate_limit_pending
+                    self._rate_limit_pending = None
                 limited = time.monotonic() < self._rate_limited_until
                 retry_after = self._retry_after
             if limited:
