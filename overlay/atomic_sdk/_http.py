@@ -273,7 +273,7 @@ class _SyncPool:
             if stream:  # the caller reads the body at its own pace: only each read is bounded
                 response: httpx.Response = send(request, stream=True, **options)
                 return response
-            return send_within_deadline(send, request, stream=False, http=http, **options)
+            return send_within_deadline(send, request, http=http, **options)
 
         try:
             response = send_with_retries(attempt, request, pipeline.policy)
@@ -310,7 +310,7 @@ class _AsyncPool:
             if stream:
                 response: httpx.Response = await send(request, stream=True, **options)
                 return response
-            return await asend_within_deadline(send, request, stream=False, http=http, **options)
+            return await asend_within_deadline(send, request, http=http, **options)
 
         try:
             response = await asend_with_retries(attempt, request, pipeline.policy)

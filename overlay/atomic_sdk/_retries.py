@@ -269,10 +269,15 @@ class AsyncDeadlineStream(httpx.AsyncByteStream):
 
 
 def send_within_deadline(
-    send: Callable[..., httpx.Response], request: httpx.Request, *, stream: bool, http: HttpPackage, **kwargs: Any
+    send: Callable[..., httpx.Response],
+    request: httpx.Request,
+    *,
+    http: HttpPackage,
+    read: Callable[[httpx.Response], object] = lambda response: response.read(),
+    **kwargs: Any,
 ) -> httpx.Response:
-    """One attempt: ``send(request, stream=True, **kwargs)``, its body read against the attempt's deadline
-    (unless the caller streams it). ``http``: the package ``send`` belongs to."""
+    """One attempt: ``send(request, stream=True, **kwargs)`` and ``read(response)`` (the whole body by default; the
+    token provider reads it its own way), both against the attempt's deadline. ``http``: the package of ``send``."""
     budget = attempt_budget(request)
     deadline = time.monotonic() + budget
     token = ATTEMPT_DEADLINE.set(deadline)
@@ -281,12 +286,11 @@ def send_within_deadline(
         response.stream = twin(DeadlineStream, http.module.SyncByteStream)(
             response.stream, request, deadline, budget, http
         )
-        if not stream:
-            try:
-                response.read()
-            except BaseException:
-                response.close()
-                raise
+        try:
+            read(response)
+        except BaseException:
+            response.close()
+            raise
     finally:
         ATTEMPT_DEADLINE.reset(token)
     return response
@@ -296,11 +300,12 @@ async def asend_within_deadline(
     send: Callable[..., Awaitable[httpx.Response]],
     request: httpx.Request,
     *,
-    stream: bool,
     http: HttpPackage,
+    aread: Callable[[httpx.Response], Awaitable[object]] = lambda response: response.aread(),
     **kwargs: Any,
 ) -> httpx.Response:
-    """The async twin of ``send_within_deadline``; on asyncio the status line and headers are bounded too."""
+    """The async twin of ``send_within_deadline``; on asyncio the whole attempt (status line, headers and the
+    body ``aread`` reads) is bounded."""
     budget = attempt_budget(request)
     deadline = time.monotonic() + budget
     async with _asyncio_deadline(request, budget, http):
@@ -308,12 +313,11 @@ async def asend_within_deadline(
         response.stream = twin(AsyncDeadlineStream, http.module.AsyncByteStream)(
             response.stream, request, deadline, budget, http
         )
-        if not stream:
-            try:
-                await response.aread()
-            except BaseException:
-                await response.aclose()
-                raise
+        try:
+            await aread(response)
+        except BaseException:
+            await response.aclose()
+            raise
     return response
 
 

@@ -27,7 +27,8 @@ DRIP = 0.15  # seconds between bytes
 
 class DripServer:
     """Answers each request on 127.0.0.1, sending the part named in ``drip`` ("token-body", "token-head",
-    "api-body", "api-head") one byte every ``DRIP`` seconds; everything else at once."""
+    "api-body", "api-head") one byte every ``DRIP`` seconds; everything else at once. "token-body-stall" sends
+    three bytes of the token body 0.3 s apart, then nothing."""
 
     def __init__(self, drip: str) -> None:
         self.drip = drip
@@ -78,6 +79,12 @@ class DripServer:
             part = "token" if is_token else "api"
             try:
                 self._send(conn, head_bytes, self.drip == f"{part}-head")
+                if self.drip == f"{part}-body-stall":  # 3 bytes 0.3 s apart, then nothing more
+                    for index in range(3):
+                        conn.sendall(body[index : index + 1])
+                        time.sleep(0.3)
+                    self._stop.wait()
+                    return
                 self._send(conn, body, self.drip == f"{part}-body")
             except OSError:
                 return
@@ -187,4 +194,23 @@ def test_a_dripping_token_response_ends_the_call_at_its_timeout(drip_server: Dri
         assert isinstance(error, TokenRequestError), error
         assert "ReadTimeout" in str(error)
         assert elapsed < 1.0 + 4 * DRIP + 0.5
+    assert drip_server.requests == ["token", "token"]
+
+
+@pytest.mark.parametrize("drip_server", ["token-body-stall"], indirect=True)
+def test_a_token_body_that_stalls_late_is_cut_at_the_deadline(drip_server: DripServer) -> None:
+    # The last byte comes at ~0.6 s; a read bounded only by the 1 s read timeout would wait until ~1.6 s.
+    def sync_call() -> None:
+        with _client(AtomicClient, drip_server) as client:
+            client.environments.list_environments()
+
+    async def async_calls() -> None:
+        async with _client(AsyncAtomicClient, drip_server) as client:
+            await client.environments.list_environments()
+
+    for call in (sync_call, lambda: asyncio.run(async_calls())):
+        error, elapsed = _run_with_limit(call, limit=10.0)
+        assert isinstance(error, TokenRequestError), error
+        assert "ReadTimeout" in str(error)
+        assert elapsed < 1.4, elapsed
     assert drip_server.requests == ["token", "token"]

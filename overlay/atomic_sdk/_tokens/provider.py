@@ -227,19 +227,18 @@ class TokenProvider:
         auth = http.module.BasicAuth(credentials.client_id, credentials.client_secret)
         bodies: list[bytes] = []
 
+        def read(response: httpx.Response) -> None:
+            # Inside the attempt (and its deadline): a connection that breaks while the body arrives is retried.
+            size = self._announced_size(response, credentials, role)
+            parts: list[bytes] = []
+            for chunk in response.iter_bytes():
+                size = self._counted(response, size + len(chunk), credentials, role)
+                parts.append(chunk)
+            bodies.append(b"".join(parts))
+            response.close()
+
         def attempt(request: httpx.Request) -> httpx.Response:
-            # The body is read inside the attempt, so a connection that breaks while it arrives is retried.
-            response = send_within_deadline(client.send, request, stream=True, http=http, auth=auth)
-            try:
-                size = self._announced_size(response, credentials, role)
-                parts: list[bytes] = []
-                for chunk in response.iter_bytes():
-                    size = self._counted(response, size + len(chunk), credentials, role)
-                    parts.append(chunk)
-                bodies.append(b"".join(parts))
-            finally:
-                response.close()
-            return response
+            return send_within_deadline(client.send, request, http=http, read=read, auth=auth)
 
         started = self._clock()
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
@@ -258,18 +257,17 @@ class TokenProvider:
         auth = http.module.BasicAuth(credentials.client_id, credentials.client_secret)
         bodies: list[bytes] = []
 
+        async def aread(response: httpx.Response) -> None:
+            size = self._announced_size(response, credentials, role)
+            parts: list[bytes] = []
+            async for chunk in response.aiter_bytes():
+                size = self._counted(response, size + len(chunk), credentials, role)
+                parts.append(chunk)
+            bodies.append(b"".join(parts))
+            await response.aclose()
+
         async def attempt(request: httpx.Request) -> httpx.Response:
-            response = await asend_within_deadline(client.send, request, stream=True, http=http, auth=auth)
-            try:
-                size = self._announced_size(response, credentials, role)
-                parts: list[bytes] = []
-                async for chunk in response.aiter_bytes():
-                    size = self._counted(response, size + len(chunk), credentials, role)
-                    parts.append(chunk)
-                bodies.append(b"".join(parts))
-            finally:
-                await response.aclose()
-            return response
+            return await asend_within_deadline(client.send, request, http=http, aread=aread, auth=auth)
 
         started = self._clock()
         logger.debug("requesting access token for client_id=%s", credentials.client_id)
