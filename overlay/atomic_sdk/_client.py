@@ -353,12 +353,15 @@ class _AtomicClientBase(Generic[ResponseT]):
         Reads ATOMIC_ORG_ID, ATOMIC_ENVIRONMENT_ID, ATOMIC_CLIENT_ID / ATOMIC_CLIENT_SECRET (one key)
         or ATOMIC_<ROLE>_CLIENT_ID / ATOMIC_<ROLE>_CLIENT_SECRET (ROLE in AUTH, WORKBENCH, EVENTS),
         ATOMIC_BASE_URL, ATOMIC_TOKEN_URL, ATOMIC_USER_AGENT, ATOMIC_ALLOW_INSECURE_HTTP (1/true: accept
-        plain-HTTP URLs to other hosts than loopback) and ATOMIC_REDIS_URL (share tokens
-        between processes through a ``RedisTokenCache``). A missing variable raises ConfigurationError
-        naming it.
+        plain-HTTP URLs to other hosts than loopback), ATOMIC_REDIS_URL (share tokens
+        between processes through a ``RedisTokenCache``) and ATOMIC_HTTP_BACKEND (``httpx`` or ``httpx2``).
+        A missing variable raises ConfigurationError naming it.
         """
-        settings = settings_from_env(os.environ if environ is None else environ)
+        environ = os.environ if environ is None else environ
+        settings = settings_from_env(environ)
         settings.update(kwargs)
+        if settings.get("http_backend") is None:  # ATOMIC_HTTP_BACKEND of ``environ``, not of the process
+            settings["http_backend"] = choose(None, environ).name
         return cls(**settings)
 
     # -- read-only settings ------------------------------------------------------------------------

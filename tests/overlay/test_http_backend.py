@@ -88,6 +88,18 @@ def test_the_environment_variable_chooses_and_an_explicit_argument_wins(monkeypa
         assert isinstance(explicit.get_httpx_client(), httpx.Client)
 
 
+def test_from_env_reads_the_package_from_the_mapping_it_is_given(no_backend_env: None) -> None:
+    environ = {"ATOMIC_CLIENT_ID": "id", "ATOMIC_CLIENT_SECRET": secret("a"), "ATOMIC_BASE_URL": BASE}
+    with AtomicClient.from_env({**environ, "ATOMIC_HTTP_BACKEND": "httpx2"}) as chosen:
+        assert chosen.http_backend == "httpx2" and isinstance(chosen.get_httpx_client(), httpx2.Client)
+    with AtomicClient.from_env(environ) as default, AtomicClient.from_env(
+        {**environ, "ATOMIC_HTTP_BACKEND": "httpx2"}, http_backend="httpx"
+    ) as explicit:
+        assert (default.http_backend, explicit.http_backend) == ("httpx", "httpx")
+    with pytest.raises(ConfigurationError, match="ATOMIC_HTTP_BACKEND must be 'httpx' or 'httpx2', got 'curl'"):
+        AtomicClient.from_env({**environ, "ATOMIC_HTTP_BACKEND": "curl"})
+
+
 @pytest.mark.parametrize(
     ("argument", "env", "named"),
     [("requests", None, "http_backend must be 'httpx' or 'httpx2', got 'requests'"),
