@@ -13,8 +13,9 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Generator
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from .._credentials import Credentials
 from .._errors import ConfigurationError, MissingExtraError, TokenRateLimitedError
@@ -111,6 +112,12 @@ MAX_STORED_TTL = 86_400.0
 DEFAULT_RATE_LIMIT_BACKOFF = 5.0
 # The longest backoff published for the fleet, whatever Retry-After says.
 MAX_PUBLISHED_BACKOFF = 3600.0
+
+T = TypeVar("T")
+# A step of an exchange with Redis: a command to send (a call without arguments: a sync client answers it, an
+# async one returns an awaitable) or seconds to sleep. Each exchange is written once, as a generator of steps
+# that receives the answers: _run drives it with blocking I/O, _arun on the event loop.
+_Steps = Generator[Callable[[], Any] | float, Any, T]
 
 
 class _Unusable(Exception):
@@ -521,31 +528,15 @@ class RedisTokenCache(TokenCache):
             exc,
         )
 
+    def _report_immortal_lock(self, key: str) -> None:
+        logger.warning(
+            "Redis token cache at %s: the fetch lock %s had no expiry (not set by atomic-sdk); deleted it",
+            self._target,
+            self._lock_key(key),
+        )
+
     def _jittered_poll(self) -> float:
         return self._poll_interval * (0.5 + random.random())
-
-    def _budget(self, caller_wait: float) -> float:
-        """How long a call may wait for other callers' token requests (the deadline rule)."""
-        return self._wait_timeout if self._wait_timeout is not None else caller_wait + self._lock_ttl
-
-    def _store_args(self, key: str, token: AccessToken, clock: Clock, owner: str) -> list[Any] | None:
-        """EVAL arguments of the fenced store; None when the token is already due for refresh."""
-        ttl_ms = min(int((token.refresh_at - clock()) * 1000), int(MAX_STORED_TTL * 1000))
-        if ttl_ms <= 0:
-            return None
-        sealer = self._sealer(key)
-        token_key = self._token_key(key)
-        sealed = sealer.seal(token, token_key.encode())
-        return [
-            _STORE_FENCED,
-            2,
-            token_key,
-            self._lock_key(key),
-            sealed,
-            sealer.fingerprint(token.value),
-            ttl_ms,
-            owner,
-        ]
 
     def _read_pipeline(self, client: Any, key: str) -> Any:
         """Token fields, their TTL, the fetch lock's TTL and the backoff's TTL: one round trip."""
@@ -605,6 +596,124 @@ class RedisTokenCache(TokenCache):
             seconds = DEFAULT_RATE_LIMIT_BACKOFF
         return max(1, round(min(seconds, MAX_PUBLISHED_BACKOFF) * 1000))
 
+    def _bounded(self, key: str, fetch: object, clock: Clock, shared: Callable[..., Any]) -> BoundedFetch[Any]:
+        """``shared`` as the fetch this process's threads and tasks share: they wait for it as long as it may
+        wait for other processes' token requests (the deadline rule) and then fetch."""
+        caller = wait_timeout_of(fetch)
+        budget = self._wait_timeout if self._wait_timeout is not None else caller + self._lock_ttl
+        deadline = time.monotonic() + budget
+        return BoundedFetch(
+            lambda: shared(key, fetch, clock, deadline, budget),
+            budget + caller,
+            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
+        )
+
+    # -- exchanges with Redis, written once for sync and async -------------------------------------
+
+    def _run(self, steps: _Steps[T]) -> T:
+        """Drive an exchange with blocking I/O (the sync client)."""
+        answer = None
+        try:
+            while True:
+                step = steps.send(answer)
+                if isinstance(step, float):
+                    time.sleep(step)
+                    answer = None
+                else:
+                    answer = self._call(step)
+        except StopIteration as done:
+            return cast(T, done.value)
+
+    async def _arun(self, steps: _Steps[T]) -> T:
+        """``_run`` for async clients; never blocks the loop."""
+        answer = None
+        try:
+            while True:
+                step = steps.send(answer)
+                if isinstance(step, float):
+                    await asyncio.sleep(step)
+                    answer = None
+                else:
+                    answer = await self._acall(step())
+        except StopIteration as done:
+            return cast(T, done.value)
+
+    def _read_steps(self, client: Any, key: str, clock: Clock) -> _Steps[tuple[AccessToken | None, int, int]]:
+        """(token stored for key, lock PTTL, backoff ms); repairs what it cannot use."""
+        results = yield partial(self._read_pipeline(client, key).execute, raise_on_error=False)
+        token, lock, unusable, backoff = self._interpret(key, results, clock)
+        if unusable is not None:
+            yield partial(client.eval, _DELETE_UNUSABLE, 1, self._token_key(key), unusable)
+        if lock == -1:
+            if (yield partial(client.eval, _DELETE_IMMORTAL_LOCK, 1, self._lock_key(key))):
+                self._report_immortal_lock(key)
+            lock = -2
+        return token, lock, backoff
+
+    def _store_steps(self, client: Any, key: str, token: AccessToken, clock: Clock, owner: str) -> _Steps[AccessToken]:
+        """Store ``token`` (fenced); the token to use: ours, or the newer one another process stored."""
+        ttl_ms = min(int((token.refresh_at - clock()) * 1000), int(MAX_STORED_TTL * 1000))
+        if ttl_ms <= 0:
+            return token  # already due for refresh: not worth sharing
+        sealer = self._sealer(key)
+        token_key = self._token_key(key)
+        sealed = sealer.seal(token, token_key.encode())
+        fingerprint = sealer.fingerprint(token.value)
+        stored = yield partial(
+            client.eval, _STORE_FENCED, 2, token_key, self._lock_key(key), sealed, fingerprint, ttl_ms, owner
+        )
+        if stored:
+            return token
+        newer, _, _ = yield from self._read_steps(client, key, clock)
+        logger.info(
+            "Redis token cache at %s: a newer token was stored while this process fetched (its lock had "
+            "expired); kept and using the newer one",
+            self._target,
+        )
+        return newer if newer is not None else token
+
+    def _publish_steps(self, client: Any, key: str, seconds: float | None) -> _Steps[None]:
+        """Publish a 429 backoff to every process (this process's waiters see it at once)."""
+        backoff_ms = self._backoff_ms(seconds)
+        self._backoff_until[key] = time.monotonic() + backoff_ms / 1000
+        if (yield partial(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)):
+            self._report_backoff(backoff_ms / 1000)
+
+    def _wait_or_lock_steps(
+        self, client: Any, key: str, clock: Clock, deadline: float, budget: float
+    ) -> _Steps[tuple[AccessToken | None, str]]:
+        """(token stored by anyone, "") or (None, owner value of the lock the caller now holds).
+
+        Raises WaitTimeoutError / WaitRateLimitedError when the call's deadline comes first.
+        """
+        while True:
+            token, lock, backoff = yield from self._read_steps(client, key, clock)
+            if token is not None:
+                return token, ""
+            if lock == -2 and not backoff:
+                owner = secrets.token_hex(16)
+                claimed = yield partial(
+                    client.eval, _CLAIM_LOCK, 2, self._lock_key(key), self._backoff_key(key), owner, self._lock_ttl_ms
+                )
+                if claimed == 0:
+                    # Someone may have stored a token between the read and the lock.
+                    token, _, _ = yield from self._read_steps(client, key, clock)
+                    if token is None:
+                        return None, owner
+                    yield partial(client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
+                    return token, ""
+                backoff = max(0, int(claimed))
+            remaining = deadline - time.monotonic()
+            if backoff:
+                if backoff / 1000 > remaining:
+                    raise self._rate_limited(backoff, budget)
+                # Sleep through the backoff; the jitter spreads the processes that race for the lock after it.
+                yield min(backoff / 1000 + self._jittered_poll(), remaining)
+                continue
+            if remaining <= 0:
+                raise self._gave_up(budget)
+            yield min(self._jittered_poll(), remaining)
+
     # -- sync --------------------------------------------------------------------------------------
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -614,52 +723,15 @@ class RedisTokenCache(TokenCache):
             self._check_topology(exc)
             raise _RedisDown(exc) from exc
 
-    def _read(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, int, int]:
-        """(token stored for key, lock PTTL, backoff ms); repairs what it cannot use."""
-        results = self._call(self._read_pipeline(client, key).execute, raise_on_error=False)
-        token, lock, unusable, backoff = self._interpret(key, results, clock)
-        if unusable is not None:
-            self._call(client.eval, _DELETE_UNUSABLE, 1, self._token_key(key), unusable)
-        if lock == -1:
-            if self._call(client.eval, _DELETE_IMMORTAL_LOCK, 1, self._lock_key(key)):
-                self._report_immortal_lock(key)
-            lock = -2
-        return token, lock, backoff
-
-    def _report_immortal_lock(self, key: str) -> None:
-        logger.warning(
-            "Redis token cache at %s: the fetch lock %s had no expiry (not set by atomic-sdk); deleted it",
-            self._target,
-            self._lock_key(key),
-        )
-
     def _store(self, client: Any, key: str, token: AccessToken, clock: Clock, owner: str) -> AccessToken:
-        """Store ``token`` (fenced); the token to use: ours, or the newer one another process stored."""
-        args = self._store_args(key, token, clock, owner)
-        if args is None or self._call(client.eval, *args):
-            return token
-        newer, _, _ = self._read(client, key, clock)
-        logger.info(
-            "Redis token cache at %s: a newer token was stored while this process fetched (its lock had "
-            "expired); kept and using the newer one",
-            self._target,
-        )
-        return newer if newer is not None else token
+        """``_store_steps`` with the sync client."""
+        return self._run(self._store_steps(client, key, token, clock, owner))
 
     def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
         token = self._local.peek(key, clock)
         if token is not None:
             return token
-        caller = wait_timeout_of(fetch)
-        budget = self._budget(caller)
-        deadline = time.monotonic() + budget
-        # Threads of this process wait for their leader as long as it may wait for others and then fetch.
-        shared = BoundedFetch(
-            lambda: self._shared_fetch(key, fetch, clock, deadline, budget),
-            budget + caller,
-            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
-        )
-        return self._local.get_or_fetch(key, shared, clock)
+        return self._local.get_or_fetch(key, self._bounded(key, fetch, clock, self._shared_fetch), clock)
 
     def _shared_fetch(self, key: str, fetch: Fetch, clock: Clock, deadline: float, budget: float) -> AccessToken:
         if not self._available(""):
@@ -673,7 +745,7 @@ class RedisTokenCache(TokenCache):
         if not self._available(node):
             return fetch()
         try:
-            token, owner = self._wait_or_lock(client, key, clock, deadline, budget)
+            token, owner = self._run(self._wait_or_lock_steps(client, key, clock, deadline, budget))
         except _RedisDown as exc:
             self._mark_down(node, exc)
             return fetch()
@@ -713,54 +785,11 @@ class RedisTokenCache(TokenCache):
             return None
         return self._rate_limited(int((until - time.monotonic()) * 1000), bound)
 
-    def _note_backoff(self, key: str, backoff_ms: int) -> None:
-        self._backoff_until[key] = time.monotonic() + backoff_ms / 1000
-
     def _publish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
-        backoff_ms = self._backoff_ms(seconds)
-        self._note_backoff(key, backoff_ms)
         try:
-            published = self._call(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)
+            self._run(self._publish_steps(client, key, seconds))
         except _RedisDown as down:
             self._mark_down(node, down)
-            return
-        if published:
-            self._report_backoff(backoff_ms / 1000)
-
-    def _wait_or_lock(
-        self, client: Any, key: str, clock: Clock, deadline: float, budget: float
-    ) -> tuple[AccessToken | None, str]:
-        """(token stored by anyone, "") or (None, owner value of the lock this thread now holds).
-
-        Raises WaitTimeoutError / WaitRateLimitedError when the call's deadline comes first.
-        """
-        while True:
-            token, lock, backoff = self._read(client, key, clock)
-            if token is not None:
-                return token, ""
-            if lock == -2 and not backoff:
-                owner = secrets.token_hex(16)
-                claimed = self._call(
-                    client.eval, _CLAIM_LOCK, 2, self._lock_key(key), self._backoff_key(key), owner, self._lock_ttl_ms
-                )
-                if claimed == 0:
-                    # Someone may have stored a token between the read and the lock.
-                    token, _, _ = self._read(client, key, clock)
-                    if token is None:
-                        return None, owner
-                    self._call(client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
-                    return token, ""
-                backoff = max(0, int(claimed))
-            remaining = deadline - time.monotonic()
-            if backoff:
-                if backoff / 1000 > remaining:
-                    raise self._rate_limited(backoff, budget)
-                # Sleep through the backoff; the jitter spreads the processes that race for the lock after it.
-                time.sleep(min(backoff / 1000 + self._jittered_poll(), remaining))
-                continue
-            if remaining <= 0:
-                raise self._gave_up(budget)
-            time.sleep(min(self._jittered_poll(), remaining))
 
     def discard(self, key: str, token: AccessToken) -> None:
         self._local.discard(key, token)
@@ -801,42 +830,11 @@ class RedisTokenCache(TokenCache):
             self._check_topology(exc)
             raise _RedisDown(exc) from exc
 
-    async def _aread(self, client: Any, key: str, clock: Clock) -> tuple[AccessToken | None, int, int]:
-        results = await self._acall(self._read_pipeline(client, key).execute(raise_on_error=False))
-        token, lock, unusable, backoff = self._interpret(key, results, clock)
-        if unusable is not None:
-            await self._acall(client.eval(_DELETE_UNUSABLE, 1, self._token_key(key), unusable))
-        if lock == -1:
-            if await self._acall(client.eval(_DELETE_IMMORTAL_LOCK, 1, self._lock_key(key))):
-                self._report_immortal_lock(key)
-            lock = -2
-        return token, lock, backoff
-
-    async def _astore(self, client: Any, key: str, token: AccessToken, clock: Clock, owner: str) -> AccessToken:
-        args = self._store_args(key, token, clock, owner)
-        if args is None or await self._acall(client.eval(*args)):
-            return token
-        newer, _, _ = await self._aread(client, key, clock)
-        logger.info(
-            "Redis token cache at %s: a newer token was stored while this process fetched (its lock had "
-            "expired); kept and using the newer one",
-            self._target,
-        )
-        return newer if newer is not None else token
-
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
         token = self._local.peek(key, clock)
         if token is not None:
             return token
-        caller = wait_timeout_of(fetch)
-        budget = self._budget(caller)
-        deadline = time.monotonic() + budget
-        shared = BoundedFetch(
-            lambda: self._ashared_fetch(key, fetch, clock, deadline, budget),
-            budget + caller,
-            lambda waiter_deadline: self._backoff_past(key, waiter_deadline, budget + caller),
-        )
-        return await self._local.aget_or_fetch(key, shared, clock)
+        return await self._local.aget_or_fetch(key, self._bounded(key, fetch, clock, self._ashared_fetch), clock)
 
     async def _ashared_fetch(
         self, key: str, fetch: AsyncFetch, clock: Clock, deadline: float, budget: float
@@ -848,7 +846,7 @@ class RedisTokenCache(TokenCache):
         if not self._available(node):
             return await fetch()
         try:
-            token, owner = await self._await_or_lock(client, key, clock, deadline, budget)
+            token, owner = await self._arun(self._wait_or_lock_steps(client, key, clock, deadline, budget))
         except _RedisDown as exc:
             # A Cluster client learns its slots on its first command: name the node it turned out to be.
             node = self._node(key, client) if node.startswith("slot ") else node
@@ -876,7 +874,7 @@ class RedisTokenCache(TokenCache):
                 await self._apublish_backoff(client, key, node, exc.retry_after)
                 raise
             try:
-                return await self._astore(client, key, token, clock, owner)
+                return await self._arun(self._store_steps(client, key, token, clock, owner))
             except _RedisDown as exc:
                 self._mark_down(node, exc)
                 return token
@@ -889,15 +887,10 @@ class RedisTokenCache(TokenCache):
                 self._mark_down(node, exc)
 
     async def _apublish_backoff(self, client: Any, key: str, node: str, seconds: float | None) -> None:
-        backoff_ms = self._backoff_ms(seconds)
-        self._note_backoff(key, backoff_ms)
         try:
-            published = await self._acall(client.eval(_PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms))
+            await self._arun(self._publish_steps(client, key, seconds))
         except _RedisDown as down:
             self._mark_down(node, down)
-            return
-        if published:
-            self._report_backoff(backoff_ms / 1000)
 
     async def _akeep_lock(self, client: Any, key: str, owner: str) -> None:
         """Renew the fetch lock every third of its TTL until cancelled (the fetch ended)."""
@@ -907,36 +900,6 @@ class RedisTokenCache(TokenCache):
                 await client.eval(_RENEW_LOCK, 1, self._lock_key(key), owner, self._lock_ttl_ms)
             except self._redis_errors as exc:
                 logger.debug("could not renew the token fetch lock on %s (%s)", self._target, type(exc).__name__)
-
-    async def _await_or_lock(
-        self, client: Any, key: str, clock: Clock, deadline: float, budget: float
-    ) -> tuple[AccessToken | None, str]:
-        """``_wait_or_lock`` for async callers; never blocks the loop."""
-        while True:
-            token, lock, backoff = await self._aread(client, key, clock)
-            if token is not None:
-                return token, ""
-            if lock == -2 and not backoff:
-                owner = secrets.token_hex(16)
-                claimed = await self._acall(
-                    client.eval(_CLAIM_LOCK, 2, self._lock_key(key), self._backoff_key(key), owner, self._lock_ttl_ms)
-                )
-                if claimed == 0:
-                    token, _, _ = await self._aread(client, key, clock)
-                    if token is None:
-                        return None, owner
-                    await self._acall(client.eval(_RELEASE_LOCK, 1, self._lock_key(key), owner))
-                    return token, ""
-                backoff = max(0, int(claimed))
-            remaining = deadline - time.monotonic()
-            if backoff:
-                if backoff / 1000 > remaining:
-                    raise self._rate_limited(backoff, budget)
-                await asyncio.sleep(min(backoff / 1000 + self._jittered_poll(), remaining))
-                continue
-            if remaining <= 0:
-                raise self._gave_up(budget)
-            await asyncio.sleep(min(self._jittered_poll(), remaining))
 
     async def adiscard(self, key: str, token: AccessToken) -> None:
         self._local.discard(key, token)
