@@ -144,68 +144,54 @@ def build_clients(
 
     # redis-py's classes as Any: their stubs differ between the supported versions (5.0 to 8).
     redis_mod: Any = redis
-    t = socket_timeout
+    timeouts = {"socket_timeout": socket_timeout, "socket_connect_timeout": socket_timeout}
+    # Each factory below is built twice: with redis-py's sync classes and with their redis.asyncio twins.
+    sync_retry, async_retry = redis_mod.retry.Retry, redis_mod.asyncio.retry.Retry
 
-    def sync_retry() -> Any:
-        return redis_mod.retry.Retry(redis_mod.backoff.NoBackoff(), 0)
-
-    def async_retry() -> Any:
-        return redis_mod.asyncio.retry.Retry(redis_mod.backoff.NoBackoff(), 0)
+    def no_backoff(retry: Any, attempts: int) -> Any:
+        return retry(redis_mod.backoff.NoBackoff(), attempts)
 
     if target.kind == "single":
-        url = target.url
+
+        def single(package: Any, retry: Any) -> Callable[[], Any]:
+            return lambda: package.Redis.from_url(target.url, retry=no_backoff(retry, 0), **timeouts)
+
         return (
-            lambda: redis_mod.Redis.from_url(url, retry=sync_retry(), socket_timeout=t, socket_connect_timeout=t),
-            lambda: redis_mod.asyncio.Redis.from_url(
-                url, retry=async_retry(), socket_timeout=t, socket_connect_timeout=t
-            ),
+            single(redis_mod, sync_retry),
+            single(redis_mod.asyncio, async_retry),
             lambda client: client.close(),
             lambda client: client.aclose(),
         )
     user, password, tls = target.username, target.password, target.tls
-    # A Cluster client retries a failed command twice on another node after refreshing its slot map: it asks
-    # a "default" node for the command table when built, and that node may be a dead shard still in the map
-    # (before its failover). A dead shard's own keys fail after those retries, fast (connection refused) or
-    # within 3 socket timeouts, and the cache then leaves that node alone for outage_retry.
-    # redis-py 6 moved these retries into ``retry``; before, cluster_error_retry_attempts counted them.
-    legacy = _major(redis_mod.__version__) < 6
-    cluster_retries: dict[str, Any] = {"cluster_error_retry_attempts": 3} if legacy else {}
-
-    def sync_cluster_retry() -> Any:
-        return sync_retry() if legacy else redis_mod.retry.Retry(redis_mod.backoff.NoBackoff(), 2)
-
-    def async_cluster_retry() -> Any:
-        return async_retry() if legacy else redis_mod.asyncio.retry.Retry(redis_mod.backoff.NoBackoff(), 2)
-
     if target.kind == "cluster":
         import redis.asyncio.cluster
         import redis.cluster
 
-        def sync_cluster() -> Any:
-            return redis_mod.cluster.RedisCluster(
-                startup_nodes=[redis_mod.cluster.ClusterNode(host, port) for host, port in target.nodes],
+        # A Cluster client retries a failed command twice on another node after refreshing its slot map: it
+        # asks a "default" node for the command table when built, and that node may be a dead shard still in
+        # the map (before its failover). A dead shard's own keys fail after those retries, fast (connection
+        # refused) or within 3 socket timeouts, and the cache then leaves that node alone for outage_retry.
+        # redis-py 6 moved these retries into ``retry``; before, cluster_error_retry_attempts counted them.
+        legacy = _major(redis_mod.__version__) < 6
+        cluster_retries: dict[str, Any] = {"cluster_error_retry_attempts": 3} if legacy else {}
+
+        def cluster(module: Any, retry: Any) -> Callable[[], Any]:
+            return lambda: module.RedisCluster(
+                startup_nodes=[module.ClusterNode(host, port) for host, port in target.nodes],
                 username=user,
                 password=password,
                 ssl=tls,
-                retry=sync_cluster_retry(),
+                retry=no_backoff(retry, 0 if legacy else 2),
                 **cluster_retries,
-                socket_timeout=t,
-                socket_connect_timeout=t,
+                **timeouts,
             )
 
-        def async_cluster() -> Any:
-            return redis_mod.asyncio.cluster.RedisCluster(
-                startup_nodes=[redis_mod.asyncio.cluster.ClusterNode(host, port) for host, port in target.nodes],
-                username=user,
-                password=password,
-                ssl=tls,
-                retry=async_cluster_retry(),
-                **cluster_retries,
-                socket_timeout=t,
-                socket_connect_timeout=t,
-            )
-
-        return sync_cluster, async_cluster, lambda client: client.close(), lambda client: client.aclose()
+        return (
+            cluster(redis_mod.cluster, sync_retry),
+            cluster(redis_mod.asyncio.cluster, async_retry),
+            lambda client: client.close(),
+            lambda client: client.aclose(),
+        )
 
     import redis.asyncio.sentinel
     import redis.sentinel
@@ -213,22 +199,17 @@ def build_clients(
     service = target.service
     assert service is not None
     # The sentinels themselves: same timeouts and TLS as the master; the URL's password is the master's.
-    sentinel_kwargs = {"ssl": tls, "socket_timeout": t, "socket_connect_timeout": t}
+    sentinel_kwargs = {"ssl": tls, **timeouts}
     nodes = list(target.nodes)
 
-    def sync_sentinel() -> Any:
-        sentinel = redis_mod.sentinel.Sentinel(
-            nodes, sentinel_kwargs=sentinel_kwargs, socket_timeout=t, socket_connect_timeout=t
-        )
-        return sentinel.master_for(service, db=target.db, username=user, password=password, ssl=tls, retry=sync_retry())
+    def sentinel_master(module: Any, retry: Any) -> Callable[[], Any]:
+        def master() -> Any:
+            sentinels = module.Sentinel(nodes, sentinel_kwargs=sentinel_kwargs, **timeouts)
+            return sentinels.master_for(
+                service, db=target.db, username=user, password=password, ssl=tls, retry=no_backoff(retry, 0)
+            )
 
-    def async_sentinel() -> Any:
-        sentinel = redis_mod.asyncio.sentinel.Sentinel(
-            nodes, sentinel_kwargs=sentinel_kwargs, socket_timeout=t, socket_connect_timeout=t
-        )
-        return sentinel.master_for(
-            service, db=target.db, username=user, password=password, ssl=tls, retry=async_retry()
-        )
+        return master
 
     def close_sentinel(client: Any) -> None:
         client.close()
@@ -240,7 +221,12 @@ def build_clients(
         for sentinel in _sentinels_of(client):
             await sentinel.aclose()
 
-    return sync_sentinel, async_sentinel, close_sentinel, aclose_sentinel
+    return (
+        sentinel_master(redis_mod.sentinel, sync_retry),
+        sentinel_master(redis_mod.asyncio.sentinel, async_retry),
+        close_sentinel,
+        aclose_sentinel,
+    )
 
 
 def _major(version: str) -> int:
