@@ -201,7 +201,6 @@ class _RedisDown(Exception):
 
     def __init__(self, cause: BaseException) -> None:
         super().__init__(type(cause).__name__)
-        self.cause = cause
 
 
 def _text(value: Any) -> str | None:
@@ -433,6 +432,18 @@ class RedisTokenCache(TokenCache):
             if until is not None and now < until:
                 return False
         return True
+
+    def _reachable(self, key: str, get_client: Callable[[], Any]) -> tuple[Any, str] | None:
+        """(client, node serving ``key``), or None while Redis or that node is marked down."""
+        if not self._available(""):
+            return None
+        try:
+            client = get_client()
+        except _RedisDown as exc:
+            self._mark_down("", exc)
+            return None
+        node = self._node(key, client)
+        return (client, node) if self._available(node) else None
 
     def _mark_down(self, node: str, exc: _RedisDown) -> None:
         with self._state_lock:
@@ -734,16 +745,10 @@ class RedisTokenCache(TokenCache):
         return self._local.get_or_fetch(key, self._bounded(key, fetch, clock, self._shared_fetch), clock)
 
     def _shared_fetch(self, key: str, fetch: Fetch, clock: Clock, deadline: float, budget: float) -> AccessToken:
-        if not self._available(""):
+        reachable = self._reachable(key, self._sync)
+        if reachable is None:
             return fetch()
-        try:
-            client = self._sync()
-        except _RedisDown as exc:
-            self._mark_down("", exc)
-            return fetch()
-        node = self._node(key, client)
-        if not self._available(node):
-            return fetch()
+        client, node = reachable
         try:
             token, owner = self._run(self._wait_or_lock_steps(client, key, clock, deadline, budget))
         except _RedisDown as exc:
@@ -793,15 +798,12 @@ class RedisTokenCache(TokenCache):
 
     def discard(self, key: str, token: AccessToken) -> None:
         self._local.discard(key, token)
-        if not self._available(""):
+        reachable = self._reachable(key, self._sync)
+        if reachable is None:
             return
-        node = ""
+        client, node = reachable
+        fingerprint = self._sealer(key).fingerprint(token.value)
         try:
-            client = self._sync()
-            node = self._node(key, client)
-            if not self._available(node):
-                return
-            fingerprint = self._sealer(key).fingerprint(token.value)
             self._call(client.eval, _DISCARD_TOKEN, 1, self._token_key(key), fingerprint)
         except _RedisDown as exc:
             self._mark_down(node, exc)
@@ -839,12 +841,10 @@ class RedisTokenCache(TokenCache):
     async def _ashared_fetch(
         self, key: str, fetch: AsyncFetch, clock: Clock, deadline: float, budget: float
     ) -> AccessToken:
-        if not self._available(""):
+        reachable = self._reachable(key, self._aclient)
+        if reachable is None:
             return await fetch()
-        client = self._aclient()
-        node = self._node(key, client)
-        if not self._available(node):
-            return await fetch()
+        client, node = reachable
         try:
             token, owner = await self._arun(self._wait_or_lock_steps(client, key, clock, deadline, budget))
         except _RedisDown as exc:
@@ -903,15 +903,12 @@ class RedisTokenCache(TokenCache):
 
     async def adiscard(self, key: str, token: AccessToken) -> None:
         self._local.discard(key, token)
-        if not self._available(""):
+        reachable = self._reachable(key, self._aclient)
+        if reachable is None:
             return
-        node = ""
+        client, node = reachable
+        fingerprint = self._sealer(key).fingerprint(token.value)
         try:
-            client = self._aclient()
-            node = self._node(key, client)
-            if not self._available(node):
-                return
-            fingerprint = self._sealer(key).fingerprint(token.value)
             await self._acall(client.eval(_DISCARD_TOKEN, 1, self._token_key(key), fingerprint))
         except _RedisDown as exc:
             self._mark_down(node, exc)
