@@ -6,6 +6,7 @@ a target for logs without its password.
 """
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -142,28 +143,21 @@ def build_clients(
     import redis.backoff
     import redis.retry
 
-    # redis-py's classes as Any: their stubs differ between the supported versions (5.0 to 8).
+    # redis-py's packages as Any: their stubs differ between the supported versions (5.0 to 8).
     redis_mod: Any = redis
     timeouts = {"socket_timeout": socket_timeout, "socket_connect_timeout": socket_timeout}
-    # Each factory below is built twice: with redis-py's sync classes and with their redis.asyncio twins.
-    sync_retry, async_retry = redis_mod.retry.Retry, redis_mod.asyncio.retry.Retry
+    user, password, tls = target.username, target.password, target.tls
 
-    def no_backoff(retry: Any, attempts: int) -> Any:
-        return retry(redis_mod.backoff.NoBackoff(), attempts)
+    def no_backoff(package: Any, attempts: int) -> Any:
+        return package.retry.Retry(redis_mod.backoff.NoBackoff(), attempts)
 
+    # One factory per kind, given redis-py's sync package or its redis.asyncio twin.
     if target.kind == "single":
 
-        def single(package: Any, retry: Any) -> Callable[[], Any]:
-            return lambda: package.Redis.from_url(target.url, retry=no_backoff(retry, 0), **timeouts)
+        def make(package: Any) -> Any:
+            return package.Redis.from_url(target.url, retry=no_backoff(package, 0), **timeouts)
 
-        return (
-            single(redis_mod, sync_retry),
-            single(redis_mod.asyncio, async_retry),
-            lambda client: client.close(),
-            lambda client: client.aclose(),
-        )
-    user, password, tls = target.username, target.password, target.tls
-    if target.kind == "cluster":
+    elif target.kind == "cluster":
         import redis.asyncio.cluster
         import redis.cluster
 
@@ -175,58 +169,42 @@ def build_clients(
         legacy = _major(redis_mod.__version__) < 6
         cluster_retries: dict[str, Any] = {"cluster_error_retry_attempts": 3} if legacy else {}
 
-        def cluster(module: Any, retry: Any) -> Callable[[], Any]:
-            return lambda: module.RedisCluster(
-                startup_nodes=[module.ClusterNode(host, port) for host, port in target.nodes],
+        def make(package: Any) -> Any:
+            return package.cluster.RedisCluster(
+                startup_nodes=[package.cluster.ClusterNode(host, port) for host, port in target.nodes],
                 username=user,
                 password=password,
                 ssl=tls,
-                retry=no_backoff(retry, 0 if legacy else 2),
+                retry=no_backoff(package, 0 if legacy else 2),
                 **cluster_retries,
                 **timeouts,
             )
 
-        return (
-            cluster(redis_mod.cluster, sync_retry),
-            cluster(redis_mod.asyncio.cluster, async_retry),
-            lambda client: client.close(),
-            lambda client: client.aclose(),
-        )
+    else:
+        import redis.asyncio.sentinel
+        import redis.sentinel
 
-    import redis.asyncio.sentinel
-    import redis.sentinel
+        # The sentinels themselves: same timeouts and TLS as the master; the URL's password is the master's.
+        sentinel_kwargs = {"ssl": tls, **timeouts}
 
-    service = target.service
-    assert service is not None
-    # The sentinels themselves: same timeouts and TLS as the master; the URL's password is the master's.
-    sentinel_kwargs = {"ssl": tls, **timeouts}
-    nodes = list(target.nodes)
-
-    def sentinel_master(module: Any, retry: Any) -> Callable[[], Any]:
-        def master() -> Any:
-            sentinels = module.Sentinel(nodes, sentinel_kwargs=sentinel_kwargs, **timeouts)
+        def make(package: Any) -> Any:
+            sentinels = package.sentinel.Sentinel(list(target.nodes), sentinel_kwargs=sentinel_kwargs, **timeouts)
             return sentinels.master_for(
-                service, db=target.db, username=user, password=password, ssl=tls, retry=no_backoff(retry, 0)
+                target.service, db=target.db, username=user, password=password, ssl=tls, retry=no_backoff(package, 0)
             )
 
-        return master
-
-    def close_sentinel(client: Any) -> None:
+    # A Sentinel master's client also closes its connections to the sentinels (other clients have none).
+    def close(client: Any) -> None:
         client.close()
         for sentinel in _sentinels_of(client):
             sentinel.close()
 
-    async def aclose_sentinel(client: Any) -> None:
+    async def aclose(client: Any) -> None:
         await client.aclose()
         for sentinel in _sentinels_of(client):
             await sentinel.aclose()
 
-    return (
-        sentinel_master(redis_mod.sentinel, sync_retry),
-        sentinel_master(redis_mod.asyncio.sentinel, async_retry),
-        close_sentinel,
-        aclose_sentinel,
-    )
+    return partial(make, redis_mod), partial(make, redis_mod.asyncio), close, aclose
 
 
 def _major(version: str) -> int:
