@@ -199,9 +199,6 @@ class _Sealer:
 class _RedisDown(Exception):
     """Redis did not answer (or answered an error); the cache degrades to this process's memory."""
 
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(type(cause).__name__)
-
 
 def _text(value: Any) -> str | None:
     if value is None:
@@ -402,8 +399,7 @@ class RedisTokenCache(TokenCache):
                 try:
                     self._client = self._make_client()
                 except self._redis_errors as exc:
-                    self._check_topology(exc)
-                    raise _RedisDown(exc) from exc
+                    raise self._outage(exc) from exc
             return self._client
 
     def _node(self, key: str, client: Any) -> str:
@@ -468,8 +464,8 @@ class RedisTokenCache(TokenCache):
         for unit in came_back:
             logger.info("Redis token cache at %s is available again", self._where(unit))
 
-    def _check_topology(self, exc: BaseException) -> None:
-        """Raise ConfigurationError when ``exc`` shows the URL names the wrong kind of Redis deployment."""
+    def _outage(self, exc: BaseException) -> _RedisDown:
+        """The outage ``exc`` means; ConfigurationError when it shows the URL names the wrong kind of deployment."""
         text = str(exc)
         # redis-py before 6 parses MOVED/ASK into MovedError/AskError only for Cluster clients.
         moved = isinstance(exc, self._ask_error) or (
@@ -491,6 +487,7 @@ class RedisTokenCache(TokenCache):
                 f"Redis at {self._target} does not run the commands a token cache needs ({text.split(',')[0][:60]}); if it is a "
                 "Sentinel, use redis+sentinel://host:port[,host:port…]/service_name"
             ) from None
+        return _RedisDown(type(exc).__name__)
 
     def bind_credentials(self, key: str, credentials: Credentials) -> None:
         """Derive this key's encryption keys from the credential's secret (the secret itself is not kept)."""
@@ -510,11 +507,7 @@ class RedisTokenCache(TokenCache):
         if isinstance(fields, BaseException):
             if isinstance(fields, self._response_error) and "WRONGTYPE" in str(fields):
                 raise _Unusable("the key holds another Redis type than a hash")
-            self._check_topology(fields)
-            raise _RedisDown(fields)
-        if isinstance(pttl, BaseException):
-            self._check_topology(pttl)
-            raise _RedisDown(pttl)
+            raise self._outage(fields)
         sealed, fingerprint = (_text(item) for item in fields)
         if pttl == -2:
             return None
@@ -561,10 +554,9 @@ class RedisTokenCache(TokenCache):
     def _interpret(self, key: str, results: Any, clock: Clock) -> tuple[AccessToken | None, int, str | None, int]:
         """(token, lock PTTL (-2 none, -1 no expiry), sealed value of an unusable entry or None, backoff ms)."""
         fields, pttl, lock_pttl, backoff_pttl = results
-        for item in (lock_pttl, backoff_pttl):
+        for item in (pttl, lock_pttl, backoff_pttl):
             if isinstance(item, BaseException):
-                self._check_topology(item)
-                raise _RedisDown(item)
+                raise self._outage(item)
         lock = lock_pttl if isinstance(lock_pttl, int) else -2
         backoff = backoff_pttl if isinstance(backoff_pttl, int) and backoff_pttl > 0 else 0
         try:
@@ -731,8 +723,7 @@ class RedisTokenCache(TokenCache):
         try:
             return fn(*args, **kwargs)
         except self._redis_errors as exc:
-            self._check_topology(exc)
-            raise _RedisDown(exc) from exc
+            raise self._outage(exc) from exc
 
     def _store(self, client: Any, key: str, token: AccessToken, clock: Clock, owner: str) -> AccessToken:
         """``_store_steps`` with the sync client."""
@@ -829,8 +820,7 @@ class RedisTokenCache(TokenCache):
         try:
             return await awaitable
         except self._redis_errors as exc:
-            self._check_topology(exc)
-            raise _RedisDown(exc) from exc
+            raise self._outage(exc) from exc
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
         token = self._local.peek(key, clock)
