@@ -521,35 +521,8 @@ class RedisTokenCache(TokenCache):
         refresh_at = clock() + pttl / 1000
         return AccessToken(value=value, expires_at=refresh_at + leeway, refresh_at=refresh_at)
 
-    def _report_unusable(self, key: str, exc: _Unusable) -> None:
-        # Once per key and process at WARNING: a writer that keeps corrupting the key must not flood the log.
-        first = key not in self._reported
-        self._reported.add(key)
-        (logger.warning if first else logger.debug)(
-            "Redis token cache at %s: the entry %s was unusable (%s); deleted it, a fresh token replaces it",
-            self._target,
-            self._token_key(key),
-            exc,
-        )
-
-    def _report_immortal_lock(self, key: str) -> None:
-        logger.warning(
-            "Redis token cache at %s: the fetch lock %s had no expiry (not set by atomic-sdk); deleted it",
-            self._target,
-            self._lock_key(key),
-        )
-
     def _jittered_poll(self) -> float:
         return self._poll_interval * (0.5 + random.random())
-
-    def _read_pipeline(self, client: Any, key: str) -> Any:
-        """Token fields, their TTL, the fetch lock's TTL and the backoff's TTL: one round trip."""
-        pipe = client.pipeline(transaction=False)
-        pipe.hmget(self._token_key(key), ["sealed", "fp"])
-        pipe.pttl(self._token_key(key))
-        pipe.pttl(self._lock_key(key))
-        pipe.pttl(self._backoff_key(key))
-        return pipe
 
     def _interpret(self, key: str, results: Any, clock: Clock) -> tuple[AccessToken | None, int, str | None, int]:
         """(token, lock PTTL (-2 none, -1 no expiry), sealed value of an unusable entry or None, backoff ms)."""
@@ -562,7 +535,15 @@ class RedisTokenCache(TokenCache):
         try:
             token = self._decode(key, fields, pttl, clock)
         except _Unusable as exc:
-            self._report_unusable(key, exc)
+            # Once per key and process at WARNING: a writer that keeps corrupting the key must not flood the log.
+            first = key not in self._reported
+            self._reported.add(key)
+            (logger.warning if first else logger.debug)(
+                "Redis token cache at %s: the entry %s was unusable (%s); deleted it, a fresh token replaces it",
+                self._target,
+                self._token_key(key),
+                exc,
+            )
             return None, lock, exc.sealed, backoff
         return token, lock, None, backoff
 
@@ -583,21 +564,6 @@ class RedisTokenCache(TokenCache):
             "only one process asks the token endpoint at a time. The token endpoint may be slow or rate "
             "limiting: check it, or raise the client's timeout"
         )
-
-    def _report_backoff(self, seconds: float) -> None:
-        # INFO: the caller that gives up on the 429s gets TokenRateLimitedError; this only explains the wait.
-        logger.info(
-            "the token endpoint rate-limited a key; every process sharing Redis %s waits %.1f s before its next "
-            "token request for it",
-            self._target,
-            seconds,
-        )
-
-    @staticmethod
-    def _backoff_ms(seconds: float | None) -> int:
-        if seconds is None or not math.isfinite(seconds) or seconds <= 0:
-            seconds = DEFAULT_RATE_LIMIT_BACKOFF
-        return max(1, round(min(seconds, MAX_PUBLISHED_BACKOFF) * 1000))
 
     def _bounded(self, key: str, fetch: object, clock: Clock, shared: Callable[..., Any]) -> BoundedFetch[Any]:
         """``shared`` as the fetch this process's threads and tasks share: they wait for it as long as it may
@@ -643,13 +609,23 @@ class RedisTokenCache(TokenCache):
 
     def _read_steps(self, client: Any, key: str, clock: Clock) -> _Steps[tuple[AccessToken | None, int, int]]:
         """(token stored for key, lock PTTL, backoff ms); repairs what it cannot use."""
-        results = yield partial(self._read_pipeline(client, key).execute, raise_on_error=False)
+        # Token fields, their TTL, the fetch lock's TTL and the backoff's TTL: one round trip.
+        pipe = client.pipeline(transaction=False)
+        pipe.hmget(self._token_key(key), ["sealed", "fp"])
+        pipe.pttl(self._token_key(key))
+        pipe.pttl(self._lock_key(key))
+        pipe.pttl(self._backoff_key(key))
+        results = yield partial(pipe.execute, raise_on_error=False)
         token, lock, unusable, backoff = self._interpret(key, results, clock)
         if unusable is not None:
             yield partial(client.eval, _DELETE_UNUSABLE, 1, self._token_key(key), unusable)
         if lock == -1:
             if (yield partial(client.eval, _DELETE_IMMORTAL_LOCK, 1, self._lock_key(key))):
-                self._report_immortal_lock(key)
+                logger.warning(
+                    "Redis token cache at %s: the fetch lock %s had no expiry (not set by atomic-sdk); deleted it",
+                    self._target,
+                    self._lock_key(key),
+                )
             lock = -2
         return token, lock, backoff
 
@@ -677,10 +653,18 @@ class RedisTokenCache(TokenCache):
 
     def _publish_steps(self, client: Any, key: str, seconds: float | None) -> _Steps[None]:
         """Publish a 429 backoff to every process (this process's waiters see it at once)."""
-        backoff_ms = self._backoff_ms(seconds)
+        if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+            seconds = DEFAULT_RATE_LIMIT_BACKOFF
+        backoff_ms = max(1, round(min(seconds, MAX_PUBLISHED_BACKOFF) * 1000))
         self._backoff_until[key] = time.monotonic() + backoff_ms / 1000
         if (yield partial(client.eval, _PUBLISH_BACKOFF, 1, self._backoff_key(key), backoff_ms)):
-            self._report_backoff(backoff_ms / 1000)
+            # INFO: the caller that gives up on the 429s gets TokenRateLimitedError; this only explains the wait.
+            logger.info(
+                "the token endpoint rate-limited a key; every process sharing Redis %s waits %.1f s before its "
+                "next token request for it",
+                self._target,
+                backoff_ms / 1000,
+            )
 
     def _wait_or_lock_steps(
         self, client: Any, key: str, clock: Clock, deadline: float, budget: float
