@@ -328,10 +328,9 @@ class RedisTokenCache(TokenCache):
             redis.exceptions.RedisClusterException,
             OSError,
         )
-        # Clients built here are closed here; clients passed in belong to the caller.
-        self._owns_clients = url is not None
         self._async_clients: LoopLocal[Any] | None = None
         self._make_client: Callable[[], Any] | None = None
+        # Clients built here are closed here (by _close_client); clients passed in belong to the caller.
         self._close_client: Callable[[Any], None] | None = None
         if url is not None:
             target = parse_redis_url(url)
@@ -423,11 +422,7 @@ class RedisTokenCache(TokenCache):
 
     def _available(self, node: str) -> bool:
         now = time.monotonic()
-        for unit in ("", node) if node else ("",):
-            until = self._down.get(unit)
-            if until is not None and now < until:
-                return False
-        return True
+        return all(self._down.get(unit, now) <= now for unit in ("", node))
 
     def _reachable(self, key: str, get_client: Callable[[], Any]) -> tuple[Any, str] | None:
         """(client, node serving ``key``), or None while Redis or that node is marked down."""
@@ -785,7 +780,7 @@ class RedisTokenCache(TokenCache):
 
     def close(self) -> None:
         """Close the sync client (one built from ``url``; a client passed in stays open)."""
-        if self._owns_clients and self._client is not None and self._close_client is not None:
+        if self._client is not None and self._close_client is not None:
             self._close_client(self._client)
 
     # -- async -------------------------------------------------------------------------------------
