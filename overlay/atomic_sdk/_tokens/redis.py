@@ -727,7 +727,11 @@ class RedisTokenCache(TokenCache):
         self._mark_up(node)
         if token is not None:
             return token
-        keeper = _LockKeeper(self, client, self._lock_key(key), owner)
+        stopped = threading.Event()
+        keeper = threading.Thread(
+            target=self._keep_lock, args=(client, key, owner, stopped), name="atomic-sdk-lock-keeper", daemon=True
+        )
+        keeper.start()
         # A 429 the fetch waits out before its next attempt is published at once: other processes then know
         # the endpoint's deadline (and a caller that cannot wait that long fails at once, with retry_after).
         listening = _rate_limit_listener.set(lambda delay: self._publish_backoff(client, key, node, delay))
@@ -745,12 +749,25 @@ class RedisTokenCache(TokenCache):
                 return token
         finally:
             _rate_limit_listener.reset(listening)
-            keeper.stop()
+            stopped.set()
+            keeper.join(timeout=1.0)
             try:
                 self._call(client.eval, _RELEASE_LOCK, 1, self._lock_key(key), owner)
             except _RedisDown as exc:
                 # The lock expires by itself after lock_ttl.
                 self._mark_down(node, exc)
+
+    def _keep_lock(self, client: Any, key: str, owner: str, stopped: threading.Event) -> None:
+        """Renew the fetch lock every third of its TTL until ``stopped`` (the fetch ended), from a daemon thread.
+
+        A live owner keeps the lock however slow the token endpoint is; a dead one (the process is gone,
+        thread included) stops renewing, so the lock expires at most ``lock_ttl`` later.
+        """
+        while not stopped.wait(self._renew_interval):
+            try:
+                client.eval(_RENEW_LOCK, 1, self._lock_key(key), owner, self._lock_ttl_ms)
+            except self._redis_errors as exc:
+                logger.debug("could not renew the token fetch lock on %s (%s)", self._target, type(exc).__name__)
 
     def _backoff_past(self, key: str, deadline: float, bound: float) -> WaitRateLimitedError | None:
         """For a thread or task of this process waiting on its leader: the 429 wait the leader published if it
@@ -886,35 +903,6 @@ class RedisTokenCache(TokenCache):
         """Close this event loop's async client (one built from ``url``; clients passed in stay open)."""
         if self._async_clients is not None:
             await self._async_clients.aclose_current()
-
-
-class _LockKeeper:
-    """Renews a fetch lock every third of its TTL from a daemon thread while its owner is fetching.
-
-    A live owner keeps the lock however slow the token endpoint is; a dead one (the process is gone,
-    thread included) stops renewing, so the lock expires at most ``lock_ttl`` later.
-    """
-
-    def __init__(self, cache: "RedisTokenCache", client: Any, lock_key: str, owner: str) -> None:
-        self._cache = cache
-        self._client = client
-        self._lock_key = lock_key
-        self._owner = owner
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="atomic-sdk-lock-keeper", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        cache = self._cache
-        while not self._stopped.wait(cache._renew_interval):
-            try:
-                self._client.eval(_RENEW_LOCK, 1, self._lock_key, self._owner, cache._lock_ttl_ms)
-            except cache._redis_errors as exc:
-                logger.debug("could not renew the token fetch lock on %s (%s)", cache._target, type(exc).__name__)
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(timeout=1.0)
 
 
 def _check_seconds(name: str, value: object) -> None:
