@@ -128,34 +128,22 @@ class _Unusable(Exception):
         self.sealed = sealed
 
 
-class _Crypto:
-    """The cryptography primitives, imported once the redis extra is known to be installed."""
-
-    __slots__ = ("aead", "hkdf", "invalid_tag")
-
-    def __init__(self) -> None:
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-        def hkdf(secret: bytes, info: bytes) -> bytes:
-            return HKDF(algorithm=hashes.SHA256(), length=64, salt=_HKDF_SALT, info=info).derive(secret)
-
-        self.aead: Callable[[bytes], Any] = AESGCM
-        self.hkdf = hkdf
-        self.invalid_tag: type[Exception] = InvalidTag
-
-
 class _Sealer:
     """Encrypts and authenticates one credential's token entries; derived keys never leave memory."""
 
     __slots__ = ("_aead", "_invalid_tag", "_mac_key")
 
-    def __init__(self, crypto: "_Crypto", secret: str, key: str) -> None:
-        material = crypto.hkdf(secret.encode("utf-8"), b"token-entry " + key.encode("ascii"))
-        self._aead = crypto.aead(material[:32])
-        self._invalid_tag = crypto.invalid_tag
+    def __init__(self, secret: str, key: str) -> None:
+        # Installed: RedisTokenCache checks the redis extra when it is built.
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=64, salt=_HKDF_SALT, info=b"token-entry " + key.encode("ascii"))
+        material = hkdf.derive(secret.encode("utf-8"))
+        self._aead = AESGCM(material[:32])
+        self._invalid_tag: type[Exception] = InvalidTag
         self._mac_key = material[32:]
 
     def __repr__(self) -> str:
@@ -294,7 +282,8 @@ class RedisTokenCache(TokenCache):
             import redis.asyncio
             import redis.exceptions
 
-            crypto = _Crypto()
+            # After redis, which is the one named when neither is installed; _Sealer imports the rest.
+            import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401  # isort: skip
         except ImportError as exc:
             raise MissingExtraError(
                 f"RedisTokenCache needs the redis and cryptography packages ({exc.name} is missing): "
@@ -302,7 +291,6 @@ class RedisTokenCache(TokenCache):
                 extra="redis",
                 module=exc.name,
             ) from None
-        self._crypto = crypto
         self._sealers: dict[str, _Sealer] = {}
         self._reported: set[str] = set()
         self._response_error: type[BaseException] = redis.ResponseError
@@ -486,7 +474,7 @@ class RedisTokenCache(TokenCache):
 
     def bind_credentials(self, key: str, credentials: Credentials) -> None:
         """Derive this key's encryption keys from the credential's secret (the secret itself is not kept)."""
-        self._sealers[key] = _Sealer(self._crypto, credentials.client_secret, key)
+        self._sealers[key] = _Sealer(credentials.client_secret, key)
 
     def _sealer(self, key: str) -> _Sealer:
         sealer = self._sealers.get(key)
