@@ -43,7 +43,7 @@ from ._options import (
     Sleep,
     check_bool,
     check_headers,
-    check_max_retries,
+    check_int,
     check_timeout,
 )
 from ._retries import DEFAULT_MAX_RETRIES, MAX_RETRIES_EXTENSION, RetryPolicy
@@ -256,16 +256,11 @@ class _AtomicClientBase(Generic[ResponseT]):
         checked_timeout = check_timeout(timeout, http)
         if isinstance(token_leeway, bool) or not isinstance(token_leeway, (int, float)) or not token_leeway >= 0:
             raise ConfigurationError(f"token_leeway must be a number of seconds >= 0, got {token_leeway!r}")
-        check_max_retries(max_retries)
+        check_int("max_retries", max_retries, 0)
         policy = RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep, http=http)
         token_policy = policy
         if token_max_attempts is not None:
-            if (
-                isinstance(token_max_attempts, bool)
-                or not isinstance(token_max_attempts, int)
-                or token_max_attempts < 1
-            ):
-                raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
+            check_int("token_max_attempts", token_max_attempts, 1)
             warnings.warn(
                 "token_max_attempts is deprecated: token requests follow the client's one retry policy, "
                 f"max_retries (retries, not attempts: token_max_attempts={token_max_attempts} is "
@@ -471,7 +466,7 @@ class _AtomicClientBase(Generic[ResponseT]):
         """
         changes: dict[str, Any] = {}
         if max_retries is not None:
-            changes["policy"] = self._settings.policy.with_max_retries(check_max_retries(max_retries))
+            changes["policy"] = self._settings.policy.with_max_retries(check_int("max_retries", max_retries, 0))
         if raise_on_error is not None:
             changes["raise_on_error"] = check_bool("raise_on_error", raise_on_error)
         if timeout is not None:
@@ -630,7 +625,7 @@ def _apply_options(
     if max_retries is not None:
         request["extensions"] = {
             **(request.get("extensions") or {}),
-            MAX_RETRIES_EXTENSION: check_max_retries(max_retries),
+            MAX_RETRIES_EXTENSION: check_int("max_retries", max_retries, 0),
         }
 
 

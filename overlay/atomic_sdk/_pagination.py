@@ -13,6 +13,7 @@ from typing import Any, TypeVar, overload
 from atomic_api.resources import AsyncResources, Resources
 
 from ._errors import ConfigurationError
+from ._options import check_int
 
 T = TypeVar("T")
 
@@ -35,8 +36,7 @@ def _iterator(operation: object, resources: Any, params: dict[str, Any], page_si
         )
     if "limit" in params or "offset" in params:
         raise ConfigurationError("paginate sets limit and offset itself; use page_size instead")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise ConfigurationError(f"page_size must be an integer >= 1, got {page_size!r}")
+    check_int("page_size", page_size, 1)
     warnings.warn(
         f"paginate()/apaginate() are deprecated; use client.{tag}.iter_{module}(...), which is typed",
         DeprecationWarning,
