@@ -14,7 +14,7 @@ import ssl
 import time
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, TypedDict, Unpack, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NoReturn, Self, TypedDict, Unpack, overload
 
 import httpx
 from atomic_api.resources import (
@@ -26,7 +26,7 @@ from atomic_api.resources import (
     ResponseT,
     Timeout,
 )
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 from . import _aio
 from ._auth import AtomicAuth
@@ -160,14 +160,14 @@ class ClientOptions(OptionsWithCredentials, total=False):
     http_backend: HttpBackend | None
 
 
-@frozen
+@frozen(kw_only=True)
 class _Settings:
     """What a client was configured with; a derived client is built from a copy with a few fields replaced."""
 
     base_url: str
-    cookies: dict[str, str]
+    cookies: dict[str, str] = field(factory=dict)
     environment_id: str | None
-    headers: dict[str, str]
+    headers: dict[str, str] = field(factory=dict)
     httpx_args: dict[str, Any]
     org_id: str | None
     policy: RetryPolicy
@@ -215,6 +215,9 @@ class _AtomicClientBase(Generic[ResponseT]):
             ``atomic-sdk[httpx2]``); None reads ``ATOMIC_HTTP_BACKEND``, else httpx. ``timeout``, ``verify_ssl``
             and ``httpx_args`` (transports, mounts, proxies) are then that package's.
     """
+
+    _RESOURCES: ClassVar[type[Any]]  # each client class's kind of resources (sync or async)
+    _resources: Any
 
     def __init__(
         self,
@@ -293,9 +296,7 @@ class _AtomicClientBase(Generic[ResponseT]):
         )
         settings = _Settings(
             base_url=base_url,
-            cookies={},
             environment_id=environment_id,
-            headers={},
             httpx_args=extra,
             org_id=org_id,
             policy=policy,
@@ -336,10 +337,7 @@ class _AtomicClientBase(Generic[ResponseT]):
         )
         # The client built by __init__ owns the token provider and cache; derived clients only use them.
         self._owns_tokens = owner is None
-        self._make_resources()
-
-    def _make_resources(self) -> None:
-        raise NotImplementedError  # each client class builds its own kind of resources
+        self._resources = self._RESOURCES(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Unpack[ClientOptions]) -> Self:
@@ -684,6 +682,7 @@ class AtomicClient(_AtomicClientBase[ResponseT], ClientResources[ResponseT]):
     """
 
     _resources: _Resources[ResponseT]
+    _RESOURCES = _Resources
 
     # The type of ``RawResponse.http_response`` follows the package: httpx.Response unless http_backend="httpx2".
     @overload
@@ -706,9 +705,6 @@ class AtomicClient(_AtomicClientBase[ResponseT], ClientResources[ResponseT]):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-
-    def _make_resources(self) -> None:
-        self._resources = _Resources(self)
 
     @property
     def webhooks(self) -> "WebhooksResource[ResponseT]":
@@ -733,6 +729,7 @@ class AsyncAtomicClient(_AtomicClientBase[ResponseT], AsyncClientResources[Respo
     """
 
     _resources: _AsyncResources[ResponseT]
+    _RESOURCES = _AsyncResources
 
     # The type of ``RawResponse.http_response`` follows the package: httpx.Response unless http_backend="httpx2".
     @overload
@@ -755,9 +752,6 @@ class AsyncAtomicClient(_AtomicClientBase[ResponseT], AsyncClientResources[Respo
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-
-    def _make_resources(self) -> None:
-        self._resources = _AsyncResources(self)
 
     @property
     def webhooks(self) -> "AsyncWebhooksResource[ResponseT]":
