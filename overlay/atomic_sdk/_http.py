@@ -14,6 +14,7 @@ connections belong to the loop that opened them), each made on first use. After 
 touches the parent's pools: they are dropped (not closed: their sockets are the parent's) and rebuilt.
 """
 
+import contextlib
 import functools
 import logging
 import os
@@ -212,24 +213,18 @@ class Pipeline:
         client_id = extensions.get("atomic_client_id")
         allowed: tuple[Role, ...] = ()
         if operation_id is not None:
-            try:
+            with contextlib.suppress(LookupError):
                 allowed = DEFAULT_OPERATIONS.get(operation_id).roles
-            except LookupError:
-                allowed = ()
         return api_error(
-            status=response.status_code,
-            method=request.method,
-            url=str(request.url),
+            response,
             operation_id=operation_id,
             allowed_roles=allowed,
             role=Role(role_name) if isinstance(role_name, str) else None,
-            content=response.content,
-            headers=response.headers,
-            now=self.policy.clock(),
             client_id=client_id if isinstance(client_id, str) else None,
             single_key=self._single_key,
             redacted=redacted,
             replayed=extensions.get(REPLAYED_EXTENSION) is True,
+            now=self.policy.clock(),
         )
 
     def transport_error(self, request: httpx.Request, exc: httpx.TransportError) -> AtomicError:
