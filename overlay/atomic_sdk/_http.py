@@ -95,20 +95,15 @@ class Pipeline:
         self._pid = os.getpid()
         self._async = self._async_pools()
 
-    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type, *, deadline_transport: bool = False) -> Any:
+    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type, kwargs: Mapping[str, Any]) -> Any:
         # The package's Client (or AsyncClient) with the pipeline's send, for this client's settings.
-        kwargs = (
-            with_deadline_transport(self.policy.http.module, self._httpx_kwargs)
-            if deadline_transport
-            else self._httpx_kwargs
-        )
         pool = twin(mixin, base)(**kwargs)
         pool._atomic = self
         return pool
 
     def _async_pools(self) -> LoopLocal[httpx.AsyncClient]:
         return LoopLocal(
-            lambda: self._pool(_AsyncPool, self.policy.http.module.AsyncClient),
+            lambda: self._pool(_AsyncPool, self.policy.http.module.AsyncClient, self._httpx_kwargs),
             lambda client: client.aclose(),
             "API connection pool",
         )
@@ -154,7 +149,8 @@ class Pipeline:
             self.refuse_if_closed(SYNC_CLOSED)
             if self._sync is None:
                 # The SDK's transport, unless httpx_args or the environment choose the way (see _transport).
-                self._sync = self._pool(_SyncPool, self.policy.http.module.Client, deadline_transport=True)
+                module = self.policy.http.module
+                self._sync = self._pool(_SyncPool, module.Client, with_deadline_transport(module, self._httpx_kwargs))
             return self._sync
 
     def async_client(self) -> httpx.AsyncClient:
