@@ -103,19 +103,15 @@ __all__ = [
     "token_cache_key",
 ]
 
-# Imported on first access (PEP 562): only programs that share tokens through Redis pay for that module.
-_LAZY = {"RedisTokenCache": "._tokens.redis"}
-
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    # Imported on first access (PEP 562): only programs that share tokens through Redis pay for that module.
+    if name != "RedisTokenCache":
         raise AttributeError(f"module 'atomic_sdk' has no attribute {name!r}")
-    import importlib
+    from ._tokens.redis import RedisTokenCache
 
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
+    globals()[name] = RedisTokenCache  # later lookups skip __getattr__
+    return RedisTokenCache
 
 
 def __dir__() -> list[str]:

@@ -57,8 +57,8 @@ class AtomicAuth(httpx.Auth):
             return self._operations.get(operation_id)
         url = request.url
         path = url.raw_path.split(b"?", 1)[0].decode("ascii")
-        if (url.scheme, url.host, url.port) != self._origin or not (
-            not self._prefix or path.startswith(self._prefix + "/")
+        if (url.scheme, url.host, url.port) != self._origin or (
+            self._prefix and not path.startswith(self._prefix + "/")
         ):
             raise UnknownOperationError(
                 f"{request.method} {url.copy_with(query=None)} is outside the API base URL; "
@@ -100,12 +100,9 @@ class AtomicAuth(httpx.Auth):
         request.extensions[_PREPARED] = (credentials, key_role, await self._tokens.atoken(credentials, key_role))
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        prepared = request.extensions.pop(_PREPARED, None)
-        if prepared is None:
-            _, credentials, key_role = self._select(request)
-            token = self._tokens.token(credentials, key_role)
-        else:
-            credentials, key_role, token = prepared
+        if _PREPARED not in request.extensions:  # auth run outside the pools' send (which prepares first)
+            self.prepare(request)
+        credentials, key_role, token = request.extensions.pop(_PREPARED)
         request.headers["Authorization"] = "Bearer " + token.value
         response = yield request
         if response.status_code == 401:
@@ -117,12 +114,9 @@ class AtomicAuth(httpx.Auth):
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        prepared = request.extensions.pop(_PREPARED, None)
-        if prepared is None:
-            _, credentials, key_role = self._select(request)
-            token = await self._tokens.atoken(credentials, key_role)
-        else:
-            credentials, key_role, token = prepared
+        if _PREPARED not in request.extensions:  # auth run outside the pools' send (which prepares first)
+            await self.aprepare(request)
+        credentials, key_role, token = request.extensions.pop(_PREPARED)
         request.headers["Authorization"] = "Bearer " + token.value
         response = yield request
         if response.status_code == 401:

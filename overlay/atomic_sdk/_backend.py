@@ -82,9 +82,8 @@ def choose(http_backend: object = None, environ: Mapping[str, str] | None = None
     if http_backend is None:
         http_backend = (os.environ if environ is None else environ).get(BACKEND_ENV, "").strip() or "httpx"
         where = BACKEND_ENV
-    for name in BACKENDS:
-        if http_backend == name:
-            return load(name)
+    if http_backend in BACKENDS:
+        return load(http_backend)
     raise ConfigurationError(
         f"{where} must be 'httpx' or 'httpx2', got {http_backend!r} "
         "(httpx2 needs the extra: pip install 'atomic-sdk[httpx2]')"

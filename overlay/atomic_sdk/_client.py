@@ -14,7 +14,7 @@ import ssl
 import time
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal, NoReturn, Self, TypedDict, Unpack, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NoReturn, Self, TypedDict, Unpack, overload
 
 import httpx
 from atomic_api.resources import (
@@ -26,7 +26,7 @@ from atomic_api.resources import (
     ResponseT,
     Timeout,
 )
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 from . import _aio
 from ._auth import AtomicAuth
@@ -43,7 +43,7 @@ from ._options import (
     Sleep,
     check_bool,
     check_headers,
-    check_max_retries,
+    check_int,
     check_timeout,
 )
 from ._retries import DEFAULT_MAX_RETRIES, MAX_RETRIES_EXTENSION, RetryPolicy
@@ -160,14 +160,14 @@ class ClientOptions(OptionsWithCredentials, total=False):
     http_backend: HttpBackend | None
 
 
-@frozen
+@frozen(kw_only=True)
 class _Settings:
     """What a client was configured with; a derived client is built from a copy with a few fields replaced."""
 
     base_url: str
-    cookies: dict[str, str]
+    cookies: dict[str, str] = field(factory=dict)
     environment_id: str | None
-    headers: dict[str, str]
+    headers: dict[str, str] = field(factory=dict)
     httpx_args: dict[str, Any]
     org_id: str | None
     policy: RetryPolicy
@@ -216,6 +216,9 @@ class _AtomicClientBase(Generic[ResponseT]):
             and ``httpx_args`` (transports, mounts, proxies) are then that package's.
     """
 
+    _RESOURCES: ClassVar[type[Any]]  # each client class's kind of resources (sync or async)
+    _resources: Any
+
     def __init__(
         self,
         *,
@@ -256,16 +259,11 @@ class _AtomicClientBase(Generic[ResponseT]):
         checked_timeout = check_timeout(timeout, http)
         if isinstance(token_leeway, bool) or not isinstance(token_leeway, (int, float)) or not token_leeway >= 0:
             raise ConfigurationError(f"token_leeway must be a number of seconds >= 0, got {token_leeway!r}")
-        check_max_retries(max_retries)
+        check_int("max_retries", max_retries, 0)
         policy = RetryPolicy(max_retries=max_retries, clock=clock, sleep=sleep, async_sleep=async_sleep, http=http)
         token_policy = policy
         if token_max_attempts is not None:
-            if (
-                isinstance(token_max_attempts, bool)
-                or not isinstance(token_max_attempts, int)
-                or token_max_attempts < 1
-            ):
-                raise ConfigurationError(f"token_max_attempts must be an integer >= 1, got {token_max_attempts!r}")
+            check_int("token_max_attempts", token_max_attempts, 1)
             warnings.warn(
                 "token_max_attempts is deprecated: token requests follow the client's one retry policy, "
                 f"max_retries (retries, not attempts: token_max_attempts={token_max_attempts} is "
@@ -298,9 +296,7 @@ class _AtomicClientBase(Generic[ResponseT]):
         )
         settings = _Settings(
             base_url=base_url,
-            cookies={},
             environment_id=environment_id,
-            headers={},
             httpx_args=extra,
             org_id=org_id,
             policy=policy,
@@ -341,10 +337,7 @@ class _AtomicClientBase(Generic[ResponseT]):
         )
         # The client built by __init__ owns the token provider and cache; derived clients only use them.
         self._owns_tokens = owner is None
-        self._make_resources()
-
-    def _make_resources(self) -> None:
-        raise NotImplementedError  # each client class builds its own kind of resources
+        self._resources = self._RESOURCES(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Unpack[ClientOptions]) -> Self:
@@ -471,7 +464,7 @@ class _AtomicClientBase(Generic[ResponseT]):
         """
         changes: dict[str, Any] = {}
         if max_retries is not None:
-            changes["policy"] = self._settings.policy.with_max_retries(check_max_retries(max_retries))
+            changes["policy"] = self._settings.policy.with_max_retries(check_int("max_retries", max_retries, 0))
         if raise_on_error is not None:
             changes["raise_on_error"] = check_bool("raise_on_error", raise_on_error)
         if timeout is not None:
@@ -630,7 +623,7 @@ def _apply_options(
     if max_retries is not None:
         request["extensions"] = {
             **(request.get("extensions") or {}),
-            MAX_RETRIES_EXTENSION: check_max_retries(max_retries),
+            MAX_RETRIES_EXTENSION: check_int("max_retries", max_retries, 0),
         }
 
 
@@ -689,6 +682,7 @@ class AtomicClient(_AtomicClientBase[ResponseT], ClientResources[ResponseT]):
     """
 
     _resources: _Resources[ResponseT]
+    _RESOURCES = _Resources
 
     # The type of ``RawResponse.http_response`` follows the package: httpx.Response unless http_backend="httpx2".
     @overload
@@ -711,9 +705,6 @@ class AtomicClient(_AtomicClientBase[ResponseT], ClientResources[ResponseT]):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-
-    def _make_resources(self) -> None:
-        self._resources = _Resources(self)
 
     @property
     def webhooks(self) -> "WebhooksResource[ResponseT]":
@@ -738,6 +729,7 @@ class AsyncAtomicClient(_AtomicClientBase[ResponseT], AsyncClientResources[Respo
     """
 
     _resources: _AsyncResources[ResponseT]
+    _RESOURCES = _AsyncResources
 
     # The type of ``RawResponse.http_response`` follows the package: httpx.Response unless http_backend="httpx2".
     @overload
@@ -760,9 +752,6 @@ class AsyncAtomicClient(_AtomicClientBase[ResponseT], AsyncClientResources[Respo
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-
-    def _make_resources(self) -> None:
-        self._resources = _AsyncResources(self)
 
     @property
     def webhooks(self) -> "AsyncWebhooksResource[ResponseT]":

@@ -2,30 +2,25 @@
 
 from collections.abc import Mapping
 
-from attrs import field, frozen
+from attrs import Attribute, field, frozen
 
 from ._errors import ConfigurationError, MissingCredentialsError
 from ._operations import Operation
 from ._roles import Role
 
 
-def _check_part(name: str, value: object) -> str:
+def _check_part(credentials: object, attribute: "Attribute[str]", value: object) -> None:
     if not isinstance(value, str) or not value:
-        raise ConfigurationError(f"Credentials {name} must be a non-empty string")
+        raise ConfigurationError(f"Credentials {attribute.name} must be a non-empty string")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise ConfigurationError(f"Credentials {name} must not contain control characters")
-    return value
+        raise ConfigurationError(f"Credentials {attribute.name} must not contain control characters")
 
 
-def _check_client_id(_: object, __: object, value: str) -> None:
-    _check_part("client_id", value)
+def _check_client_id(credentials: object, attribute: "Attribute[str]", value: str) -> None:
+    _check_part(credentials, attribute, value)
     # HTTP Basic joins id and secret with ':', so an id containing one cannot be sent intact.
     if ":" in value:
         raise ConfigurationError("Credentials client_id must not contain ':'")
-
-
-def _check_secret(_: object, __: object, value: str) -> None:
-    _check_part("client_secret", value)
 
 
 @frozen(repr=False)
@@ -38,7 +33,7 @@ class Credentials:
     """
 
     client_id: str = field(validator=_check_client_id)
-    client_secret: str = field(validator=_check_secret)
+    client_secret: str = field(validator=_check_part)
 
     def __repr__(self) -> str:
         return f"Credentials(client_id={self.client_id!r}, secret=***)"
@@ -87,15 +82,10 @@ class CredentialSet:
             return tuple(Role)
         return tuple(role for role in Role if role in self._by_role)
 
-    def for_role(self, role: Role) -> Credentials | None:
-        if self._single is not None:
-            return self._single
-        return self._by_role.get(role)
-
     def select(self, operation: Operation) -> tuple[Role, Credentials]:
         """The first role the operation allows (marker order) that has credentials."""
         for role in operation.roles:
-            credentials = self.for_role(role)
+            credentials = self._single or self._by_role.get(role)
             if credentials is not None:
                 return role, credentials
         raise MissingCredentialsError(

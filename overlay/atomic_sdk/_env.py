@@ -48,7 +48,14 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     base_url = _get(environ, "ATOMIC_BASE_URL")
     if org_id is None and base_url is None:
         raise ConfigurationError("ATOMIC_ORG_ID is not set (or set ATOMIC_BASE_URL)")
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = {
+        "org_id": org_id,
+        "credentials": credentials,
+        "environment_id": _get(environ, "ATOMIC_ENVIRONMENT_ID"),
+        "base_url": base_url,
+        "token_url": _get(environ, "ATOMIC_TOKEN_URL"),
+        "user_agent": _get(environ, "ATOMIC_USER_AGENT"),
+    }
     insecure = _get(environ, "ATOMIC_ALLOW_INSECURE_HTTP")
     if insecure is not None:
         if insecure.lower() not in _BOOLEANS:
@@ -65,12 +72,4 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
             raise MissingExtraError(f"ATOMIC_REDIS_URL is set, but {exc}", extra=exc.extra, module=exc.name) from None
         except ConfigurationError as exc:
             raise ConfigurationError(f"ATOMIC_REDIS_URL is set, but {exc}") from None
-    return {
-        **settings,
-        "org_id": org_id,
-        "credentials": credentials,
-        "environment_id": _get(environ, "ATOMIC_ENVIRONMENT_ID"),
-        "base_url": base_url,
-        "token_url": _get(environ, "ATOMIC_TOKEN_URL"),
-        "user_agent": _get(environ, "ATOMIC_USER_AGENT"),
-    }
+    return settings

@@ -452,10 +452,8 @@ def _redact_json(value: JSONValue, secrets: Sequence[str]) -> JSONValue:
     return value
 
 
-def safe_headers(headers: Mapping[str, str] | None, secrets: Sequence[str] = ()) -> httpx.Headers:
+def safe_headers(headers: Mapping[str, str], secrets: Sequence[str]) -> httpx.Headers:
     """A copy of response headers fit to keep on an error: no cookies, secrets redacted."""
-    if headers is None:
-        return httpx.Headers()
     multi_items = getattr(headers, "multi_items", None)  # httpx's or httpx2's Headers: repeated names kept
     items = multi_items() if callable(multi_items) else list(headers.items())
     return httpx.Headers([(name, redact(value, secrets)) for name, value in items if name.lower() != "set-cookie"])
@@ -514,28 +512,27 @@ def _permission_hint(
 
 
 def api_error(
+    response: httpx.Response,
     *,
-    status: int,
-    method: str,
-    url: str,
     operation_id: str | None,
-    allowed_roles: tuple[Role, ...] = (),
-    role: Role | None = None,
-    content: bytes = b"",
-    headers: Mapping[str, str] | None = None,
-    now: float = 0.0,
-    client_id: str | None = None,
-    single_key: bool = False,
-    redacted: Sequence[str] = (),
-    replayed: bool = False,
+    allowed_roles: tuple[Role, ...],
+    role: Role | None,
+    client_id: str | None,
+    single_key: bool,
+    redacted: Sequence[str],
+    replayed: bool,
+    now: float,
 ) -> ApiError:
     """Build the typed error for a response (never includes request headers, so never a token).
 
     ``redacted`` are values (the bearer token sent) replaced by ``***`` wherever the server echoed them;
     ``replayed`` says the request was sent again with a fresh token after a first 401.
     """
-    kept = safe_headers(headers, redacted)
-    body = _redact_json(parse_body(content, kept.get("content-type")), redacted)
+    status = response.status_code
+    method = response.request.method
+    url = str(response.request.url)
+    kept = safe_headers(response.headers, redacted)
+    body = _redact_json(parse_body(response.content, kept.get("content-type")), redacted)
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:

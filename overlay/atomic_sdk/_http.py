@@ -14,6 +14,7 @@ connections belong to the loop that opened them), each made on first use. After 
 touches the parent's pools: they are dropped (not closed: their sockets are the parent's) and rebuilt.
 """
 
+import contextlib
 import functools
 import logging
 import os
@@ -94,20 +95,15 @@ class Pipeline:
         self._pid = os.getpid()
         self._async = self._async_pools()
 
-    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type, *, deadline_transport: bool = False) -> Any:
+    def _pool(self, mixin: "type[_SyncPool | _AsyncPool]", base: type, kwargs: Mapping[str, Any]) -> Any:
         # The package's Client (or AsyncClient) with the pipeline's send, for this client's settings.
-        kwargs = (
-            with_deadline_transport(self.policy.http.module, self._httpx_kwargs)
-            if deadline_transport
-            else self._httpx_kwargs
-        )
         pool = twin(mixin, base)(**kwargs)
         pool._atomic = self
         return pool
 
     def _async_pools(self) -> LoopLocal[httpx.AsyncClient]:
         return LoopLocal(
-            lambda: self._pool(_AsyncPool, self.policy.http.module.AsyncClient),
+            lambda: self._pool(_AsyncPool, self.policy.http.module.AsyncClient, self._httpx_kwargs),
             lambda client: client.aclose(),
             "API connection pool",
         )
@@ -153,7 +149,8 @@ class Pipeline:
             self.refuse_if_closed(SYNC_CLOSED)
             if self._sync is None:
                 # The SDK's transport, unless httpx_args or the environment choose the way (see _transport).
-                self._sync = self._pool(_SyncPool, self.policy.http.module.Client, deadline_transport=True)
+                module = self.policy.http.module
+                self._sync = self._pool(_SyncPool, module.Client, with_deadline_transport(module, self._httpx_kwargs))
             return self._sync
 
     def async_client(self) -> httpx.AsyncClient:
@@ -212,24 +209,18 @@ class Pipeline:
         client_id = extensions.get("atomic_client_id")
         allowed: tuple[Role, ...] = ()
         if operation_id is not None:
-            try:
+            with contextlib.suppress(LookupError):
                 allowed = DEFAULT_OPERATIONS.get(operation_id).roles
-            except LookupError:
-                allowed = ()
         return api_error(
-            status=response.status_code,
-            method=request.method,
-            url=str(request.url),
+            response,
             operation_id=operation_id,
             allowed_roles=allowed,
             role=Role(role_name) if isinstance(role_name, str) else None,
-            content=response.content,
-            headers=response.headers,
-            now=self.policy.clock(),
             client_id=client_id if isinstance(client_id, str) else None,
             single_key=self._single_key,
             redacted=redacted,
             replayed=extensions.get(REPLAYED_EXTENSION) is True,
+            now=self.policy.clock(),
         )
 
     def transport_error(self, request: httpx.Request, exc: httpx.TransportError) -> AtomicError:

@@ -37,11 +37,12 @@ def _rank(template: str, index: int) -> tuple[int, tuple[int, ...], int]:
 class OperationTable:
     """All operations of a role map, indexed for matching requests."""
 
-    __slots__ = ("_by_id", "_by_method", "_compiled")
+    __slots__ = ("_by_id", "_compiled", "_ranked")
 
     def __init__(self, operations: Mapping[str, tuple[str, str, tuple[str, ...]]]) -> None:
         self._by_id: dict[str, Operation] = {}
-        ranked: dict[str, list[tuple[tuple[int, tuple[int, ...], int], str, Operation]]] = {}
+        # method -> (rank, path regex, operation); the ranks are unique (they end with the spec index).
+        self._ranked: dict[str, list[tuple[tuple[int, tuple[int, ...], int], str, Operation]]] = {}
         for index, (operation_id, (method, template, role_names)) in enumerate(operations.items()):
             try:
                 roles = tuple(Role(name) for name in role_names)
@@ -55,12 +56,8 @@ class OperationTable:
             operation = Operation(operation_id, method.upper(), template, roles)
             self._by_id[operation_id] = operation
             entry = (_rank(path_template, index), _template_regex(path_template), operation)
-            ranked.setdefault(operation.method, []).append(entry)
-        self._by_method = {
-            method: [(regex, op) for _, regex, op in sorted(entries, key=lambda e: e[0])]
-            for method, entries in ranked.items()
-        }
-        # A method's patterns are compiled on its first match, not at import (a large spec has hundreds, and
+            self._ranked.setdefault(operation.method, []).append(entry)
+        # A method's patterns are sorted and compiled on its first match, not at import (a large spec has hundreds, and
         # matching happens once per route: _auth caches the result). Two threads racing compile the same list.
         self._compiled: dict[str, list[tuple[re.Pattern[str], Operation]]] = {}
 
@@ -77,7 +74,7 @@ class OperationTable:
         method = method.upper()
         compiled = self._compiled.get(method)
         if compiled is None:
-            compiled = [(re.compile(regex), op) for regex, op in self._by_method.get(method, ())]
+            compiled = [(re.compile(regex), op) for _, regex, op in sorted(self._ranked.get(method, ()))]
             self._compiled[method] = compiled
         for pattern, operation in compiled:
             if pattern.fullmatch(raw_path):

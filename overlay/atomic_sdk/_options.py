@@ -50,10 +50,10 @@ def check_timeout(timeout: object, http: HttpPackage = HTTPX) -> httpx.Timeout:
     return seconds
 
 
-def check_max_retries(max_retries: object) -> int:
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-    return max_retries
+def check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
 
 
 def check_bool(name: str, value: object) -> bool:

@@ -6,20 +6,24 @@ is ``client.cards.iter_list_cards``), so they page, raise and stop exactly as th
 
 import inspect
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any, TypeVar, overload
 
 from atomic_api.resources import AsyncResources, Resources
 
 from ._errors import ConfigurationError
+from ._options import check_int
 
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 100
 
 
-def _iterator(operation: object, resources: Any, params: dict[str, Any], page_size: object) -> Any:
+def _iterator(operation: object, resources: Callable[[Any], Any], params: dict[str, Any], page_size: object) -> Any:
+    client = params.pop("client", None)
+    if not hasattr(client, "_resource_send"):
+        raise ConfigurationError(f"paginate needs client= an AtomicClient or AsyncAtomicClient, got {client!r}")
     name = getattr(operation, "__name__", "")
     parts = name.split(".")
     if not isinstance(operation, ModuleType) or len(parts) != 4 or parts[:2] != ["atomic_api", "api"]:
@@ -27,7 +31,7 @@ def _iterator(operation: object, resources: Any, params: dict[str, Any], page_si
             f"paginate needs a generated operation module such as atomic_api.api.cards.list_cards, got {operation!r}"
         )
     tag, module = parts[2], parts[3]
-    iterate = getattr(getattr(resources, tag, None), f"iter_{module}", None)
+    iterate = getattr(getattr(resources(client), tag, None), f"iter_{module}", None)
     if iterate is None or "page_size" not in inspect.signature(iterate).parameters:
         raise ConfigurationError(
             f"{tag}.{module} does not page with limit and offset, so it cannot be paginated; call it directly "
@@ -35,21 +39,13 @@ def _iterator(operation: object, resources: Any, params: dict[str, Any], page_si
         )
     if "limit" in params or "offset" in params:
         raise ConfigurationError("paginate sets limit and offset itself; use page_size instead")
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise ConfigurationError(f"page_size must be an integer >= 1, got {page_size!r}")
+    check_int("page_size", page_size, 1)
     warnings.warn(
         f"paginate()/apaginate() are deprecated; use client.{tag}.iter_{module}(...), which is typed",
         DeprecationWarning,
         stacklevel=3,
     )
     return iterate(page_size=page_size, **params)
-
-
-def _client(params: dict[str, Any]) -> Any:
-    client = params.pop("client", None)
-    if not hasattr(client, "_resource_send"):
-        raise ConfigurationError(f"paginate needs client= an AtomicClient or AsyncAtomicClient, got {client!r}")
-    return client
 
 
 @overload
@@ -66,8 +62,7 @@ def paginate(
         for card in client.cards.iter_list_cards(user_id="u1"):   # instead of paginate(list_cards, client=...)
             print(card.card_instance_id)
     """
-    client = _client(params)
-    items = _iterator(operation, Resources(client), params, page_size)
+    items = _iterator(operation, Resources, params, page_size)
     return (_checked(item, item_type) for item in items)
 
 
@@ -81,8 +76,7 @@ def apaginate(
     operation: ModuleType, *, item_type: type[Any] | None = None, page_size: int = DEFAULT_PAGE_SIZE, **params: Any
 ) -> AsyncIterator[Any]:
     """Deprecated: ``client.<tag>.iter_<operation>(...)`` on an AsyncAtomicClient (``async for``)."""
-    client = _client(params)
-    items = _iterator(operation, AsyncResources(client), params, page_size)
+    items = _iterator(operation, AsyncResources, params, page_size)
     return _achecked(items, item_type)
 
 

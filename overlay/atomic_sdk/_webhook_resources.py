@@ -29,19 +29,14 @@ OPERATION_ID = "testWebhookSubscription"
 SHARED_OPERATION_ID = "createWebhookSubscription"
 
 
-def _check_event_type(event_type: object) -> str:
+def _request(client: ResourceClient, event_type: object, environment_id: str | None) -> dict[str, Any]:
+    # Everything that can be wrong without I/O fails here, before a token is fetched.
     if not isinstance(event_type, str) or not event_type.strip():
         raise ConfigurationError(
             f"event_type must be a non-empty analytics event name such as 'card-published', got {event_type!r}"
         )
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in event_type):
         raise ConfigurationError(f"event_type must not contain spaces or control characters, got {event_type!r}")
-    return event_type
-
-
-def _request(client: ResourceClient, event_type: object, environment_id: str | None) -> dict[str, Any]:
-    # Everything that can be wrong without I/O fails here, before a token is fetched.
-    checked = _check_event_type(event_type)
     if environment_id is None:
         environment_id = client._resource_environment_id(OPERATION_ID)
     elif not isinstance(environment_id, str) or not environment_id:
@@ -49,7 +44,7 @@ def _request(client: ResourceClient, event_type: object, environment_id: str | N
     return {
         "method": "post",
         "url": f"/v1/{path_segment(environment_id)}/webhook",
-        "params": {"type": checked},
+        "params": {"type": event_type},
         "extensions": {"atomic_operation_id": SHARED_OPERATION_ID},
     }
 

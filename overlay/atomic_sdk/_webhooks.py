@@ -13,11 +13,8 @@ if TYPE_CHECKING:
 _REPLACEMENT = "client.webhooks.test_webhook_subscription(event_type=...)"
 
 
-def _warn(name: str, replacement: str) -> None:
+def _deprecated(name: str, replacement: str, client: object) -> None:
     warnings.warn(f"atomic_sdk.{name}() is deprecated; use {replacement}", DeprecationWarning, stacklevel=3)
-
-
-def _check_client(client: object) -> None:
     if not hasattr(client, "_resource_send") or not hasattr(client, "_resource_asend"):
         raise ConfigurationError(
             "client must be an AtomicClient or AsyncAtomicClient (it adds auth and the User-Agent), "
@@ -32,8 +29,7 @@ def test_webhook_subscription(
 
     Unlike before, a client built with ``raise_on_error=False`` behaves as every resource method: errors raise.
     """
-    _warn("test_webhook_subscription", _REPLACEMENT)
-    _check_client(client)
+    _deprecated("test_webhook_subscription", _REPLACEMENT, client)
     from ._webhook_resources import WebhooksResource
 
     return WebhooksResource(client).test_webhook_subscription(event_type=event_type, environment_id=environment_id)
@@ -43,8 +39,7 @@ async def atest_webhook_subscription(
     client: "AtomicClient | AsyncAtomicClient", event_type: str, *, environment_id: str | None = None
 ) -> "OperationResult":
     """Deprecated: ``await client.webhooks.test_webhook_subscription(event_type=...)`` on an AsyncAtomicClient."""
-    _warn("atest_webhook_subscription", "await " + _REPLACEMENT)
-    _check_client(client)
+    _deprecated("atest_webhook_subscription", "await " + _REPLACEMENT, client)
     from ._webhook_resources import AsyncWebhooksResource
 
     return await AsyncWebhooksResource(client).test_webhook_subscription(
