@@ -20,15 +20,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _DIGITS = re.compile(r"[0-9]+")
 _TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})"
 _MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
-_IMF_FIXDATE = (
-    r"(?P<day>" + "|".join(_DAYS) + r"), (?P<mday>[0-9]{2}) " + _MONTH + r" (?P<year>[0-9]{4}) " + _TIME + " GMT"
-)
-_RFC850 = (
-    r"(?P<day>" + "|".join(_LONG_DAYS) + r"), (?P<mday>[0-9]{2})-" + _MONTH + r"-(?P<year>[0-9]{2}) " + _TIME + " GMT"
-)
-_ASCTIME = (
-    r"(?P<day>" + "|".join(_DAYS) + r") " + _MONTH + r" (?P<mday>[0-9]{2}| [0-9]) " + _TIME + r" (?P<year>[0-9]{4})"
-)
+_DAY = "(?P<day>" + "|".join(_DAYS) + ")"
+_LONG_DAY = "(?P<day>" + "|".join(_LONG_DAYS) + ")"
+_IMF_FIXDATE = _DAY + r", (?P<mday>[0-9]{2}) " + _MONTH + r" (?P<year>[0-9]{4}) " + _TIME + " GMT"
+_RFC850 = _LONG_DAY + r", (?P<mday>[0-9]{2})-" + _MONTH + r"-(?P<year>[0-9]{2}) " + _TIME + " GMT"
+_ASCTIME = _DAY + " " + _MONTH + r" (?P<mday>[0-9]{2}| [0-9]) " + _TIME + r" (?P<year>[0-9]{4})"
 
 
 @functools.cache

@@ -9,7 +9,6 @@ import contextvars
 import hashlib
 import logging
 import os
-import sys
 import threading
 import time
 import weakref
@@ -292,6 +291,8 @@ class InMemoryTokenCache(TokenCache):
 
     def peek(self, key: str, clock: Clock) -> AccessToken | None:
         """The cached token for ``key`` if it needs no refresh yet; no locking, no fetch."""
+        # The hot path: a dict read is atomic, slots are never removed, and tokens are immutable and swapped
+        # by a single attribute store.
         slot = self._slots.get(key)
         if slot is None:
             return None
@@ -299,7 +300,7 @@ class InMemoryTokenCache(TokenCache):
         return current if current is not None and clock() < current.refresh_at else None
 
     def _slot(self, key: str) -> _Slot:
-        # Hot path: a dict read is atomic, and slots are never removed, so no lock is needed to find one.
+        # Slots are never removed, so one found needs no lock (as in peek).
         slot = self._slots.get(key)
         if slot is not None:
             return slot
@@ -313,10 +314,6 @@ class InMemoryTokenCache(TokenCache):
         self, slot: _Slot, clock: Clock, loop: asyncio.AbstractEventLoop | None
     ) -> tuple[AccessToken | None, _Flight | None, bool]:
         """(usable token, or the fetch to wait for and whether this caller must run it)."""
-        # Hot path without the lock: tokens are immutable and swapped by a single attribute store.
-        current = slot.token
-        if current is not None and clock() < current.refresh_at:
-            return current, None, False
         with slot.lock:
             now = clock()
             current = slot.token
@@ -334,7 +331,7 @@ class InMemoryTokenCache(TokenCache):
                     flight.holder,
                 )
                 slot.inflight = None
-                _settle(flight.future, exc=_Abandoned())
+                _settle(flight.future, _Abandoned())
                 flight = None
             if flight is not None:
                 # Someone is already refreshing; a token that has not expired yet is still good meanwhile.
@@ -351,7 +348,7 @@ class InMemoryTokenCache(TokenCache):
             slot.token = token
             slot.retry_refresh_at = 0.0
             slot.warned_for = None
-        _settle(flight.future, token=token)
+        _settle(flight.future, token)
 
     def _failed(self, slot: _Slot, flight: _Flight, exc: BaseException, clock: Clock) -> AccessToken | None:
         """Settle a failed fetch; returns the still-valid token to use instead (stale-while-error), if any."""
@@ -360,7 +357,7 @@ class InMemoryTokenCache(TokenCache):
                 slot.inflight = None
             if not isinstance(exc, Exception):
                 # Interrupts and cancellations belong to the fetching caller: its waiters take the fetch over.
-                _settle(flight.future, exc=_Abandoned())
+                _settle(flight.future, _Abandoned())
                 return None
             now = clock()
             stale = flight.refreshing
@@ -369,9 +366,9 @@ class InMemoryTokenCache(TokenCache):
                     # The fetching caller's own wait bound ran out: its waiters are not failed with it, each
                     # takes the fetch over with its own deadline (a shared deadline would fail them all).
                     flight.own_error = exc
-                    _settle(flight.future, exc=_Abandoned())
+                    _settle(flight.future, _Abandoned())
                 else:
-                    _settle(flight.future, exc=exc)
+                    _settle(flight.future, exc)
                 return None
             slot.retry_refresh_at = now + min(REFRESH_RETRY, (stale.expires_at - now) / 2)
             first = slot.warned_for is not stale
@@ -385,14 +382,13 @@ class InMemoryTokenCache(TokenCache):
             )
         else:
             logger.debug("refreshing an access token failed again (%s); still using the cached token", exc)
-        _settle(flight.future, token=stale)
+        _settle(flight.future, stale)
         return stale
 
     # -- sync --------------------------------------------------------------------------------------
 
     def get_or_fetch(self, key: str, fetch: Fetch, clock: Clock) -> AccessToken:
-        # Hot path, as in _slot and _claim: a cached token that needs no refresh yet, read without a lock (slots
-        # are never removed, tokens are immutable and swapped by a single attribute store).
+        # peek, written out: every AtomicClient request with a cached token comes here, and a call costs.
         slot = self._slots.get(key)
         if slot is not None:
             current = slot.token
@@ -400,17 +396,16 @@ class InMemoryTokenCache(TokenCache):
                 return current
         else:
             slot = self._slot(key)
-        deadline: float | None = None
+        deadline = time.monotonic() + wait_timeout_of(fetch)
         while True:
             current, flight, owner = self._claim(slot, clock, None)
             if current is not None:
                 return current
             assert flight is not None
             if owner:
+                # A call of its own: every local here is paid for by the hot path's frame.
                 return self._run_sync_fetch(slot, flight, fetch, clock)
             _refuse_waiting_on_own_loop(flight)
-            if deadline is None:
-                deadline = time.monotonic() + wait_timeout_of(fetch)
             token = self._wait(flight, deadline, fetch)
             if token is not None:
                 return token
@@ -444,13 +439,10 @@ class InMemoryTokenCache(TokenCache):
     # -- async -------------------------------------------------------------------------------------
 
     async def aget_or_fetch(self, key: str, fetch: AsyncFetch, clock: Clock) -> AccessToken:
-        slot = self._slots.get(key)
-        if slot is not None:  # the hot path of get_or_fetch
-            current = slot.token
-            if current is not None and clock() < current.refresh_at:
-                return current
-        else:
-            slot = self._slot(key)
+        current = self.peek(key, clock)
+        if current is not None:
+            return current
+        slot = self._slot(key)
 
         import asyncio  # loaded by now in any async program; here only to keep it off `import atomic_sdk`
 
@@ -467,16 +459,15 @@ class InMemoryTokenCache(TokenCache):
                 flight.holder.task = task
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-                # Our own fetch: no bound beyond the fetch's own (timeouts, attempts).
-                token = await _await_flight(flight, None, fetch)
-                if token is None and flight.own_error is not None:
-                    raise flight.own_error
-            else:
-                if deadline is None:
-                    deadline = time.monotonic() + wait_timeout_of(fetch)
-                token = await _await_flight(flight, deadline, fetch)
+            elif deadline is None:
+                # A waiter's bound starts when it first waits (its own fetch, abandoned, may have run before).
+                deadline = time.monotonic() + wait_timeout_of(fetch)
+            # The fetching caller waits on no bound beyond its fetch's own (timeouts, attempts).
+            token = await _await_flight(flight, None if owner else deadline, fetch)
             if token is not None:
                 return token
+            if owner and flight.own_error is not None:
+                raise flight.own_error
 
     async def _run_async_fetch(self, slot: _Slot, flight: _Flight, fetch: AsyncFetch, clock: Clock) -> None:
         try:
@@ -518,29 +509,24 @@ async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) 
             waiter.cancel()
 
 
-def _settle(future: Future[AccessToken], *, token: AccessToken | None = None, exc: BaseException | None = None) -> None:
+def _settle(future: Future[AccessToken], outcome: AccessToken | BaseException) -> None:
     # A flight taken over from a vanished holder may be settled twice; the first outcome stands.
     from concurrent.futures import InvalidStateError
 
-    if future.done():
-        return
     try:
-        if exc is not None:
-            future.set_exception(exc)
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
         else:
-            assert token is not None
-            future.set_result(token)
+            future.set_result(outcome)
     except InvalidStateError:
-        return  # settled concurrently between the check and here
+        pass
 
 
 def _refuse_waiting_on_own_loop(flight: _Flight) -> None:
     if flight.holder.loop is None:
         return  # a thread fetches: waiting for it cannot block it
-    # No asyncio loaded means no loop is running on this thread.
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is None:
-        return
+    import asyncio  # loaded already: the holder runs on an event loop
+
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
@@ -561,17 +547,13 @@ def _poll_timeout(flight: _Flight, deadline: float | None, fetch: object) -> flo
         return _POLL_INTERVAL
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise _waited_too_long(flight, fetch)
+        raise TokenRequestError(
+            f"gave up after waiting {wait_timeout_of(fetch):g} s (the client's timeout) for a token request "
+            f"started by {flight.holder} to finish; the token endpoint may be slow or stuck: check it, or raise "
+            "the client's timeout"
+        )
     give_up = getattr(fetch, "give_up", None)
     exc = give_up(deadline) if give_up is not None else None
     if exc is not None:
         raise exc
     return min(_POLL_INTERVAL, remaining)
-
-
-def _waited_too_long(flight: _Flight, fetch: object) -> TokenRequestError:
-    return TokenRequestError(
-        f"gave up after waiting {wait_timeout_of(fetch):g} s (the client's timeout) for a token request "
-        f"started by {flight.holder} to finish; the token endpoint may be slow or stuck: check it, or raise "
-        "the client's timeout"
-    )

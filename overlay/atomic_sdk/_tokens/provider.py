@@ -126,20 +126,19 @@ class TokenProvider:
         return key
 
     def _bind(self, credentials: Credentials, role: Role | None) -> _Bound:
-        bound = self._bound.get(id(credentials))
-        if bound is None or bound[0] is not credentials:
-            # The role only names the key in errors; a key configured for one role is always used for it.
-            bound = (
-                credentials,
-                self._key(credentials),
-                # The fetchers carry the wait bound (the client's timeout) the cache applies to waiters.
-                BoundedFetch(partial(self.fetch, credentials, role=role), self._wait_timeout),
-                BoundedFetch(partial(self.afetch, credentials, role=role), self._wait_timeout),
-            )
-            # A client has a handful of credentials; callers passing fresh objects each time are not cached.
-            if len(self._bound) < _BOUND_MAX:
-                # Racing threads may each build one; they are equivalent and the last store wins harmlessly.
-                self._bound[id(credentials)] = bound
+        """The entry of a credential object that ``token`` / ``atoken`` did not find in ``_bound``."""
+        # The role only names the key in errors; a key configured for one role is always used for it.
+        bound = (
+            credentials,
+            self._key(credentials),
+            # The fetchers carry the wait bound (the client's timeout) the cache applies to waiters.
+            BoundedFetch(partial(self.fetch, credentials, role=role), self._wait_timeout),
+            BoundedFetch(partial(self.afetch, credentials, role=role), self._wait_timeout),
+        )
+        # A client has a handful of credentials; callers passing fresh objects each time are not cached.
+        if len(self._bound) < _BOUND_MAX:
+            # Racing threads may each build one; they are equivalent and the last store wins harmlessly.
+            self._bound[id(credentials)] = bound
         return bound
 
     def token(self, credentials: Credentials, role: Role | None = None) -> AccessToken:
@@ -148,7 +147,7 @@ class TokenProvider:
         ``role`` is the role the key serves (None for a key serving every role); it only names the key in
         errors, and the first call for a credential object fixes it.
         """
-        # Hot path: the entry built for this credential object (see _bind), without a call to _bind.
+        # Hot path: the entry built for this credential object, without a call to _bind.
         bound = self._bound.get(id(credentials))
         if bound is None or bound[0] is not credentials:
             bound = self._bind(credentials, role)
@@ -187,15 +186,14 @@ class TokenProvider:
 
     def _sync_client(self) -> httpx.Client:
         if self._client_pid and self._client_pid != os.getpid():
-            # Forked: the parent's pool and lock (maybe held by one of its threads) are not this process's.
+            # Forked: drop the parent's pool (left unclosed, never reused) and lock (maybe held by one of its threads).
             self._lock = threading.Lock()
             self._client = None
             self._client_pid = 0
         with self._lock:
             if self._sync_closed:
                 raise ClientClosedError("the AtomicClient was closed (close()); its token requests are refused")
-            if self._client is None or self._client_pid != os.getpid():
-                # A pool inherited through fork holds the parent's connections: left alone, never reused.
+            if self._client is None:
                 http = self._policy.http
                 self._client = http.module.Client(**with_deadline_transport(http.module, self._client_kwargs()))
                 self._client_pid = os.getpid()
