@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -43,8 +42,15 @@ class WorkerResult:
     stderr: str
 
 
-class WorkerGroup:
-    """Worker processes started together: ``start`` waits until all are ready, ``go`` releases them at once."""
+class WorkerProcesses:
+    """Worker processes started together: ``start`` waits until all are ready, ``go`` releases them at once.
+
+    Each worker (``worker``, a script taking its JSON config as its one argument) prints ``ready``, waits for
+    ``go`` on its stdin, then prints its summary as the last line of its output. Subclasses read the summaries.
+    """
+
+    worker: Path = WORKER
+    ready_timeout: float = READY_TIMEOUT
 
     def __init__(self, configs: list[dict[str, Any]]) -> None:
         self.configs = configs
@@ -55,7 +61,7 @@ class WorkerGroup:
         for config in self.configs:
             self.processes.append(
                 subprocess.Popen(
-                    [sys.executable, str(WORKER), json.dumps(config)],
+                    [sys.executable, str(self.worker), json.dumps(config)],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -63,7 +69,7 @@ class WorkerGroup:
                     env=env,
                 )
             )
-        deadline = time.monotonic() + READY_TIMEOUT
+        deadline = time.monotonic() + self.ready_timeout
         for process in self.processes:
             assert process.stdout is not None
             ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
@@ -84,7 +90,7 @@ class WorkerGroup:
 
     def kill(self, index: int) -> None:
         process = self.processes[index]
-        process.send_signal(signal.SIGKILL)
+        process.kill()
         process.wait()
 
     def kill_all(self) -> None:
@@ -92,6 +98,16 @@ class WorkerGroup:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill_all()
+
+
+class WorkerGroup(WorkerProcesses):
+    """scale_worker.py processes against a Sandbox; ``results`` collects what each one saw."""
 
     def results(self, timeout: float = 120.0, indexes: list[int] | None = None) -> list[WorkerResult]:
         chosen = range(len(self.processes)) if indexes is None else indexes
@@ -115,9 +131,3 @@ class WorkerGroup:
         finally:
             self.kill_all()
         return out
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill_all()

@@ -13,10 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +22,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
+
+from scale_support import WorkerProcesses  # bench/ is on pytest's pythonpath
 
 WORKER = Path(__file__).with_name("fleet_worker.py")
 READY_TIMEOUT = 30.0
@@ -170,58 +170,18 @@ def worker_config(endpoint: TokenEndpoint, redis_url: str, **overrides: Any) -> 
     return config
 
 
-class Fleet:
-    """Worker processes started together: ``start`` waits until all are ready, ``go`` releases them at once."""
+class Fleet(WorkerProcesses):
+    """``fleet_worker.py`` processes started together (see ``WorkerProcesses``), each bounded by ``time_limit``."""
+
+    worker = WORKER
+    ready_timeout = READY_TIMEOUT
 
     def __init__(self, configs: list[dict[str, Any]], *, time_limit: float = 60.0) -> None:
-        self.configs = configs
+        super().__init__(configs)
         self.time_limit = time_limit
-        self.processes: list[subprocess.Popen[str]] = []
-
-    def start(self) -> Self:
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        for config in self.configs:
-            self.processes.append(
-                subprocess.Popen(
-                    [sys.executable, str(WORKER), json.dumps(config)],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    env=env,
-                )
-            )
-        deadline = time.monotonic() + READY_TIMEOUT
-        for process in self.processes:
-            assert process.stdout is not None
-            ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            line = process.stdout.readline() if ready else ""
-            if line.strip() != "ready":
-                self.kill_all()
-                stderr = process.stderr.read() if process.stderr else ""
-                raise AssertionError(f"worker did not start (got {line!r}): {stderr}")
-        return self
-
-    def go(self) -> None:
-        for process in self.processes:
-            assert process.stdin is not None
-            process.stdin.write("go\n")
-            process.stdin.close()
-            process.stdin = None
 
     def signal(self, index: int, signum: signal.Signals) -> None:
         os.kill(self.processes[index].pid, signum)
-
-    def kill(self, index: int) -> None:
-        process = self.processes[index]
-        process.kill()
-        process.wait()
-
-    def kill_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
 
     def results(self, indexes: list[int] | None = None) -> list[WorkerResult]:
         """Each worker's calls; a worker past the fleet's time limit is killed and reported as such."""
@@ -251,9 +211,3 @@ class Fleet:
         finally:
             self.kill_all()
         return out
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill_all()
