@@ -1,6 +1,6 @@
 """Waits on someone else's token fetch are bounded, and a gone holder is taken over.
 
-Anything that hanged before this issue runs with a hard limit (a daemon thread joined with a timeout, or a
+Anything that could hang runs with a hard limit (a daemon thread joined with a timeout, or a
 subprocess), so a regression fails the test instead of stalling the suite.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 from atomic_api.api.environments import list_environments
-from atomic_sdk import AtomicClient, Credentials, TokenRequestError
+from atomic_sdk import AccessToken, AtomicClient, Credentials, InMemoryTokenCache, TokenRequestError
 from atomic_sdk.testing import Sandbox
 from support.atomic_server import AtomicServer, Reply, raises_clean, secret
 from support.http_package import httpx
@@ -66,7 +66,7 @@ def run_script(code: str, limit: float) -> dict[str, Any]:
     return result
 
 
-# -- item 2: a sync call on the thread of a running loop ---------------------------------------------
+# -- a sync call on the thread of a running loop ---------------------------------------------
 
 SYNC_IN_LOOP = """
     import asyncio, json, time
@@ -122,7 +122,7 @@ def test_sync_call_on_a_loop_thread_waits_for_a_holder_elsewhere(server: AtomicS
     client.close()
 
 
-# -- item 3: abandoned fetches -----------------------------------------------------------------------
+# -- abandoned fetches -----------------------------------------------------------------------
 
 
 # A loop closed with a pending fetch leaves coroutines that fail when garbage-collected (inside httpx), so
@@ -229,6 +229,30 @@ def test_cancelled_holder_task_is_taken_over() -> None:
         assert not threads[0].is_alive() and results and results[0] is not None
         assert sb.token_requests_by_role() == {"events": 2}
         client.close()
+
+
+def test_fetch_that_fails_as_the_poll_times_out_is_not_repeated(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fetching task fails and ends in the same loop turn in which the caller's poll times out, before the
+    # failure has reached the caller's wrapper of the shared future. The caller must read that failure, not
+    # take the "holder gone" path and fetch again (a second token request, and the error hidden).
+    from atomic_sdk._tokens import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_POLL_INTERVAL", 0.0)  # the poll times out in the fetch's own turn
+    calls: list[int] = []
+
+    async def fetch() -> AccessToken:
+        calls.append(1)
+        await asyncio.sleep(0)  # one turn, as a response arriving does
+        if len(calls) == 1:
+            raise TokenRequestError("token endpoint answered 500")
+        return AccessToken("second", expires_at=1e12, refresh_at=1e12)
+
+    async def main() -> None:
+        with pytest.raises(TokenRequestError, match="answered 500"):
+            await InMemoryTokenCache().aget_or_fetch("key", fetch, time.time)
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+    assert len(calls) == 1
 
 
 def test_interrupted_sync_holder_is_taken_over(server: AtomicServer) -> None:

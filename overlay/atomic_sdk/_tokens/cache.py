@@ -433,7 +433,8 @@ class InMemoryTokenCache(TokenCache):
             except _Abandoned:
                 return None
             except FutureTimeout:
-                if flight.holder.gone():
+                # A holder that settled the fetch and then ended leaves its outcome: read it (next turn).
+                if flight.holder.gone() and not flight.future.done():
                     return None
 
     # -- async -------------------------------------------------------------------------------------
@@ -496,13 +497,15 @@ async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) 
     try:
         while True:
             done, _ = await asyncio.wait({waiter}, timeout=_poll_timeout(flight, deadline, fetch))
-            if done:
+            # The shared future, not the wrapper: a holder task that failed and ended in this very turn has
+            # settled it, and its outcome may not have reached the wrapper yet.
+            if done or flight.holder.gone():
+                if not flight.future.done():
+                    return None
                 try:
-                    return waiter.result()
+                    return flight.future.result()
                 except _Abandoned:
                     return None
-            if flight.holder.gone():
-                return None
     finally:
         if not waiter.done():
             # Cancels only this wrapper; the shared (RUNNING) future cannot be cancelled.
