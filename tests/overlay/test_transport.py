@@ -207,7 +207,7 @@ def test_the_deadline_cuts_the_status_line_short(package: Any, server: Server, d
         started = time.monotonic()
         with pytest.raises(http.ReadTimeout, match="bounds the whole attempt"):
             client.get(server.url + "/drip")
-        assert 0.45 < time.monotonic() - started < 1.0
+        assert 0.45 < time.monotonic() - started < 1.5  # the head alone takes 2 s
         deadline(-1.0)  # already passed: no connection is even made
         with pytest.raises(http.ConnectTimeout, match="bounds the whole attempt"):
             client.get(server.url + "/echo")
