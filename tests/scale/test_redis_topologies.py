@@ -304,17 +304,15 @@ def test_an_unknown_sentinel_service_is_logged_with_service_and_hosts_and_calls_
     ]
 
 
-def _discovered_master(sentinels: RedisSentinelServers) -> int | None:
-    """The master's port as redis-py's Sentinel client discovers it, or None while no Sentinel names a good one."""
-    client = redis.sentinel.Sentinel([("127.0.0.1", s.port) for s in sentinels.sentinels], socket_timeout=1.0)
-    try:
-        port: int = client.discover_master(sentinels.service)[1]
-    except redis.sentinel.MasterNotFoundError:
-        return None
-    finally:
-        for sentinel in client.sentinels:
-            sentinel.close()
-    return port
+def test_wait_for_failover_without_one_names_what_each_sentinel_said(sentinels: RedisSentinelServers) -> None:
+    current = sentinels.master_port()
+    with pytest.raises(RedisServerError) as raised:
+        sentinels.wait_for_failover(current, timeout=0.3)
+    said = ", ".join(f"{s.port}: 'port {current} (master)'" for s in sentinels.sentinels)
+    assert str(raised.value) == (
+        f"the Sentinels did not agree on a master other than port {current} within 0.3 s; "
+        f"each Sentinel said: {{{said}}}"
+    )
 
 
 def test_sentinel_failover_the_promoted_replica_serves_the_shared_token(sentinels: RedisSentinelServers) -> None:
@@ -327,12 +325,9 @@ def test_sentinel_failover_the_promoted_replica_serves_the_shared_token(sentinel
     with redis.Redis(port=old_master) as master:
         assert master.execute_command("WAIT", len(sentinels.replicas), 5000) == len(sentinels.replicas)
     next(node for node in (sentinels.master, *sentinels.replicas) if node.port == old_master).stop()
-    # Failed over as a client sees it: the Sentinels a client asks (in turn, each for a master in good state)
-    # name another master. The first Sentinel alone may name it before the others agree (MasterNotFoundError).
-    deadline = time.monotonic() + 30
-    while _discovered_master(sentinels) in (None, old_master):
-        assert time.monotonic() < deadline, "no failover"
-        time.sleep(0.2)
+    # Failed over as a client sees it: every Sentinel (a client asks them in turn) names the new master.
+    new_master = sentinels.wait_for_failover(old_master)
+    assert new_master in {node.port for node in (sentinels.master, *sentinels.replicas)} - {old_master}
     late = Fetches("late")
     fresh = bound(RedisTokenCache(sentinels.url, namespace="failover"))
     assert fresh.get_or_fetch("key-0", late("key-0"), time.time).value == "first-key-0"

@@ -435,9 +435,37 @@ class RedisSentinelServers:
         return self
 
     def master_port(self) -> int:
-        """The port of the master the Sentinels currently name."""
+        """The port of the master the first Sentinel names (right after a failover the others may still
+        disagree: see ``wait_for_failover``)."""
         host_port = _client(self.sentinels[0].port).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
         return int(host_port[1])
+
+    def wait_for_failover(self, old_master: int, timeout: float = 30.0) -> int:
+        """Wait until every Sentinel names one new master, in good state, instead of ``old_master`` (a port);
+        return its port. Raises ``RedisServerError`` after ``timeout`` seconds, with what each Sentinel said.
+
+        A client asks the Sentinels in turn, so a failover is over for clients only when all of them agree.
+        """
+        said: dict[int, str] = {}
+        ports: set[int | None] = set()
+
+        def agreed() -> bool:
+            ports.clear()
+            for sentinel in self.sentinels:
+                fields = _client(sentinel.port).sentinel_master(self.service)
+                said[sentinel.port] = f"port {fields['port']} ({fields['flags']})"
+                # redis-py reads the flags as booleans; a master in good state is "master" alone.
+                good = fields.get("is_master") and not fields.get("is_sdown") and not fields.get("is_odown")
+                ports.add(int(fields["port"]) if good else None)
+            return len(ports) == 1 and None not in ports and old_master not in ports
+
+        try:
+            _wait_for(f"the Sentinels did not agree on a master other than port {old_master}", agreed, timeout)
+        except RedisServerError as exc:
+            raise RedisServerError(f"{exc}; each Sentinel said: {said}") from None
+        [port] = ports
+        assert port is not None
+        return port
 
     def close(self) -> None:
         """Stop every process (by PID) and delete their folders."""
