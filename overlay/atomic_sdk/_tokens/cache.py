@@ -497,15 +497,18 @@ async def _await_flight(flight: _Flight, deadline: float | None, fetch: object) 
     try:
         while True:
             done, _ = await asyncio.wait({waiter}, timeout=_poll_timeout(flight, deadline, fetch))
-            # The shared future, not the wrapper: a holder task that failed and ended in this very turn has
-            # settled it, and its outcome may not have reached the wrapper yet.
-            if done or flight.holder.gone():
+            if not done:
+                if not flight.holder.gone():
+                    continue
                 if not flight.future.done():
                     return None
-                try:
-                    return flight.future.result()
-                except _Abandoned:
-                    return None
+                # A holder task that failed and ended in this very turn has settled the shared future, but its
+                # outcome has not reached the wrapper yet: read it there (the wrapper is cancelled below).
+            try:
+                # The wrapper's own result when it has one: an exception left unread is logged when it is freed.
+                return (waiter if done else flight.future).result()
+            except _Abandoned:
+                return None
     finally:
         if not waiter.done():
             # Cancels only this wrapper; the shared (RUNNING) future cannot be cancelled.
