@@ -452,7 +452,8 @@ class RedisSentinelServers:
         def agreed() -> bool:
             ports.clear()
             for sentinel in self.sentinels:
-                fields = _client(sentinel.port).sentinel_master(self.service)
+                with _client(sentinel.port) as client:
+                    fields = client.sentinel_master(self.service)
                 said[sentinel.port] = f"port {fields['port']} ({fields['flags']})"
                 # redis-py reads the flags as booleans; a master in good state is "master" alone.
                 good = fields.get("is_master") and not fields.get("is_sdown") and not fields.get("is_odown")
