@@ -67,7 +67,7 @@ def run_script(code: str, limit: float) -> dict[str, Any]:
     return result
 
 
-# -- a sync call on the thread of a running loop ---------------------------------------------
+# -- a sync call on the thread of a running loop -----------------------------------------------------
 
 SYNC_IN_LOOP = """
     import asyncio, json, time
@@ -123,7 +123,7 @@ def test_sync_call_on_a_loop_thread_waits_for_a_holder_elsewhere(server: AtomicS
     client.close()
 
 
-# -- abandoned fetches -----------------------------------------------------------------------
+# -- abandoned fetches -------------------------------------------------------------------------------
 
 
 # A loop closed with a pending fetch leaves coroutines that fail when garbage-collected (inside httpx), so

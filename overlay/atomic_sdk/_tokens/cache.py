@@ -433,7 +433,7 @@ class InMemoryTokenCache(TokenCache):
             except _Abandoned:
                 return None
             except FutureTimeout:
-                # A holder that settled the fetch and then ended leaves its outcome: read it (next turn).
+                # A holder that settled the fetch and then ended left its outcome: the next pass reads it.
                 if flight.holder.gone() and not flight.future.done():
                     return None
 

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -418,10 +418,9 @@ class RedisSentinelServers:
 
             def known() -> bool:
                 ready = True
-                for sentinel in self.sentinels:
-                    fields = _client(sentinel.port).sentinel_master(self.service)
+                for port, fields in self._sentinel_views():
                     others, replicas = int(fields.get("num-other-sentinels", 0)), int(fields.get("num-slaves", 0))
-                    seen[sentinel.port] = f"{others} other Sentinels, {replicas} replicas"
+                    seen[port] = f"{others} other Sentinels, {replicas} replicas"
                     ready = ready and others >= len(self.sentinels) - 1 and replicas >= len(self.replicas)
                 return ready
 
@@ -451,10 +450,8 @@ class RedisSentinelServers:
 
         def agreed() -> bool:
             ports.clear()
-            for sentinel in self.sentinels:
-                with _client(sentinel.port) as client:
-                    fields = client.sentinel_master(self.service)
-                said[sentinel.port] = f"port {fields['port']} ({fields['flags']})"
+            for port, fields in self._sentinel_views():
+                said[port] = f"port {fields['port']} ({fields['flags']})"
                 # redis-py reads the flags as booleans; a master in good state is "master" alone.
                 good = fields.get("is_master") and not fields.get("is_sdown") and not fields.get("is_odown")
                 ports.add(int(fields["port"]) if good else None)
@@ -467,6 +464,13 @@ class RedisSentinelServers:
         [port] = ports
         assert port is not None
         return port
+
+    def _sentinel_views(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Each Sentinel's port and what it knows of ``service`` (``SENTINEL MASTER``, as redis-py reads it),
+        one Sentinel at a time."""
+        for sentinel in self.sentinels:
+            with _client(sentinel.port) as client:
+                yield sentinel.port, client.sentinel_master(self.service)
 
     def close(self) -> None:
         """Stop every process (by PID) and delete their folders."""
